@@ -1,0 +1,121 @@
+"""What a chapter's kernel needs: its snapshot of the package, and the style.
+
+`setup(chapter)` computes the package as the chapters before `chapter` left
+it, writes it to `_build/snapshots/<previous chapter>/`, and installs an import
+hook so that `import micrograd` finds that snapshot and nothing else (not an
+installed copy, not the final package in the repository). Before the first
+chapter with code, `import micrograd` fails with a message saying why.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+from pathlib import Path
+
+from tangle.book import Book
+from tangle.tangler import PACKAGE, tangle_book, write_tree
+
+SNAPSHOTS = Path("_build") / "snapshots"
+
+
+def add_to_class(cls):
+    """Attach the decorated function to `cls` as a method.
+
+    Chapters grow a class one cell at a time with it; the tangler moves each
+    such function into the class body in the package and drops the decorator.
+    """
+
+    def attach(function):
+        setattr(cls, function.__name__, function)
+        return function
+
+    return attach
+
+
+class SnapshotFinder(importlib.abc.MetaPathFinder):
+    """Resolve `import micrograd` to one snapshot folder, or refuse it."""
+
+    def __init__(self, directory: Path | None, chapter: str) -> None:
+        self.directory = directory
+        self.chapter = chapter
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != PACKAGE:
+            return None  # submodules follow the package's own __path__
+        if self.directory is None:
+            raise ModuleNotFoundError(
+                f"No module named {PACKAGE!r} yet: no chapter before "
+                f"{self.chapter} adds code to the package",
+                name=fullname,
+            )
+        return importlib.machinery.PathFinder.find_spec(fullname, [str(self.directory)])
+
+
+def use_snapshot(directory: Path | None, chapter: str) -> None:
+    for name in list(sys.modules):
+        if name == PACKAGE or name.startswith(PACKAGE + "."):
+            del sys.modules[name]
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, SnapshotFinder)]
+    sys.meta_path.insert(0, SnapshotFinder(directory, chapter))
+
+
+def setup(stem: str, root: Path) -> None:
+    book = Book.load(root)
+    chapter = book.chapter(stem)
+    result = tangle_book(book)
+    before = result.snapshot_before(chapter)
+    directory = None
+    if before is not None:
+        owner, files = before
+        directory = write_tree(root / SNAPSHOTS / owner.stem, files)
+    use_snapshot(directory, chapter.path)
+    style()
+
+
+# The book's one plotting style: quiet axes, readable type, colour-blind-safe
+# colours (Okabe and Ito), white figures that read on light and dark pages.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+           "#F0E442", "#000000"]
+
+
+def style() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to configure
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update({
+        "figure.figsize": (6.0, 3.6),
+        "figure.dpi": 100,
+        "figure.facecolor": "white",
+        "axes.facecolor": "white",
+        "axes.prop_cycle": cycler(color=PALETTE),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "font.size": 11,
+        "axes.titlesize": 12,
+        "lines.linewidth": 2.0,
+        "svg.hashsalt": "micrograd-book",  # identical SVGs in every build
+        "savefig.bbox": "tight",
+        "pdf.fonttype": 42,
+    })
+    # Screens get SVG, the PDF gets vector PDF: both are in every output.
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("svg", "pdf")
+    # Graphviz graphs show as SVG; add a PDF rendering for the printed book.
+    try:
+        import graphviz
+    except ImportError:
+        return
+    pdf = shell.display_formatter.formatters["application/pdf"]
+    pdf.for_type(graphviz.graphs.BaseGraph, lambda graph: graph.pipe(format="pdf"))
