@@ -37,6 +37,7 @@ DECORATOR = "add_to_class"
 TARGET = re.compile(r"^micrograd/(?:[A-Za-z_]\w*/)*[A-Za-z_]\w*\.py$")
 SETUP_SCRIPT = "../tangle/setup_chapter.py"
 CHECKSUM_PREFIX = "# sha256 of the code below: "
+HIDING_TAGS = ("remove-cell", "remove-input", "remove_input", "hide-cell", "hide-input")
 
 # A line of output text and the chapter line it came from (None: generated).
 Line = tuple[str, "int | None"]
@@ -131,6 +132,12 @@ class Tangler:
 
     def apply_cell(self, cell: CodeCell) -> None:
         target = str(cell.options["tangle"]).strip()
+        hidden = [t for t in cell.tags if t in HIDING_TAGS]
+        if hidden:
+            raise TangleError(
+                f"{cell.where}: a tangled cell cannot be tagged {hidden[0]}: "
+                f"code that goes into the package must be shown to the reader"
+            )
         if not TARGET.match(target):
             raise TangleError(
                 f"{cell.where}: unknown tangle target {target!r}: a cell can "

@@ -1,0 +1,113 @@
+# micrograd, the book.
+#
+#   make book    set everything up, tangle, execute every chapter, build the
+#                site (_build/html) and the PDF (_build/latex/micrograd-book.pdf)
+#   make test    set everything up, then run the whole test suite (it builds
+#                the book, site and PDF, if that is not already done)
+#
+# Every target installs what it needs: system packages through apt (see
+# tools/system-packages.sh) and Python packages into .venv (pinned in
+# tools/requirements.txt).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+JB := $(BIN)/jupyter-book
+BUILD := _build
+PDF := $(BUILD)/latex/micrograd-book.pdf
+JBFLAGS := -W --keep-going
+
+# Two builds give the same book: fixed dates in PDFs, fixed hashing.
+export SOURCE_DATE_EPOCH ?= 1767225600
+export PYTHONHASHSEED := 0
+# Quiet a harmless debugger warning that kernels print on start.
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# Everything the book is built from; the book is rebuilt when any changes.
+BOOK_SOURCES := $(shell find book tangle -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+	_config.yml _toc.yml pyproject.toml tools/requirements.txt
+
+.PHONY: help book html pdf test tangle tangle-check snapshots serve clean lock \
+	setup system-base system-book system-test
+
+help:
+	@echo "make book          build the site and the PDF (sets everything up first)"
+	@echo "make test          run the whole test suite (builds the book if needed)"
+	@echo "make html          build only the site, incrementally (quick iteration)"
+	@echo "make pdf           build the PDF (after html) and link it from the site"
+	@echo "make tangle        regenerate micrograd/ from the chapters"
+	@echo "make tangle-check  fail if micrograd/ differs from the chapters"
+	@echo "make serve         serve the built site on http://127.0.0.1:8000"
+	@echo "make lock          re-pin tools/requirements.txt from pyproject.toml"
+	@echo "make clean         remove _build/ (keeps .venv)"
+
+# -- setting up --------------------------------------------------------------
+
+system-base:
+	@PYTHON=$(PYTHON) tools/system-packages.sh base
+system-book:
+	@PYTHON=$(PYTHON) tools/system-packages.sh book
+system-test:
+	@PYTHON=$(PYTHON) tools/system-packages.sh test
+
+$(BIN)/.ready: tools/requirements.txt | system-base
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r tools/requirements.txt
+	@touch $@
+
+setup: $(BIN)/.ready
+
+lock:
+	PYTHON=$(PYTHON) tools/lock.sh
+
+# -- the package -------------------------------------------------------------
+
+tangle: setup
+	$(PY) -m tangle
+
+tangle-check: setup
+	$(PY) -m tangle --check
+
+snapshots: setup
+	$(PY) -m tangle --snapshots $(BUILD)/snapshots
+
+# -- the book ----------------------------------------------------------------
+
+html: setup system-book tangle
+	$(JB) build . --builder html $(JBFLAGS)
+
+pdf: html
+	$(JB) build . --builder pdflatex $(JBFLAGS)
+	cp $(PDF) $(BUILD)/html/micrograd-book.pdf
+
+# A full, fresh build: every chapter runs and every warning is seen (an
+# incremental build would not repeat the warnings of unchanged chapters).
+book: $(BUILD)/.book-built
+$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py) | setup system-book
+	$(PY) -m tangle
+	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute
+	$(JB) build . --builder html $(JBFLAGS)
+	$(JB) build . --builder pdflatex $(JBFLAGS)
+	cp $(PDF) $(BUILD)/html/micrograd-book.pdf
+	@touch $@
+	@echo "book: site in $(BUILD)/html/index.html, PDF in $(PDF)"
+
+# -- testing -----------------------------------------------------------------
+
+# The drift check comes first: `book` re-tangles, which would hide a hand edit
+# of micrograd/ or a chapter change that was never tangled and committed.
+test: setup system-test
+	$(PY) -m tangle --check
+	$(MAKE) --no-print-directory book
+	$(PY) -m pytest
+
+serve: setup
+	$(PY) -m http.server --bind 127.0.0.1 --directory $(BUILD)/html 8000
+
+clean:
+	rm -rf $(BUILD) dist build *.egg-info
