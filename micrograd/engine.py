@@ -3,8 +3,9 @@
 #     book/02-value.md
 #     book/04-neuron.md
 #     book/05-backward.md
+#     book/06-more-operations.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 6d4a1698ddab1eb5
+# sha256 of the code below: 55f881e5959361e5
 
 import math
 
@@ -13,8 +14,12 @@ import math
 class Value:
     """A number that remembers how it was computed."""
 
-    # book/05-backward.md § A rule stored with each value
+    # book/06-more-operations.md § Plain numbers
     def __init__(self, data, _children=(), _op='', label=''):
+        if not is_number(data):
+            raise TypeError(
+                f"Value(data): data must be an int or a float, not "
+                f"{type(data).__name__} {data!r}")
         self.data = data
         self.grad = 0.0
         self._backward = lambda: None
@@ -26,8 +31,9 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data})"
 
-    # book/05-backward.md § A value used twice
+    # book/06-more-operations.md § Plain numbers
     def __add__(self, other):
+        other = as_value(other, '+')
         out = Value(self.data + other.data, (self, other), '+')
 
         def _backward():
@@ -37,8 +43,9 @@ class Value:
 
         return out
 
-    # book/05-backward.md § A value used twice
+    # book/06-more-operations.md § Plain numbers
     def __mul__(self, other):
+        other = as_value(other, '*')
         out = Value(self.data * other.data, (self, other), '*')
 
         def _backward():
@@ -72,6 +79,85 @@ class Value:
         for v in reversed(order):
             v._backward()
 
+    # book/06-more-operations.md § Numbers on the left
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    # book/06-more-operations.md § Negation and subtraction
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __sub__(self, other):  # self - other
+        return self + (-as_value(other, '-'))
+
+    def __rsub__(self, other):  # other - self
+        return as_value(other, '-') + (-self)
+
+    # book/06-more-operations.md § Powers
+    def __pow__(self, other):  # self ** other
+        check_power(self.data, other)
+        if isinstance(other, Value):  # the exponent can change too
+            out = Value(self.data ** other.data, (self, other), '**')
+
+            def _backward():
+                self.grad += (other.data * self.data ** (other.data - 1)
+                              * out.grad)
+                other.grad += out.data * math.log(self.data) * out.grad
+        else:  # a fixed exponent: only the base has a gradient
+            out = Value(self.data ** other, (self,), f'**{other}')
+
+            def _backward():
+                self.grad += other * self.data ** (other - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    # book/06-more-operations.md § Powers
+    def __rpow__(self, other):  # other ** self
+        return as_value(other, '**') ** self
+
+    # book/06-more-operations.md § Division
+    def __truediv__(self, other):  # self / other
+        return self * as_value(other, '/') ** -1
+
+    def __rtruediv__(self, other):  # other / self
+        return as_value(other, '/') * self ** -1
+
+    # book/06-more-operations.md § `exp` and `log`
+    def exp(self):
+        out = Value(math.exp(self.data), (self,), 'exp')
+
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+
+        return out
+
+    def log(self):
+        if self.data <= 0:
+            raise ValueError(
+                f"log needs a positive number, got {self.data!r}: the "
+                f"logarithm is defined only for numbers above 0")
+        out = Value(math.log(self.data), (self,), 'log')
+
+        def _backward():
+            self.grad += out.grad / self.data
+        out._backward = _backward
+
+        return out
+
+    # book/06-more-operations.md § `relu`
+    def relu(self):
+        out = Value(0.0 if self.data < 0 else self.data, (self,), 'ReLU')
+
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+
+        return out
+
 
 # book/05-backward.md § In which order?
 def topological_order(root):
@@ -101,3 +187,44 @@ def nan_error(v):
     return ValueError(
         f"cannot backpropagate through NaN (not a number): {v!r} is "
         f"{origin}, and every gradient through it would be NaN")
+
+
+# book/06-more-operations.md § Plain numbers
+def is_number(x):
+    """True for what a Value can hold: an int or a float, but not a bool."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+# book/06-more-operations.md § Plain numbers
+def as_value(x, op):
+    """x itself if it is a Value; a new Value if x is a number."""
+    if isinstance(x, Value):
+        return x
+    if not is_number(x):
+        raise TypeError(
+            f"unsupported operand for {op}: {type(x).__name__} {x!r}; "
+            f"a Value combines only with a Value, an int or a float")
+    return Value(x)
+
+
+# book/06-more-operations.md § Powers
+def check_power(base, exponent):
+    """Refuse a power with no real value or no gradient, saying why."""
+    if isinstance(exponent, Value):
+        if base <= 0:
+            raise ValueError(
+                f"a ** b with a Value exponent b needs a positive base a, "
+                f"got a = {base!r}: the gradient for b is a ** b * log(a)")
+    elif not is_number(exponent):
+        raise TypeError(
+            f"unsupported exponent for **: {type(exponent).__name__} "
+            f"{exponent!r}; an exponent is a Value, an int or a float")
+    elif base == 0 and exponent < 0:
+        raise ZeroDivisionError(
+            f"cannot raise 0 to the negative power {exponent!r}: that "
+            f"divides by zero")
+    elif (base < 0 and isinstance(exponent, float)
+          and not exponent.is_integer()):
+        raise ValueError(
+            f"cannot raise the negative number {base!r} to the fractional "
+            f"power {exponent!r}: the result is not a real number")
