@@ -45,7 +45,7 @@ def visit_caption_html(self, node: tangle_caption) -> None:
 
 
 def visit_caption_latex(self, node: tangle_caption) -> None:
-    where = f" --- {self.encode(node['where'])}" if node["where"] else ""
+    where = f" \u2014 {self.encode(node['where'])}" if node["where"] else ""
     self.body.append(
         "\n\\par\\noindent{\\small\\sffamily\\textbf{\\texttt{"
         + self.encode(node["target"]) + "}}" + where
