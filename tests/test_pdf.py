@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 import json
 import re
 import subprocess
@@ -94,3 +95,40 @@ def test_pdf_pages_render(built_pdf, tmp_path):
     # Most pages carry ink; only the backs of title and part pages are blank.
     blank = [size for size in sizes if size < 1500]
     assert len(blank) <= len(sizes) // 4, sizes
+
+
+def test_figures_carry_a_fixed_date_so_two_builds_are_identical(root, book):
+    """Cairo (Graphviz) and matplotlib stamp PDFs with a date; the build pins
+    it to SOURCE_DATE_EPOCH (set by the Makefile), never the build time."""
+    import os
+    import time
+
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "1767225600"))
+    fixed = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch))
+    executed = root / "_build" / "jupyter_execute"
+    checked = 0
+    for chapter in book.chapters:
+        notebook = json.loads((executed / f"{chapter.docname}.ipynb").read_text())
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                if "application/pdf" not in output.get("data", {}):
+                    continue
+                pdf = base64.b64decode(output["data"]["application/pdf"])
+                dates = re.findall(rb"/CreationDate \(D:(\d{14})", pdf)
+                assert all(d.decode() == fixed for d in dates), (chapter.path, dates)
+                checked += 1
+    assert checked >= 6
+
+
+def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
+    import graphviz
+
+    from tangle.runtime import graph_as_pdf
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    graph = graphviz.Digraph()
+    graph.edge("a", "b")
+    first = graph_as_pdf(graph)
+    time.sleep(1.1)
+    assert graph_as_pdf(graph) == first
+    assert b"/CreationDate (D:19700101000000" in first
