@@ -78,8 +78,10 @@ snapshots: setup
 
 # -- the book ----------------------------------------------------------------
 
+# Sphinx skips copying static files when no chapter changed: copy ours.
 html: setup system-book tangle
 	$(JB) build . --builder html $(JBFLAGS)
+	cp book/_static/* $(BUILD)/html/_static/
 
 pdf: html
 	$(JB) build . --builder pdflatex $(JBFLAGS)

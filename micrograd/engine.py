@@ -3,7 +3,7 @@
 #     book/02-value.md
 #     book/04-neuron.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: d1c064a24a877b98
+# sha256 of the code below: c4374bab7bebf99f
 
 import math
 
@@ -27,7 +27,6 @@ class Value:
         out = Value(self.data + other.data, (self, other), '+')
         return out
 
-    # book/02-value.md § Adding and multiplying
     def __mul__(self, other):
         out = Value(self.data * other.data, (self, other), '*')
         return out

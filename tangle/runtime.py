@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
+import re
 import sys
+import time
 from pathlib import Path
 
 from tangle.book import Book
@@ -118,4 +121,19 @@ def style() -> None:
     except ImportError:
         return
     pdf = shell.display_formatter.formatters["application/pdf"]
-    pdf.for_type(graphviz.graphs.BaseGraph, lambda graph: graph.pipe(format="pdf"))
+    pdf.for_type(graphviz.graphs.BaseGraph, graph_as_pdf)
+
+
+CREATION_DATE = re.compile(rb"/CreationDate \(D:(\d{14})")
+
+
+def graph_as_pdf(graph) -> bytes:
+    """A Graphviz graph as PDF, with a fixed creation date.
+
+    Graphviz's PDF renderer (cairo) stamps the current time into every file,
+    which would make each build of the book differ. The stamp is replaced, in
+    place and at the same length, by the date in SOURCE_DATE_EPOCH.
+    """
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    fixed = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch)).encode()
+    return CREATION_DATE.sub(rb"/CreationDate (D:" + fixed, graph.pipe(format="pdf"))

@@ -45,9 +45,11 @@ def visit_caption_html(self, node: tangle_caption) -> None:
 
 
 def visit_caption_latex(self, node: tangle_caption) -> None:
-    where = f" --- {self.encode(node['where'])}" if node["where"] else ""
+    where = f" \u2014 {self.encode(node['where'])}" if node["where"] else ""
+    # Keep the caption on the same page as (the start of) its code.
     self.body.append(
-        "\n\\par\\noindent{\\small\\sffamily\\textbf{\\texttt{"
+        "\n\\par\\needspace{5\\baselineskip}"
+        "\\noindent{\\small\\sffamily\\textbf{\\texttt{"
         + self.encode(node["target"]) + "}}" + where
         + "}\\par\\nopagebreak[4]\\vspace{-0.6\\baselineskip}\n"
     )

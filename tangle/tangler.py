@@ -549,8 +549,16 @@ def render_module(module: Module) -> Rendered:
 
     previous: CodeCell | None = None
     item_before: Item | None = None
+    last_pointer = {"": ""}  # per scope: the pointer comment in force
+
+    def point(cell: CodeCell, scope: str, indent: str = "") -> None:
+        """A pointer comment, unless the same one is already in force."""
+        if last_pointer.get(scope) != pointer(cell):
+            emit([(indent + pointer(cell), None)], None)
+            last_pointer[scope] = pointer(cell)
+
     if module.docstring is not None:
-        emit([(pointer(module.docstring.cell), None)], None)
+        point(module.docstring.cell, "")
         emit(module.docstring.lines, module.docstring.cell)
         previous = module.docstring.cell
     futures = [lines for key, lines in module.imports if "__future__" in key]
@@ -567,7 +575,7 @@ def render_module(module: Module) -> Rendered:
         # one cell keeps the spacing it had there.
         if item.cell is not previous:
             blank(2 if body else 0)
-            emit([(pointer(item.cell), None)], None)
+            point(item.cell, "")
         elif item.kind in ("class", "def") or (
                 item_before is not None and item_before.kind in ("class", "def")):
             blank(2)  # PEP 8: two blank lines around top-level definitions
@@ -575,10 +583,11 @@ def render_module(module: Module) -> Rendered:
             blank(item.gap)
         emit(item.lines, item.cell)
         previous, item_before = item.cell, item
+        last_pointer[item.names[0]] = pointer(item.cell)
         for index, member in enumerate(item.members):
             if member.cell is not previous:
                 blank(1)
-                emit([(item.body_indent + pointer(member.cell), None)], None)
+                point(member.cell, item.names[0], item.body_indent)
             elif index > 0:
                 methods = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
                 around_method = isinstance(member.node, methods) or isinstance(

@@ -461,3 +461,18 @@ def test_cells_are_read_exactly_as_myst_nb_reads_them(root):
 def test_chapter_without_title_is_an_error():
     with pytest.raises(TangleError, match="no '# Title' heading"):
         parse_chapter("book/x.md", FRONT_MATTER + "no title\n")
+
+
+def test_a_pointer_is_repeated_only_when_chapter_or_section_changes(tmp_path):
+    mul = ADD.replace("__add__", "__mul__").replace("+", "*")
+    book = make_book(tmp_path, {
+        "01-a": chapter("01-a", "A", INIT_CELL, "\n## Value\n",
+                        cell(VALUE, tangle="micrograd/engine.py"),
+                        "\n## Arithmetic\n",
+                        cell(ADD, tangle="micrograd/engine.py"),
+                        cell(mul, tangle="micrograd/engine.py")),
+    })
+    text = engine(tangle_book(book))
+    assert text.count("# book/01-a.md § Value\n") == 1
+    assert text.count("    # book/01-a.md § Arithmetic\n") == 1
+    assert text.index("§ Arithmetic") < text.index("def __add__") < text.index("def __mul__")

@@ -1,0 +1,104 @@
+"""The package: it matches the chapters, every snapshot imports, and a wheel
+built from the repository installs and works with nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tangle.book import Book
+from tangle.tangler import describe_drift, tangle_book, write_snapshots
+
+
+@pytest.fixture(scope="session")
+def result(root):
+    return tangle_book(Book.load(root))
+
+
+def test_micrograd_matches_the_chapters(result, root):
+    problems = describe_drift(result, root)
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_snapshot_imports_on_its_own(result, tmp_path):
+    written = write_snapshots(result, tmp_path)
+    assert written, "no chapter tangles any code"
+    for directory in written:
+        modules = sorted(
+            "micrograd." + p.relative_to(directory / "micrograd").with_suffix("").as_posix()
+            .replace("/", ".")
+            for p in (directory / "micrograd").rglob("*.py") if p.name != "__init__.py"
+        )
+        script = (
+            "import importlib, sys\n"
+            f"sys.path.insert(0, {str(directory)!r})\n"
+            "import micrograd\n"
+            f"assert micrograd.__file__.startswith({str(directory)!r}), micrograd.__file__\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module(name)\n"
+        )
+        subprocess.run([sys.executable, "-I", "-c", script], check=True)
+
+
+def test_snapshots_grow_chapter_by_chapter(result):
+    """A later snapshot never loses a file an earlier one had."""
+    previous: set[str] = set()
+    for chapter, files in result.snapshots:
+        assert previous <= set(files), chapter.path
+        previous = set(files)
+
+
+@pytest.fixture(scope="session")
+def wheel(root, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+         "--disable-pip-version-check", "-w", str(out), str(root)],
+        check=True,
+    )
+    wheels = list(out.glob("micrograd_book-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def test_wheel_holds_the_package_and_nothing_else(wheel, root):
+    names = zipfile.ZipFile(wheel).namelist()
+    code = sorted(n for n in names if not n.startswith("micrograd_book-"))
+    expected = sorted(p.relative_to(root).as_posix() for p in (root / "micrograd").rglob("*.py"))
+    assert code == expected
+    metadata = zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith("/METADATA"))).decode()
+    assert "Name: micrograd-book" in metadata
+    assert "Requires-Python: >=3.10" in metadata
+    runtime = [line for line in metadata.splitlines()
+               if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert runtime == [], "the package must have no runtime dependencies"
+
+
+def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
+    env = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env)
+    python = env / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-index",
+                    "--disable-pip-version-check", str(wheel)], check=True)
+    script = (
+        "import micrograd, micrograd.engine, micrograd.viz\n"
+        "from micrograd.engine import Value\n"
+        "print(micrograd.__version__)\n"
+        "a, b = Value(2.0), Value(-3.0)\n"
+        "assert (a * b + a).data == -4.0\n"
+        "try:\n"
+        "    micrograd.viz.draw_dot(a)\n"
+        "except ImportError as error:\n"
+        "    assert 'pip install' in str(error), error\n"
+        "else:\n"
+        "    raise SystemExit('graphviz should not be installed here')\n"
+    )
+    out = subprocess.run([python, "-I", "-c", script], capture_output=True, text=True,
+                         cwd=tmp_path, check=True)
+    assert out.stdout.strip() == __import__("micrograd").__version__

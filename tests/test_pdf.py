@@ -1,0 +1,134 @@
+"""The PDF: every chapter, every figure, every caption; no reprs, no tracebacks."""
+
+from __future__ import annotations
+
+import base64
+import time
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tangle.book import Book
+from tangle.tangler import tangle_book
+
+# What a rich output that LaTeX could not render leaves behind as text.
+FORBIDDEN = ["<graphviz", " at 0x", "Traceback", "<IPython", "object>", "<Figure size"]
+PRINTABLE = {"application/pdf", "image/png", "image/jpeg"}
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.replace("\u2014", "-").replace("--", "-").split())
+
+
+@pytest.fixture(scope="session")
+def pdf_text(built_pdf) -> str:
+    result = subprocess.run(["pdftotext", "-layout", str(built_pdf), "-"],
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def book(root) -> Book:
+    return Book.load(root)
+
+
+def test_pdf_has_every_chapter_title(pdf_text, book):
+    text = normalise(pdf_text).lower()
+    for chapter in book.chapters:
+        assert normalise(chapter.title.replace("`", "")).lower() in text, chapter.path
+
+
+def test_pdf_has_no_object_reprs_or_tracebacks(pdf_text):
+    for bad in FORBIDDEN:
+        assert bad not in pdf_text, f"{bad!r} in the PDF"
+
+
+def test_pdf_has_every_location_caption(pdf_text, book):
+    text = normalise(pdf_text)
+    for placement in tangle_book(book).placements:
+        assert normalise(placement.caption) in text, placement.cell.where
+
+
+def test_pdf_title_page_shows_the_version_not_a_date(pdf_text, root):
+    first_page = pdf_text.split("\f")[0]
+    version = re.search(r'__version__ = "([^"]+)"', (root / "micrograd/__init__.py").read_text())
+    assert f"Release {version.group(1)}" in first_page
+    assert not re.search(r"\b(19|20)\d\d\b", first_page)
+
+
+def test_every_figure_has_a_printable_form_and_reaches_the_pdf(root, book):
+    """Each image a chapter shows on screen also exists as PDF/PNG, and the
+    LaTeX source includes every one of them."""
+    executed = root / "_build" / "jupyter_execute"
+    tex = (root / "_build" / "latex" / "micrograd-book.tex").read_text()
+    included = set(re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{([^}]+)\}", tex))
+    figures = 0
+    for chapter in book.chapters:
+        notebook = json.loads((executed / f"{chapter.docname}.ipynb").read_text())
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if not any(k.startswith("image/") or k == "application/pdf" for k in data):
+                    continue
+                figures += 1
+                assert PRINTABLE & set(data), (chapter.path, sorted(data))
+                if "application/pdf" in data:
+                    pdf = base64.b64decode(data["application/pdf"])
+                    assert pdf.startswith(b"%PDF"), chapter.path
+    assert figures >= 6  # the plots and graphs of the first chapters
+    assert len(included) >= figures - _removed_figures(book)
+
+
+def _removed_figures(book: Book) -> int:
+    """Figures whose output a chapter deliberately hides (remove-output)."""
+    return sum(1 for c in book.chapters for cell in c.cells if "remove-output" in cell.tags)
+
+
+def test_pdf_pages_render(built_pdf, tmp_path):
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(built_pdf),
+                    str(tmp_path / "page")], check=True)
+    sizes = [p.stat().st_size for p in sorted(tmp_path.glob("page-*.png"))]
+    assert len(sizes) >= 10
+    # Most pages carry ink; only the backs of title and part pages are blank.
+    blank = [size for size in sizes if size < 1500]
+    assert len(blank) <= len(sizes) // 4, sizes
+
+
+def test_figures_carry_a_fixed_date_so_two_builds_are_identical(root, book):
+    """Cairo (Graphviz) and matplotlib stamp PDFs with a date; the build pins
+    it to SOURCE_DATE_EPOCH (set by the Makefile), never the build time."""
+    import os
+    import time
+
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "1767225600"))
+    fixed = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch))
+    executed = root / "_build" / "jupyter_execute"
+    checked = 0
+    for chapter in book.chapters:
+        notebook = json.loads((executed / f"{chapter.docname}.ipynb").read_text())
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                if "application/pdf" not in output.get("data", {}):
+                    continue
+                pdf = base64.b64decode(output["data"]["application/pdf"])
+                dates = re.findall(rb"/CreationDate \(D:(\d{14})", pdf)
+                assert all(d.decode() == fixed for d in dates), (chapter.path, dates)
+                checked += 1
+    assert checked >= 6
+
+
+def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
+    import graphviz
+
+    from tangle.runtime import graph_as_pdf
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    graph = graphviz.Digraph()
+    graph.edge("a", "b")
+    first = graph_as_pdf(graph)
+    time.sleep(1.1)
+    assert graph_as_pdf(graph) == first
+    assert b"/CreationDate (D:19700101000000" in first

@@ -1,0 +1,186 @@
+"""The built site: every chapter, its captions and outputs, in a real browser."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tangle.book import Book
+from tangle.tangler import tangle_book
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def book(root) -> Book:
+    return Book.load(root)
+
+
+@pytest.fixture(scope="session")
+def placements(book):
+    return tangle_book(book).placements
+
+
+def page_of(site: Path, docname: str) -> BeautifulSoup:
+    path = site / f"{docname}.html"
+    assert path.exists(), f"{docname}.md has no page at {path}"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def text_of(node) -> str:
+    return " ".join(node.get_text(" ").split())
+
+
+def test_every_chapter_has_a_page_with_its_title(built_site, book):
+    for chapter in book.chapters:
+        soup = page_of(built_site, chapter.docname)
+        title = text_of(soup.find("h1")).rstrip("#").strip()
+        assert title == chapter.title.replace("`", ""), chapter.path
+
+
+def test_site_root_leads_to_the_first_chapter(built_site, book):
+    index = (built_site / "index.html").read_text()
+    assert f"{book.chapters[0].docname}.html" in index
+
+
+def test_no_cell_failed_or_wrote_to_stderr(built_site, book):
+    for chapter in book.chapters:
+        soup = page_of(built_site, chapter.docname)
+        assert not soup.select(".output.error, .output.traceback, .output.stderr"), chapter.path
+        assert "Traceback (most recent call last)" not in soup.get_text(), chapter.path
+
+
+def test_every_tangled_cell_has_its_location_caption(built_site, book, placements):
+    for chapter in book.chapters:
+        soup = page_of(built_site, chapter.docname)
+        shown = [text_of(div) for div in soup.select("div.tangle-caption")]
+        expected = [p.caption for p in placements if p.cell.chapter is chapter]
+        assert shown == expected, chapter.path
+        # Each caption sits right above the code it describes.
+        for div in soup.select("div.tangle-caption"):
+            code = div.find_next_sibling(class_="cell_input")
+            assert code is not None and code.find("pre"), chapter.path
+
+
+def test_every_page_links_the_pdf_that_exists(built_site, book):
+    for chapter in book.chapters:
+        soup = page_of(built_site, chapter.docname)
+        link = soup.select_one("a.pdf-download-link")
+        assert link is not None, chapter.path
+        target = (built_site / chapter.docname).parent / link["href"]
+        assert target.resolve() == (built_site / "micrograd-book.pdf").resolve()
+    pdf = built_site / "micrograd-book.pdf"
+    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_pages_carry_no_build_date_and_no_remote_assets(built_site, book):
+    for chapter in book.chapters:
+        html = (built_site / f"{chapter.docname}.html").read_text()
+        assert "Last updated" not in html
+        for tag in re.findall(r"<(?:script|link|img)\b[^>]*>", html):
+            assert not re.search(r"(src|href)=\"(https?:)?//", tag), (chapter.path, tag)
+
+
+def test_glued_numbers_are_in_the_prose(built_site):
+    soup = page_of(built_site, "book/01-derivatives")
+    glued = [text_of(span) for span in soup.select("span.pasted-text")]
+    assert "14.0003" in glued and "-21.9997" in glued
+    soup = page_of(built_site, "book/02-value")
+    assert "-8.0" in [text_of(span) for span in soup.select("span.pasted-text")]
+
+
+# -- in a real browser -------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url: str, local_prefix: str, theme: str = "light"):
+    """Load `url`; return the page, its console errors and its outside requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900},
+                            color_scheme=theme)
+    errors, outside = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(request_route):
+        if request_route.request.url.startswith(local_prefix):
+            request_route.continue_()
+        else:
+            outside.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page, errors, outside
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_pages_load_offline_with_a_clean_console(browser, server, book, theme):
+    for chapter in book.chapters:
+        page, errors, outside = open_page(browser, f"{server}{chapter.docname}.html",
+                                          server, theme)
+        assert errors == [], (chapter.path, errors)
+        assert outside == [], (chapter.path, outside)
+        # Every figure and formula actually loaded.
+        broken = page.evaluate(
+            "[...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+            ".map(i => i.src.slice(0, 80))")
+        assert broken == [], (chapter.path, broken)
+        page.close()
+
+
+def test_site_works_from_file_urls(browser, built_site, book):
+    chapter = book.chapters[-1]
+    url = (built_site / f"{chapter.docname}.html").as_uri()
+    page, errors, outside = open_page(browser, url, "file://")
+    assert errors == [] and outside == []
+    assert page.locator("h1").first.inner_text().startswith(chapter.title.split("`")[0])
+    page.close()
+
+
+def test_solutions_are_hidden_until_asked_for(browser, server):
+    page, errors, _ = open_page(browser, f"{server}book/02-value.html", server)
+    solution = page.locator(".solution").first
+    body = solution.locator(".cell").first
+    assert not body.is_visible()
+    solution.locator(".admonition-title, summary").first.click()
+    body.wait_for(state="visible")
+    assert body.is_visible()
+    assert errors == []
+    page.close()
