@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import venv
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,29 @@ def built_pdf() -> Path:
     if not PDF.exists():
         pytest.fail(f"no PDF at {PDF}: run `make book` (make test does)")
     return PDF
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """A wheel built from the repository, as a user would install it."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+         "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+        check=True,
+    )
+    wheels = list(out.glob("micrograd_book-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def installed_python(wheel, tmp_path_factory) -> Path:
+    """The Python of a fresh virtual environment with only the wheel in it:
+    tests that run there use the installed package, never the repository."""
+    env = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True, clear=True).create(env)
+    python = env / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-index",
+                    "--disable-pip-version-check", str(wheel)], check=True)
+    return python

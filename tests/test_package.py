@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -53,19 +52,6 @@ def test_snapshots_grow_chapter_by_chapter(result):
         previous = set(files)
 
 
-@pytest.fixture(scope="session")
-def wheel(root, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-         "--disable-pip-version-check", "-w", str(out), str(root)],
-        check=True,
-    )
-    wheels = list(out.glob("micrograd_book-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
-
-
 def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     names = zipfile.ZipFile(wheel).namelist()
     code = sorted(n for n in names if not n.startswith("micrograd_book-"))
@@ -80,12 +66,7 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     assert runtime == [], "the package must have no runtime dependencies"
 
 
-def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
-    env = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True, clear=True).create(env)
-    python = env / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-index",
-                    "--disable-pip-version-check", str(wheel)], check=True)
+def test_wheel_installs_and_works_in_a_clean_venv(installed_python, tmp_path):
     script = (
         "import micrograd, micrograd.engine, micrograd.viz\n"
         "from micrograd.engine import Value\n"
@@ -99,6 +80,6 @@ def test_wheel_installs_and_works_in_a_clean_venv(wheel, tmp_path):
         "else:\n"
         "    raise SystemExit('graphviz should not be installed here')\n"
     )
-    out = subprocess.run([python, "-I", "-c", script], capture_output=True, text=True,
-                         cwd=tmp_path, check=True)
+    out = subprocess.run([installed_python, "-I", "-c", script], capture_output=True,
+                         text=True, cwd=tmp_path, check=True)
     assert out.stdout.strip() == __import__("micrograd").__version__
