@@ -3,7 +3,7 @@
 #     book/09-networks.md
 #     book/10-learning.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 7d28a5e188198e97
+# sha256 of the code below: 3c17785e3be468f4
 
 import random
 from micrograd.engine import Value
@@ -21,6 +21,18 @@ class Module:
         """Forget the gradients of the last backward pass."""
         for p in self.parameters():
             p.grad = 0.0
+
+
+def _check_size(name, n):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive whole number, "
+                         f"not {n!r}")
+
+
+def _check_inputs(module, x, expected):
+    if len(x) != expected:
+        raise ValueError(f"{module!r} takes {expected} inputs, "
+                         f"but got {len(x)}: {x!r}")
 
 
 # book/09-networks.md § A neuron
@@ -110,19 +122,6 @@ class MLP(Module):
             for layer in self.layers
         ]
         return f"MLP({' → '.join(shape)}; {len(self.parameters())} parameters)"
-
-
-# book/09-networks.md § Checking the inputs
-def _check_size(name, n):
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} must be a positive whole number, "
-                         f"not {n!r}")
-
-
-def _check_inputs(module, x, expected):
-    if len(x) != expected:
-        raise ValueError(f"{module!r} takes {expected} inputs, "
-                         f"but got {len(x)}: {x!r}")
 
 
 # book/10-learning.md § An optimiser
