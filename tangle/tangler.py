@@ -37,7 +37,9 @@ DECORATOR = "add_to_class"
 TARGET = re.compile(r"^micrograd/(?:[A-Za-z_]\w*/)*[A-Za-z_]\w*\.py$")
 SETUP_SCRIPT = "../tangle/setup_chapter.py"
 CHECKSUM_PREFIX = "# sha256 of the code below: "
-HIDING_TAGS = ("remove-cell", "remove-input", "remove_input", "hide-cell", "hide-input")
+# Tags that take code off the page. (`hide-input` is allowed: the code is
+# folded behind a "show code" toggle, with its caption in view.)
+HIDING_TAGS = ("remove-cell", "remove-input", "remove_input")
 
 # A line of output text and the chapter line it came from (None: generated).
 Line = tuple[str, "int | None"]

@@ -62,10 +62,12 @@ def test_every_tangled_cell_has_its_location_caption(built_site, book, placement
         shown = [text_of(div) for div in soup.select("div.tangle-caption")]
         expected = [p.caption for p in placements if p.cell.chapter is chapter]
         assert shown == expected, chapter.path
-        # Each caption sits right above the code it describes.
+        # Each caption opens the cell whose code it describes (the code may
+        # be folded behind a "show code" toggle, but it is in that cell).
         for div in soup.select("div.tangle-caption"):
-            code = div.find_next_sibling(class_="cell_input")
-            assert code is not None and code.find("pre"), chapter.path
+            cell = div.parent
+            assert "cell" in cell.get("class", []), chapter.path
+            assert cell.find(class_="cell_input").find("pre"), chapter.path
 
 
 def test_every_page_links_the_pdf_that_exists(built_site, book):

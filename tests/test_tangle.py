@@ -393,10 +393,17 @@ def test_error_two_statements_on_one_line(tmp_path):
     assert "two statements on one line" in message
 
 
-def test_error_hidden_tangled_code(tmp_path):
+@pytest.mark.parametrize("tag", ["remove-input", "remove-cell"])
+def test_error_hidden_tangled_code(tmp_path, tag):
     message = tangle_error(tmp_path, cell("x = 1", tangle="micrograd/engine.py",
-                                          tags="[remove-input]"))
+                                          tags=f"[{tag}]"))
     assert "must be shown to the reader" in message
+
+
+def test_folded_tangled_code_is_allowed(tmp_path):
+    book = make_book(tmp_path, {"01-a": chapter("01-a", "A", INIT_CELL, cell(
+        "x = 1", tangle="micrograd/engine.py", tags="[hide-input]"))})
+    assert "x = 1" in engine(tangle_book(book))
 
 
 def test_error_docstring_after_code(tmp_path):
