@@ -38,9 +38,16 @@ def text_of(node) -> str:
 
 
 def test_every_chapter_has_a_page_with_its_title(built_site, book):
-    for chapter in book.chapters:
+    for number, chapter in enumerate(book.chapters):
         soup = page_of(built_site, chapter.docname)
-        title = text_of(soup.find("h1")).rstrip("#").strip()
+        h1 = soup.select_one("article h1")  # (another h1 is for printing)
+        section = h1.find(class_="section-number")
+        # Chapters are numbered as in the PDF; the preface is not.
+        expected = f"{number}. " if number else None
+        assert (section.get_text() if section else None) == expected, chapter.path
+        if section:
+            section.extract()
+        title = text_of(h1).rstrip("#").strip()
         assert title == chapter.title.replace("`", ""), chapter.path
 
 
