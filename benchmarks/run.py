@@ -166,7 +166,7 @@ def table(report: dict) -> str:
         "each engine in its own process; step time: median over the steps",
         "",
         "scalar engines",
-        f"  {'engine':<30}{'step time':>12}{'speed-up':>10}"
+        f"  {'engine':<30}{'step time':>12}{'speed-up':>11}"
         f"{'bytes/node':>12}{'max depth':>12}  losses",
     ]
     base = results.get("reference", scalar)["step_seconds"]
@@ -182,11 +182,11 @@ def table(report: dict) -> str:
                      + ("+" if result["capped"] else ""))
         lines.append(
             f"  {NAMES[engine]:<30}{milliseconds(result['step_seconds']):>12}"
-            f"{times(base, result['step_seconds']):>10}{per_node:>12}"
+            f"{times(base, result['step_seconds']):>11}{per_node:>12}"
             f"{depth:>12}  {agreement(engine, result)}")
     if any(e in results for e in ("tensor", "pytorch")):
         lines += ["", "array engines",
-                  f"  {'engine':<30}{'step time':>12}{'vs scalar':>10}"
+                  f"  {'engine':<30}{'step time':>12}{'vs scalar':>11}"
                   f"{'vs PyTorch':>12}{'':>12}  losses"]
         torch = results.get("pytorch", {}).get("step_seconds")
         for engine in ("scalar", "tensor", "pytorch"):
@@ -196,7 +196,7 @@ def table(report: dict) -> str:
             versus = times(torch, step) if torch else ""
             lines.append(
                 f"  {NAMES[engine]:<30}{milliseconds(step):>12}"
-                f"{times(scalar['step_seconds'], step):>10}{versus:>12}"
+                f"{times(scalar['step_seconds'], step):>11}{versus:>12}"
                 f"{'':>12}  {agreement(engine, results[engine])}")
     lines += ["", "speed-up: the reference's step time over this one's; "
               "vs X: X's step time over this one's",

@@ -55,8 +55,11 @@ def test_quick_run_prints_both_tables_with_every_engine(quick, bench):
 
 def test_quick_run_rows_hold_numbers(quick, bench):
     text, _ = quick
-    rows = {name: line for line in text.splitlines()
-            for name in bench.NAMES.values() if line.startswith(f"  {name}")}
+    rows = {}  # each engine's first row (the scalar engine has one per table)
+    for line in text.splitlines():
+        for name in bench.NAMES.values():
+            if line.startswith(f"  {name}"):
+                rows.setdefault(name, line)
     reference = rows[bench.NAMES["reference"]]
     assert " ms" in reference and "x" in reference and "max diff" in reference
     scalar = rows[bench.NAMES["scalar"]]
@@ -88,7 +91,9 @@ def test_depth_and_memory_are_measured_for_the_scalar_engines(quick):
     assert not reference["capped"] and 100 < reference["max_depth"] < 10_000
     assert scalar["capped"] and scalar["max_depth"] == 10_000
     assert reference["bytes_per_node"] > 2 * scalar["bytes_per_node"] > 0
-    assert reference["nodes"] == scalar["nodes"] > 0
+    # the same graph, but for division: Karpathy's makes x * (1/n) from the
+    # number n, ours the value n ** -1 (one node more)
+    assert scalar["nodes"] - 1 <= reference["nodes"] <= scalar["nodes"]
 
 
 def test_losses_that_differ_stop_the_benchmark(bench):
