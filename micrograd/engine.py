@@ -6,7 +6,7 @@
 #     book/06-more-operations.md
 #     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 764765bc47d5529b
+# sha256 of the code below: e3967c19d14f59af
 
 import math
 import functools
@@ -223,12 +223,12 @@ def check_power(base, exponent):
 
 
 def two_places(children):
-    """(left, right) from at most two children; None where one is missing."""
+    """(left, right) from at most two children, None for a missing one."""
     children = tuple(children)
     if len(children) > 2:
         raise TypeError(
-            f"a Value has at most two children, got {len(children)}: every "
-            f"operation has one or two inputs")
+            f"a Value has at most two children, got {len(children)}: "
+            f"every operation has one or two inputs")
     return (children + (None, None))[:2]
 
 
