@@ -6,7 +6,7 @@
 #     book/06-more-operations.md
 #     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: e3967c19d14f59af
+# sha256 of the code below: 6efb416de026c588
 
 import math
 import functools
@@ -84,7 +84,7 @@ class Value:
 
     # book/12-why-slow.md § The operations and their rules
     def __add__(self, other):
-        if not isinstance(other, Value):  # a number: spares a call when not
+        if not isinstance(other, Value):  # only a number needs as_value
             other = as_value(other, '+')
         out = Value(self.data + other.data, (self, other), '+')
         out._rule = add_backward
