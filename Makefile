@@ -32,12 +32,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 BOOK_SOURCES := $(shell find book tangle -type f -not -path '*/__pycache__/*' 2>/dev/null) \
 	_config.yml _toc.yml pyproject.toml tools/requirements.txt
 
-.PHONY: help book html pdf test tangle tangle-check snapshots serve clean lock \
-	setup system-base system-book system-test
+.PHONY: help book html pdf test benchmark tangle tangle-check snapshots serve \
+	clean lock setup system-base system-book system-test
 
 help:
 	@echo "make book          build the site and the PDF (sets everything up first)"
 	@echo "make test          run the whole test suite (builds the book if needed)"
+	@echo "make benchmark     time the engines against Karpathy's micrograd and PyTorch"
 	@echo "make html          build only the site, incrementally (quick iteration)"
 	@echo "make pdf           build the PDF (after html) and link it from the site"
 	@echo "make tangle        regenerate micrograd/ from the chapters"
@@ -107,6 +108,12 @@ test: setup system-test
 	$(PY) -m tangle --check
 	$(MAKE) --no-print-directory book
 	$(PY) -m pytest
+
+# Ours against the reference micrograd (from PyPI, in a venv of its own that
+# the script creates) and PyTorch: a table of step times, bytes per node and
+# depth, each engine in its own process. A few minutes; not part of `test`.
+benchmark: setup
+	$(PY) benchmarks/run.py
 
 serve: setup
 	$(PY) -m http.server --bind 127.0.0.1 --directory $(BUILD)/html 8000

@@ -4,88 +4,66 @@
 #     book/04-neuron.md
 #     book/05-backward.md
 #     book/06-more-operations.md
+#     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 346bc0cad0ee0f4c
+# sha256 of the code below: 6efb416de026c588
 
 import math
+import functools
 
 
-# book/02-value.md § The `Value` class
+# book/12-why-slow.md § A leaner `Value`
 class Value:
     """A number that remembers how it was computed."""
 
-    # book/06-more-operations.md § Plain numbers
+    __slots__ = ('data', 'grad', '_left', '_right', '_op', 'label',
+                 '_rule')
+
+    @property
+    def _prev(self):
+        """The values this one was computed from, as a tuple."""
+        if self._left is None:
+            return ()
+        if self._right is None:
+            return (self._left,)
+        return (self._left, self._right)
+
+    @property
+    def _backward(self):
+        """The local rule, ready to call with no arguments."""
+        if self._rule is None:
+            return do_nothing
+        return functools.partial(self._rule, self)
+
+    @_backward.setter
+    def _backward(self, closure):
+        # A rule written the old way: a closure with no arguments.
+        self._rule = lambda out: closure()
+
     def __init__(self, data, _children=(), _op='', label=''):
-        if not is_number(data):
+        if type(data) is not float and not is_number(data):  # floats: at once
             raise TypeError(
                 f"Value(data): data must be an int or a float, not "
                 f"{type(data).__name__} {data!r}")
         self.data = data
         self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = tuple(_children)
+        if type(_children) is tuple and len(_children) == 2:  # the usual case
+            self._left, self._right = _children
+        else:
+            self._left, self._right = two_places(_children)
         self._op = _op
         self.label = label
+        self._rule = None  # the operation that makes this value sets it
 
-    # book/02-value.md § The `Value` class
     def __repr__(self):
         return f"Value(data={self.data})"
 
-    # book/06-more-operations.md § Plain numbers
-    def __add__(self, other):
-        other = as_value(other, '+')
-        out = Value(self.data + other.data, (self, other), '+')
-
-        def _backward():
-            self.grad += 1.0 * out.grad
-            other.grad += 1.0 * out.grad
-        out._backward = _backward
-
-        return out
-
-    def __mul__(self, other):
-        other = as_value(other, '*')
-        out = Value(self.data * other.data, (self, other), '*')
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-        out._backward = _backward
-
-        return out
-
-    # book/05-backward.md § A value used twice
-    def tanh(self):
-        t = math.tanh(self.data)
-        out = Value(t, (self,), 'tanh')
-
-        def _backward():
-            self.grad += (1 - t**2) * out.grad
-        out._backward = _backward
-
-        return out
-
-    # book/05-backward.md § Calling `backward()` twice
-    def backward(self):
-        order = topological_order(self)
-        for v in order:
-            if v.data != v.data:  # NaN is the one number not equal to itself
-                raise nan_error(v)
-        for v in order:
-            if v._prev:  # a computed value: recompute its gradient from zero
-                v.grad = 0.0
-        self.grad = 1.0
-        for v in reversed(order):
-            v._backward()
-
-    # book/06-more-operations.md § Numbers on the left
     def __radd__(self, other):  # other + self
         return self + other
 
     def __rmul__(self, other):  # other * self
         return self * other
 
-    # book/06-more-operations.md § Negation and subtraction
     def __neg__(self):  # -self
         return self * -1
 
@@ -95,42 +73,38 @@ class Value:
     def __rsub__(self, other):  # other - self
         return as_value(other, '-') + (-self)
 
-    # book/06-more-operations.md § Powers
-    def __pow__(self, other):  # self ** other
-        check_power(self.data, other)
-        if isinstance(other, Value):  # the exponent can change too
-            out = Value(self.data ** other.data, (self, other), '**')
-
-            def _backward():
-                self.grad += (other.data * self.data ** (other.data - 1)
-                              * out.grad)
-                other.grad += out.data * math.log(self.data) * out.grad
-        else:  # a fixed exponent: only the base has a gradient
-            out = Value(self.data ** other, (self,), f'**{other}')
-
-            def _backward():
-                self.grad += other * self.data ** (other - 1) * out.grad
-        out._backward = _backward
-        return out
-
     def __rpow__(self, other):  # other ** self
         return as_value(other, '**') ** self
 
-    # book/06-more-operations.md § Division
     def __truediv__(self, other):  # self / other
         return self * as_value(other, '/') ** -1
 
     def __rtruediv__(self, other):  # other / self
         return as_value(other, '/') * self ** -1
 
-    # book/06-more-operations.md § `exp` and `log`
+    # book/12-why-slow.md § The operations and their rules
+    def __add__(self, other):
+        if not isinstance(other, Value):  # only a number needs as_value
+            other = as_value(other, '+')
+        out = Value(self.data + other.data, (self, other), '+')
+        out._rule = add_backward
+        return out
+
+    def __mul__(self, other):
+        if not isinstance(other, Value):
+            other = as_value(other, '*')
+        out = Value(self.data * other.data, (self, other), '*')
+        out._rule = mul_backward
+        return out
+
+    def tanh(self):
+        out = Value(math.tanh(self.data), (self,), 'tanh')
+        out._rule = tanh_backward
+        return out
+
     def exp(self):
         out = Value(math.exp(self.data), (self,), 'exp')
-
-        def _backward():
-            self.grad += out.data * out.grad
-        out._backward = _backward
-
+        out._rule = exp_backward
         return out
 
     def log(self):
@@ -139,38 +113,59 @@ class Value:
                 f"log needs a positive number, got {self.data!r}: the "
                 f"logarithm is defined only for numbers above 0")
         out = Value(math.log(self.data), (self,), 'log')
-
-        def _backward():
-            self.grad += out.grad / self.data
-        out._backward = _backward
-
+        out._rule = log_backward
         return out
 
-    # book/06-more-operations.md § `relu`
     def relu(self):
         out = Value(0.0 if self.data < 0 else self.data, (self,), 'ReLU')
-
-        def _backward():
-            self.grad += (out.data > 0) * out.grad
-        out._backward = _backward
-
+        out._rule = relu_backward
         return out
 
+    def __pow__(self, other):  # self ** other
+        check_power(self.data, other)
+        if isinstance(other, Value):  # the exponent can change too
+            out = Value(self.data ** other.data, (self, other), '**')
+            out._rule = power_backward
+        else:  # a fixed exponent: only the base has a gradient
+            out = Value(self.data ** other, (self,), f'**{other}')
 
-# book/05-backward.md § In which order?
+            def fixed_power_backward(out):  # remembers `other`, not `out`
+                self.grad += other * self.data ** (other - 1) * out.grad
+            out._rule = fixed_power_backward
+        return out
+
+    def backward(self):
+        order = topological_order(self)
+        for v in order:
+            if v.data != v.data:  # NaN is the one number not equal to itself
+                raise nan_error(v)
+        for v in order:
+            if v._left is not None:  # a computed value: its gradient from zero
+                v.grad = 0.0
+        self.grad = 1.0
+        for v in reversed(order):
+            rule = v._rule  # what v._backward() would call
+            if rule is not None:
+                rule(v)
+
+
+# book/12-why-slow.md § A faster order
 def topological_order(root):
     """The values of root's graph, each one after all of its children."""
     order, visited = [], set()
-    stack = [(root, False)]
+    stack = [root]
     while stack:
-        v, children_placed = stack.pop()
-        if children_placed:
-            order.append(v)
+        v = stack.pop()
+        if v is None:  # the marker: the value under it is ready
+            order.append(stack.pop())
         elif v not in visited:
             visited.add(v)
-            stack.append((v, True))  # placed after the children below
-            for child in reversed(v._prev):
-                stack.append((child, False))
+            stack.append(v)
+            stack.append(None)
+            if v._right is not None and v._right not in visited:
+                stack.append(v._right)
+            if v._left is not None and v._left not in visited:
+                stack.append(v._left)
     return order
 
 
@@ -193,6 +188,7 @@ def is_number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+# book/12-why-slow.md § A leaner `Value`
 def as_value(x, op):
     """x itself if it is a Value; a new Value if x is a number."""
     if isinstance(x, Value):
@@ -204,7 +200,6 @@ def as_value(x, op):
     return Value(x)
 
 
-# book/06-more-operations.md § Powers
 def check_power(base, exponent):
     """Refuse a power with no real value or no gradient, saying why."""
     if isinstance(exponent, Value):
@@ -225,3 +220,55 @@ def check_power(base, exponent):
         raise ValueError(
             f"cannot raise the negative number {base!r} to the fractional "
             f"power {exponent!r}: the result is not a real number")
+
+
+def two_places(children):
+    """(left, right) from at most two children, None for a missing one."""
+    children = tuple(children)
+    if len(children) > 2:
+        raise TypeError(
+            f"a Value has at most two children, got {len(children)}: "
+            f"every operation has one or two inputs")
+    return (children + (None, None))[:2]
+
+
+# book/12-why-slow.md § The operations and their rules
+def do_nothing():
+    """The local rule of a value that no operation made."""
+
+
+def add_backward(out):
+    """The local rule of +: both inputs get the output's gradient."""
+    out._left.grad += 1.0 * out.grad
+    out._right.grad += 1.0 * out.grad
+
+
+def mul_backward(out):
+    """The local rule of *: each input gets the other one times the
+    output's gradient."""
+    a, b = out._left, out._right
+    a.grad += b.data * out.grad
+    b.grad += a.data * out.grad
+
+
+def tanh_backward(out):
+    out._left.grad += (1 - out.data**2) * out.grad
+
+
+def exp_backward(out):
+    out._left.grad += out.data * out.grad
+
+
+def log_backward(out):
+    out._left.grad += out.grad / out._left.data
+
+
+def relu_backward(out):
+    out._left.grad += (out.data > 0) * out.grad
+
+
+def power_backward(out):
+    """The local rule of a ** b, when b is a value too."""
+    a, b = out._left, out._right
+    a.grad += b.data * a.data ** (b.data - 1) * out.grad
+    b.grad += out.data * math.log(a.data) * out.grad

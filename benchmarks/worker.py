@@ -1,0 +1,260 @@
+"""One engine, one measurement, in a process of its own.
+
+`run.py` starts this script once per engine and measurement, with a job as
+JSON on stdin, and reads the result as JSON from stdout. The reference
+micrograd runs it under its own virtual environment's Python, so this file
+uses nothing but the standard library and the engine it measures (NumPy or
+PyTorch only for the engines that need them).
+
+Jobs: {"engine": "reference" | "scalar" | "tensor" | "pytorch",
+       "task": "train" | "memory" | "depth", "root": repository or null,
+       "points", "labels", "hidden", "weights", "steps", "alpha",
+       "repeats", "max_depth", "pause_collector": bool}
+"""
+
+import gc
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+
+
+def main():
+    job = json.load(sys.stdin)
+    if job.get("root"):  # our package, from the repository
+        sys.path.insert(0, job["root"])
+    engine, task = job["engine"], job["task"]
+    if engine in ("reference", "scalar"):
+        result = SCALAR_TASKS[task](job)
+    elif engine == "tensor" and task == "train":
+        result = train_tensor(job)
+    elif engine == "pytorch" and task == "train":
+        result = train_pytorch(job)
+    else:
+        raise SystemExit(f"worker: no task {task!r} for engine {engine!r}")
+    result["module"] = loaded_from(engine)
+    json.dump(result, sys.stdout)
+
+
+def loaded_from(engine):
+    """Where the measured code came from, so run.py can check it."""
+    if engine == "pytorch":
+        import torch
+        return torch.__file__
+    import micrograd
+    return micrograd.__file__
+
+
+def learning_rate(step, steps):
+    """The moons chapter's schedule: 1.0 down to 0.1, linearly."""
+    return 1.0 - 0.9 * step / max(steps - 1, 1)
+
+
+# -- the scalar engines: the reference micrograd and ours ----------------------
+
+
+def scalar_model(job):
+    from micrograd.nn import MLP
+    sizes = job["hidden"] + [1]
+    if job["engine"] == "reference":  # ReLU hidden layers, linear output
+        model = MLP(2, sizes)
+    else:
+        model = MLP(2, sizes, activation="relu", output_activation="linear")
+    parameters = model.parameters()
+    if len(parameters) != len(job["weights"]):
+        raise SystemExit("worker: the model and the weights differ in size")
+    for p, w in zip(parameters, job["weights"]):
+        p.data = w
+    return model, parameters
+
+
+def scalar_loss(model, parameters, job):
+    """The moons chapter's loss: mean max-margin loss plus L2, as a Value."""
+    scores = [model(point) for point in job["points"]]
+    margins = [(1 - label * score).relu()
+               for label, score in zip(job["labels"], scores)]
+    data_loss = sum(margins) / len(margins)
+    reg_loss = job["alpha"] * sum(p * p for p in parameters)
+    return data_loss + reg_loss
+
+
+def scalar_train(job):
+    model, parameters = scalar_model(job)
+    steps, times, losses = job["steps"], [], []
+    if job.get("pause_collector"):  # safe only for an engine without cycles
+        gc.disable()
+    for k in range(steps):
+        start = time.perf_counter()
+        loss = scalar_loss(model, parameters, job)
+        for p in parameters:
+            p.grad = 0.0
+        loss.backward()
+        rate = learning_rate(k, steps)
+        for p in parameters:
+            p.data -= rate * p.grad
+        times.append(time.perf_counter() - start)
+        losses.append(loss.data)
+    gc.enable()
+    return {"step_seconds": statistics.median(times), "losses": losses,
+            "total_seconds": sum(times)}
+
+
+def graph_size(root):
+    seen, stack = {id(root)}, [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
+
+
+def scalar_memory(job):
+    """Bytes that one forward pass allocates and keeps, per graph node."""
+    model, parameters = scalar_model(job)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    loss = scalar_loss(model, parameters, job)
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    nodes = graph_size(loss)
+    return {"bytes_per_node": kept / nodes, "nodes": nodes}
+
+
+def backward_works(depth):
+    from micrograd.engine import Value
+    x = Value(1.0)
+    y = x
+    for _ in range(depth):
+        y = y + x
+    try:
+        y.backward()
+    except RecursionError:
+        return False
+    return x.grad == depth + 1
+
+
+def scalar_depth(job):
+    """The deepest chain backward() gets through: 10, 100, ... up to
+    `max_depth`, then halving the gap between the last depth that worked
+    and the first that failed."""
+    good, depth = 0, 10
+    while depth <= job["max_depth"] and backward_works(depth):
+        good, depth = depth, depth * 10
+    if depth > job["max_depth"]:
+        return {"max_depth": good, "capped": True}
+    bad = depth
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        if backward_works(middle):
+            good = middle
+        else:
+            bad = middle
+    return {"max_depth": good, "capped": False}
+
+
+SCALAR_TASKS = {"train": scalar_train, "memory": scalar_memory,
+                "depth": scalar_depth}
+
+
+# -- the array engines: our Tensor and PyTorch ---------------------------------
+
+
+def layer_arrays(job):
+    """The scalar model's weights as one (W, b) pair of lists per layer."""
+    sizes = [2] + job["hidden"] + [1]
+    weights, layers, at = job["weights"], [], 0
+    for nin, nout in zip(sizes, sizes[1:]):
+        neurons = [weights[at + j * (nin + 1):at + (j + 1) * (nin + 1)]
+                   for j in range(nout)]
+        at += nout * (nin + 1)
+        W = [[neurons[j][i] for j in range(nout)] for i in range(nin)]
+        b = [neurons[j][nin] for j in range(nout)]
+        layers.append((W, b))
+    return layers
+
+
+def timed_training(job, make_step):
+    """Train `repeats` times from the same weights; the first run's losses
+    and the median step time over all runs."""
+    times, first_losses = [], None
+    for _ in range(job["repeats"]):
+        step = make_step()
+        losses = []
+        for k in range(job["steps"]):
+            start = time.perf_counter()
+            losses.append(step(learning_rate(k, job["steps"])))
+            times.append(time.perf_counter() - start)
+        first_losses = first_losses or losses
+    return {"step_seconds": statistics.median(times), "losses": first_losses,
+            "total_seconds": sum(times) / job["repeats"]}
+
+
+def train_tensor(job):
+    import numpy as np
+    from micrograd.tensor import Tensor
+    X = np.array(job["points"])
+    y = np.array(job["labels"], dtype=float).reshape(-1, 1)
+
+    def make_step():
+        parameters = []
+        for W, b in layer_arrays(job):
+            parameters += [Tensor(W), Tensor(b)]
+
+        def step(rate):
+            h = Tensor(X)
+            for i in range(0, len(parameters), 2):
+                h = h @ parameters[i] + parameters[i + 1]
+                if i + 2 < len(parameters):
+                    h = h.relu()
+            data_loss = (1 - y * h).relu().mean()
+            reg_loss = job["alpha"] * sum((p * p).sum() for p in parameters)
+            loss = data_loss + reg_loss
+            for p in parameters:
+                p.grad = np.zeros_like(p.data)
+            loss.backward()
+            for p in parameters:
+                p.data -= rate * p.grad
+            return float(loss.data)
+        return step
+
+    return timed_training(job, make_step)
+
+
+def train_pytorch(job):
+    import torch
+    X = torch.tensor(job["points"], dtype=torch.float64)
+    y = torch.tensor(job["labels"], dtype=torch.float64).reshape(-1, 1)
+
+    def make_step():
+        parameters = []
+        for W, b in layer_arrays(job):
+            parameters += [
+                torch.tensor(W, dtype=torch.float64, requires_grad=True),
+                torch.tensor(b, dtype=torch.float64, requires_grad=True)]
+
+        def step(rate):
+            h = X
+            for i in range(0, len(parameters), 2):
+                h = h @ parameters[i] + parameters[i + 1]
+                if i + 2 < len(parameters):
+                    h = h.relu()
+            data_loss = (1 - y * h).relu().mean()
+            reg_loss = job["alpha"] * sum((p * p).sum() for p in parameters)
+            loss = data_loss + reg_loss
+            for p in parameters:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in parameters:
+                    p -= rate * p.grad
+            return loss.item()
+        return step
+
+    return timed_training(job, make_step)
+
+
+if __name__ == "__main__":
+    main()
