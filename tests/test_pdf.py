@@ -47,6 +47,21 @@ def test_pdf_has_no_object_reprs_or_tracebacks(pdf_text):
         assert bad not in pdf_text, f"{bad!r} in the PDF"
 
 
+def test_printed_code_never_wraps(pdf_text, book):
+    """Every line of code in the chapters fits the printed page: it appears
+    whole on one line of the PDF (outputs may wrap; code may not)."""
+    printed = {" ".join(line.split()) for line in pdf_text.splitlines()}
+    long_lines = [
+        (cell.where, " ".join(line.split()))
+        for chapter in book.chapters for cell in chapter.cells
+        if "remove-input" not in cell.tags and "remove-cell" not in cell.tags
+        for line in cell.source.splitlines() if len(line) >= 70
+    ]
+    assert len(long_lines) > 20
+    wrapped = [(where, line) for where, line in long_lines if line not in printed]
+    assert wrapped == [], wrapped[:5]
+
+
 def test_pdf_has_every_location_caption(pdf_text, book):
     text = normalise(pdf_text)
     for placement in tangle_book(book).placements:
