@@ -134,7 +134,10 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             continue
         wanted.remove(match)
         caption = tangle_caption(target=match.target, where=match.where)
-        container.insert(0, caption)
+        # Just before the cell, not inside it: myst-nb folds a `hide-input`
+        # cell only if the cell's first child is its code.
+        parent = container.parent
+        parent.insert(parent.index(container), caption)
     for placement in wanted:
         logger.warning(
             f"tangle: the tangled cell at {placement.cell.where} was not "

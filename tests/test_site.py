@@ -69,12 +69,14 @@ def test_every_tangled_cell_has_its_location_caption(built_site, book, placement
         shown = [text_of(div) for div in soup.select("div.tangle-caption")]
         expected = [p.caption for p in placements if p.cell.chapter is chapter]
         assert shown == expected, chapter.path
-        # Each caption opens the cell whose code it describes (the code may
-        # be folded behind a "show code" toggle, but it is in that cell).
+        # Each caption sits right above the cell whose code it describes
+        # (the code may be folded behind a "show code" toggle).
         for div in soup.select("div.tangle-caption"):
-            cell = div.parent
+            cell = div.find_next_sibling()
             assert "cell" in cell.get("class", []), chapter.path
             assert cell.find(class_="cell_input").find("pre"), chapter.path
+            if "tag_hide-input" in cell["class"]:
+                assert cell.find("details").find(class_="cell_input"), chapter.path
 
 
 def test_every_page_links_the_pdf_that_exists(built_site, book):
