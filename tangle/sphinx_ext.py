@@ -117,7 +117,8 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     wanted: list[Placement] = [
         p for p in _result(app).placements if p.cell.chapter.docname == docname
     ]
-    for container in doctree.findall(nodes.container):
+    # A list first: inserting captions while walking the tree would revisit cells.
+    for container in list(doctree.findall(nodes.container)):
         if container.get("nb_element") != "cell_code":
             continue
         if "tangle" not in (container.get("cell_metadata") or {}):
