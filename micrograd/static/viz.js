@@ -923,15 +923,14 @@
                           log ? String(t) : `${100 * t} %`));
       }
       const last = values.length - 1;
-      for (const t of [0, Math.round(last / 2), last]) {
+      for (const t of [0, last]) {
         picture.append(sv('text', { x: sx(t), y: height - 12,
                                     'text-anchor': 'middle',
                                     class: 'mgv-tick' }, t));
       }
-      picture.append(sv('text', { x: (width + m.left) / 2, y: height - 1,
+      picture.append(sv('text', { x: sx(last / 2), y: height - 12,
                                   'text-anchor': 'middle',
-                                  class: 'mgv-tick' },
-                        'step'));
+                                  class: 'mgv-tick' }, 'step'));
       picture.append(sv('polyline', {
         class: 'mgv-line',
         points: values.map(
@@ -1042,6 +1041,11 @@ html[data-theme=dark] .mgv,body[data-jp-theme-light=false] .mgv,.mgv.mgv-dark{
 .mgv svg.mgv-svg,html[data-theme=dark] .cell_output .mgv svg{background:none;
 padding:0;border-radius:0;display:block;width:100%;height:auto}
 .mgv .mgv-stage{flex:1 1 420px;min-width:0}
+.mgv svg.mgv-heat{max-width:440px}
+.mgv .mgv-heat{--mgv-fg:#1b1b1b;--mgv-muted:#4d4d4d;--mgv-bg:#fff;
+--mgv-line:#7a7a7a;--mgv-pos:#0072B2;--mgv-neg:#D55E00}
+.mgv svg.mgv-heat,html[data-theme=dark] .cell_output .mgv svg.mgv-heat{
+background:#fff;border-radius:4px}
 .mgv .mgv-side{flex:0 1 300px;min-width:0}
 .mgv .mgv-row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 .mgv .mgv-controls,.mgv .mgv-choice,.mgv .mgv-sliders{display:flex;
