@@ -7,7 +7,7 @@
 #     book/11-moons.md
 #     book/90-how-pictures-are-made.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 8f13ac3d2d9e7313
+# sha256 of the code below: df65d1591c24517c
 
 import base64
 import io
@@ -86,8 +86,8 @@ class Figure:
         title = escape(self.title)
         return (f'<div class="mgv" role="figure" aria-label="{title}">'
                 f'<script type="application/json">{data}</script>'
-                f'<noscript>{title}: this moving picture needs '
-                f'JavaScript.</noscript></div>'
+                f'<p class="mgv-fallback">{title}: a moving picture, drawn '
+                f'by JavaScript (in Jupyter, trust the notebook).</p></div>'
                 f'<script>{player_script()}</script>')
 
     def still(self):

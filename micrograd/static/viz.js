@@ -26,7 +26,6 @@
     const SVG = 'http://www.w3.org/2000/svg';
     const KINDS = { graph: graphFigure, neuron: neuronFigure,
                     network: networkFigure, loop: loopFigure };
-    let counter = 0;
 
     // -- numbers -----------------------------------------------------------
 
@@ -82,10 +81,13 @@
       return node;
     }
 
-    function button(text, label, action, extra) {
+    // A real button. Its name is its visible text; `symbol`, a picture
+    // for the eye, is hidden from screen readers.
+    function button(text, action, extra, symbol, after) {
+      const icon = symbol && el('span', { 'aria-hidden': 'true' }, symbol);
       return el('button', Object.assign(
-        { type: 'button', class: 'mgv-button', 'aria-label': label,
-          onclick: action }, extra || {}), text);
+        { type: 'button', class: 'mgv-button', onclick: action },
+        extra || {}), after ? [text, ' ', icon] : [icon, icon && ' ', text]);
     }
 
     function reducedMotion() {
@@ -114,19 +116,13 @@
       });
       const shown = el('span', { class: 'mgv-counter',
                                  'aria-hidden': 'true' });
-      const reset = button('Reset', 'Reset to the start', () => {
-        stop(); go(0);
-      });
-      const name = unit.toLowerCase();
-      const back = button('◀ Back', `Previous ${name}`, () => {
-        stop(); go(position - 1);
-      });
-      const play = button('▶ Play', 'Play',
-                          () => (timer ? stop() : start()),
-                          { 'aria-pressed': 'false' });
-      const next = button('Forward ▶', `Next ${name}`, () => {
-        stop(); go(position + 1);
-      });
+      const reset = button('Reset', () => { stop(); go(0); });
+      const back = button('Back', () => { stop(); go(position - 1); },
+                          null, '◀');
+      const play = button('Play', () => (timer ? stop() : start()),
+                          { 'aria-pressed': 'false' }, '▶');
+      const next = button('Forward', () => { stop(); go(position + 1); },
+                          null, '▶', true);
       const bar = el('div', { class: 'mgv-controls', role: 'group',
                               'aria-label': 'Playback' },
                      reset, back, play, next, scrub, shown);
@@ -151,8 +147,8 @@
           if (position >= count - 1) stop();
           else go(position + 1);
         }, reducedMotion() ? 1600 : 800);
-        play.textContent = '❚❚ Pause';
-        play.setAttribute('aria-label', 'Pause');
+        play.replaceChildren(el('span', { 'aria-hidden': 'true' }, '❚❚'),
+                             ' Pause');
         play.setAttribute('aria-pressed', 'true');
         narration.setAttribute('aria-live', 'off');  // quiet while playing
       }
@@ -161,8 +157,8 @@
         if (!timer) return;
         clearInterval(timer);
         timer = null;
-        play.textContent = '▶ Play';
-        play.setAttribute('aria-label', 'Play');
+        play.replaceChildren(el('span', { 'aria-hidden': 'true' }, '▶'),
+                             ' Play');
         play.setAttribute('aria-pressed', 'false');
         narration.setAttribute('aria-live', 'polite');
       }
@@ -182,11 +178,12 @@
       };
     }
 
-    // Make an SVG element respond to hover and keyboard focus alike.
+    // Make an SVG element respond to hover and keyboard focus alike. Its
+    // accessible name is `label`, or without one the text it shows.
     function inspectable(node, label, describe, panel) {
       node.setAttribute('tabindex', '0');
       node.setAttribute('role', 'button');
-      node.setAttribute('aria-label', label);
+      if (label) node.setAttribute('aria-label', label);
       const on = () => panel.show(describe());
       node.addEventListener('mouseenter', on);
       node.addEventListener('focus', on);
@@ -326,15 +323,16 @@
       return { picture, handles, edges, labelLayer };
     }
 
-    // A label on an arrow, on a background that keeps it readable.
-    function edgeLabel(layer, mid, text) {
-      const label = sv('g', { class: 'mgv-edge-label' });
-      const words = sv('text', { x: mid.x, y: mid.y + 4,
-                                 'text-anchor': 'middle' }, text);
-      const back = sv('rect', { rx: 4, height: 17, y: mid.y - 9 });
-      label.append(back, words);
-      layer.append(label);
-      const width = words.getComputedTextLength() || 6.6 * text.length;
+    // A label of two lines on an arrow, on a background that keeps it
+    // readable.
+    function edgeLabel(layer, mid, first, second) {
+      const lines = [sv('tspan', { x: mid.x, y: mid.y - 3 }, first + ' '),
+                     sv('tspan', { x: mid.x, y: mid.y + 11 }, second)];
+      const back = sv('rect', { rx: 4, height: 32, y: mid.y - 17 });
+      layer.append(sv('g', { class: 'mgv-edge-label' }, back,
+                      sv('text', { 'text-anchor': 'middle' }, lines)));
+      const width = Math.max(...lines.map((line) =>
+        line.getComputedTextLength() || 6.6 * line.textContent.length));
       back.setAttribute('x', mid.x - width / 2 - 5);
       back.setAttribute('width', width + 10);
     }
@@ -347,7 +345,7 @@
       const F = trace.forward.length;
       const count = F + 2 + trace.backward.length;
       const geometry = graphGeometry(nodes, {
-        colW: 340, rowH: 84, boxW: 118, boxH: 58, opGap: 44 });
+        colW: 270, rowH: 84, boxW: 112, boxH: 58, opGap: 44 });
       const drawn = drawGraph(nodes, geometry,
                               'Expression graph of ' + name(trace.root));
       const info = details('Point at a value, or tab to it, to see how it ' +
@@ -393,8 +391,7 @@
       }
 
       drawn.handles.forEach((handle, i) => {
-        inspectable(handle.group, `value ${nodes[i].label}`,
-                    () => describeNode(i), info);
+        inspectable(handle.group, null, () => describeNode(i), info);
       });
 
       function show(k) {
@@ -414,8 +411,8 @@
             const edge = drawn.edges[`${u.child}>${step.node}`];
             edge.path.classList.add('mgv-active');
             edgeLabel(drawn.labelLayer, edge.mid,
-                      `${fmt(u.local)} × ${fmt(step.upstream)} = ` +
-                      `${fmt(u.after - u.before)}`);
+                      `${fmt(u.local)} × ${fmt(step.upstream)}`,
+                      `= ${fmt(u.after - u.before)}`);
           }
           drawn.picture.querySelector(`[data-from="op${step.node}"]`)
             .classList.add('mgv-active');
@@ -487,7 +484,7 @@
 
     // The engine's arithmetic, for the few operations a neuron uses: data
     // forward in topological order, then every grad backward, with +=.
-    function evaluate(nodes, leaves, ops) {
+    function evaluate(nodes, leaves, ops, root) {
       const data = nodes.map((node, i) => (i in leaves ? leaves[i]
                                                         : node.data));
       nodes.forEach((node, i) => {
@@ -502,7 +499,7 @@
         }
       });
       const grad = nodes.map(() => 0);
-      grad[grad.length - 1] = 1;
+      grad[root] = 1;
       for (let i = nodes.length - 1; i >= 0; i--) {
         const [a, b] = nodes[i].children;
         const g = grad[i];
@@ -523,7 +520,7 @@
       const leaves = {};
       const ops = nodes.map((node) => node.op);
       const geometry = graphGeometry(nodes, {
-        colW: 172, rowH: 70, boxW: 122, boxH: 58, opGap: 40 });
+        colW: 166, rowH: 68, boxW: 120, boxH: 58, opGap: 40 });
       const drawn = drawGraph(nodes, geometry, 'The neuron as a graph');
       const info = details('Point at a value, or tab to it, for its ' +
                            'formula.');
@@ -553,8 +550,9 @@
       }
 
       const choices = trace.activations.map((op) => button(
-        op, `activation ${op}`, () => { ops[out] = op; update(); },
-        { 'aria-pressed': String(op === ops[out]), 'data-op': op }));
+        op, () => { ops[out] = op; update(); },
+        { 'aria-pressed': String(op === ops[out]), 'data-op': op,
+          'aria-label': `activation ${op}` }));
       const chooser = el('div', { class: 'mgv-choice', role: 'group',
                                   'aria-label': 'Activation function' },
                          el('span', {}, 'activation:'), ...choices);
@@ -581,12 +579,11 @@
       }
 
       drawn.handles.forEach((handle, i) => {
-        inspectable(handle.group, `value ${nodes[i].label}`,
-                    () => describeNode(i), info);
+        inspectable(handle.group, null, () => describeNode(i), info);
       });
 
       function update() {
-        result = evaluate(nodes, leaves, ops);
+        result = evaluate(nodes, leaves, ops, out);
         const input = nodes[out].children[0];
         const dead = ops[out] === 'ReLU' && !(result.data[out] > 0);
         nodes.forEach((node, i) => {
@@ -799,7 +796,9 @@
                                         class: 'mgv-tick' }, label));
           picture.append(group);
           circles.push({ l, j, group });
-          inspectable(group, neuronName(l, j), () => {
+          const name = l === 0 ? neuronName(l, j)
+                               : `${neuronName(l, j)}, ${label}`;
+          inspectable(group, name, () => {
             if (l === 0) {
               const axis = j ? 'vertical' : 'horizontal';
               return `Input x${j + 1}: the ${axis} coordinate of a ` +
@@ -882,7 +881,18 @@
         paintPlane();
         const before = k === 0 ? 'Before training, with random weights' :
           `After ${k} update${k === 1 ? '' : 's'}`;
-        return `${before}: loss ${fmt(frame.loss)}.`;
+        let steepest = lines[0];
+        for (const line of lines) {
+          const g = frame.grads[line.l - 1][line.j][line.i];
+          const best = frame.grads[steepest.l - 1][steepest.j][steepest.i];
+          if (Math.abs(g) > Math.abs(best)) steepest = line;
+        }
+        const { l, j, i } = steepest;
+        const w = frame.weights[l - 1][j][i];
+        return [`${before}: loss ${fmt(frame.loss)}.`,
+                `The steepest weight, from ${neuronName(l - 1, i)} to ` +
+                `${neuronName(l, j)}: w = ${fmt(w)}, ∂L/∂w = ` +
+                `${fmt(frame.grads[l - 1][j][i])}.`];
       }
 
       const controls = player(frames.length, show, 'Training step');
@@ -972,8 +982,9 @@
       let chosen = 0;
       let controls = null;
       const choices = runs.map((run, r) => button(
-        run.name, `data set: ${run.name}`, () => choose(r),
-        { 'aria-pressed': String(r === 0), 'data-run': run.name }));
+        run.name, () => choose(r),
+        { 'aria-pressed': String(r === 0), 'data-run': run.name,
+          'aria-label': `data set: ${run.name}` }));
       const chooser = el('div', { class: 'mgv-choice', role: 'group',
                                   'aria-label': 'Data set' },
                          el('span', {}, 'data set:'), ...choices);
@@ -1032,7 +1043,7 @@
 --mgv-focus:#0072B2;color:var(--mgv-fg);background:var(--mgv-bg);
 border:1px solid var(--mgv-border);border-radius:8px;padding:10px 12px;
 margin:8px 0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;
-max-width:100%;box-sizing:border-box}
+max-width:100%;box-sizing:border-box;text-align:left}
 html[data-theme=dark] .mgv,body[data-jp-theme-light=false] .mgv,.mgv.mgv-dark{
 --mgv-fg:#e8e8e8;--mgv-muted:#c2c2c2;--mgv-bg:#1c1e22;--mgv-panel:#2a2d33;
 --mgv-border:#4a4e56;--mgv-line:#9a9a9a;--mgv-pos:#56B4E9;--mgv-neg:#E69F00;
@@ -1040,13 +1051,13 @@ html[data-theme=dark] .mgv,body[data-jp-theme-light=false] .mgv,.mgv.mgv-dark{
 --mgv-focus:#56B4E9}
 .mgv svg.mgv-svg,html[data-theme=dark] .cell_output .mgv svg{background:none;
 padding:0;border-radius:0;display:block;width:100%;height:auto}
-.mgv .mgv-stage{flex:1 1 420px;min-width:0}
+.mgv .mgv-stage{flex:1 1 380px;min-width:0}
 .mgv svg.mgv-heat{max-width:440px}
 .mgv .mgv-heat{--mgv-fg:#1b1b1b;--mgv-muted:#4d4d4d;--mgv-bg:#fff;
 --mgv-line:#7a7a7a;--mgv-pos:#0072B2;--mgv-neg:#D55E00}
 .mgv svg.mgv-heat,html[data-theme=dark] .cell_output .mgv svg.mgv-heat{
 background:#fff;border-radius:4px}
-.mgv .mgv-side{flex:0 1 300px;min-width:0}
+.mgv .mgv-side{flex:1 1 240px;min-width:0;max-width:340px}
 .mgv .mgv-row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 .mgv .mgv-controls,.mgv .mgv-choice,.mgv .mgv-sliders{display:flex;
 flex-wrap:wrap;gap:6px;align-items:center;margin:6px 0}
@@ -1135,7 +1146,9 @@ animation:mgv-flow 1s linear infinite}
       const source = root.querySelector('script[type="application/json"]');
       const trace = JSON.parse(source.textContent);
       const draw = KINDS[trace.kind];
-      root.id = root.id || `mgv-${++counter}`;
+      for (const note of root.querySelectorAll('.mgv-fallback')) {
+        note.remove();  // the player is here: no need to say it is missing
+      }
       try {
         draw(root, trace);
       } catch (error) {
