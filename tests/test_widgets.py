@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from test_site import browser, open_page, server  # noqa: F401  (fixtures)
+from test_site import open_page
 
 VENDOR = Path(__file__).parent / "vendor"
 AXE = VENDOR / "axe.min.js"
@@ -645,7 +645,7 @@ def test_every_figure_prints_as_a_still_with_a_caption(root, built_pdf):
                     continue
                 found += 1
                 assert base64.b64decode(data["application/pdf"]).startswith(b"%PDF")
-                caption = cell["metadata"]["mystnb"]["figure"]["caption"]
+                caption = " ".join(cell["metadata"]["mystnb"]["figure"]["caption"].split())
                 assert "In print" in caption and "On screen" in caption
                 # The caption's first words reach the printed page.
                 words = " ".join(caption.replace("`", "").split()[:6])
