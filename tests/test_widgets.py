@@ -142,12 +142,16 @@ def test_figures_draw_offline_with_a_clean_console_and_no_axe_violations(
     page, errors, outside = load(browser, f"{server}{docname}.html", server, theme)
     traces = traces_of(built_site, docname)
     assert [t["kind"] for t in traces] == PAGES[docname]
+    static = (built_site / f"{docname}.html").read_text(encoding="utf-8")
+    assert static.count('class="mgv-fallback"') == len(traces)
     figures = page.locator("div.mgv")
     assert figures.count() == len(traces)
     for i in range(figures.count()):
         fig = figures.nth(i)
-        # Drawn: the player replaced the bare trace with a picture.
+        # Drawn: the player replaced the bare trace with a picture, and the
+        # note for places where JavaScript does not run is gone.
         assert fig.locator("svg").count() >= 1
+        assert fig.locator(".mgv-fallback").count() == 0
         assert fig.locator("button").count() >= 1 or fig.locator("input").count() >= 1
         # Nothing plays by itself.
         page.wait_for_timeout(300)
