@@ -91,7 +91,7 @@ pdf: html
 # A full, fresh build: every chapter runs and every warning is seen (an
 # incremental build would not repeat the warnings of unchanged chapters).
 book: $(BUILD)/.book-built
-$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py) | setup system-book
+$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static/*) | setup system-book
 	$(PY) -m tangle
 	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute
 	$(JB) build . --builder html $(JBFLAGS)

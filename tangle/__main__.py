@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tangle.book import Book
 from tangle.errors import TangleError
-from tangle.tangler import describe_drift, tangle_book, write_package, write_snapshots
+from tangle.tangler import (describe_drift, package_data, tangle_book, write_package,
+                            write_snapshots)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"tangle: micrograd/ matches the chapters "
                   f"({len(result.files)} files).")
         elif args.snapshots:
-            written = write_snapshots(result, args.snapshots)
+            written = write_snapshots(result, args.snapshots, package_data(book.root))
             print(f"tangle: wrote {len(written)} snapshots to {args.snapshots}/")
         elif args.captions:
             for placement in result.placements:

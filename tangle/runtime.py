@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from tangle.book import Book
-from tangle.tangler import PACKAGE, tangle_book, write_tree
+from tangle.tangler import PACKAGE, package_data, tangle_book, write_tree
 
 SNAPSHOTS = Path("_build") / "snapshots"
 
@@ -72,7 +72,8 @@ def setup(stem: str, root: Path) -> None:
     directory = None
     if before is not None:
         owner, files = before
-        directory = write_tree(root / SNAPSHOTS / owner.stem, files)
+        directory = write_tree(root / SNAPSHOTS / owner.stem, files,
+                               package_data(root))
     use_snapshot(directory, chapter.path)
     style()
 

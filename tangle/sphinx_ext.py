@@ -24,7 +24,7 @@ from sphinx.util import logging
 
 from tangle.book import Book
 from tangle.errors import TangleError
-from tangle.tangler import Placement, Result, fingerprint, tangle_book
+from tangle.tangler import Placement, Result, fingerprint, package_data, tangle_book
 
 logger = logging.getLogger(__name__)
 THEBE_CONFIG = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>', re.S)
@@ -78,10 +78,17 @@ def _chapter_inputs(app: Sphinx) -> dict[str, str]:
     result = _result(app)
     book: Book = app._tangle_book
     by_doc: dict[str, hashlib._Hash] = {}
+    # The package's data files (the figures' JavaScript) are in every
+    # snapshot, and figures inline them into the pages.
+    data = hashlib.sha256()
+    for path, content in package_data(book.root).items():
+        data.update(path.encode() + b"\0" + content + b"\0")
     for chapter in book.chapters:
         digest = hashlib.sha256()
         before = result.snapshot_before(chapter)
         digest.update(fingerprint(before[1]).encode() if before else b"-")
+        if before:
+            digest.update(data.digest())
         by_doc[chapter.docname] = digest
     for placement in result.placements:
         by_doc[placement.cell.chapter.docname].update(placement.caption.encode())

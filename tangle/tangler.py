@@ -889,27 +889,50 @@ def write_package(result: Result, root: Path, force: bool = False) -> list[str]:
     return changed
 
 
-def write_snapshots(result: Result, directory: Path) -> list[Path]:
-    """Write the package as it stands after each chapter: DIR/<stem>/micrograd."""
+def package_data(root: Path) -> dict[str, bytes]:
+    """The package's data files: everything in micrograd/ that is not Python
+    (such as micrograd/static/viz.js, the figures' JavaScript). They are
+    written by hand, not tangled, and every snapshot carries them."""
+    package = root / PACKAGE
+    found = {}
+    if package.is_dir():
+        for path in sorted(package.rglob("*")):
+            if (path.is_file() and path.suffix not in (".py", ".pyc")
+                    and "__pycache__" not in path.parts):
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
+
+
+def write_snapshots(result: Result, directory: Path,
+                    data: dict[str, bytes] | None = None) -> list[Path]:
+    """Write the package as it stands after each chapter: DIR/<stem>/micrograd
+    (with the package's data files, if given)."""
     written = []
     for chapter, files in result.snapshots:
-        written.append(write_tree(directory / chapter.stem, files))
+        written.append(write_tree(directory / chapter.stem, files, data))
     return written
 
 
-def write_tree(directory: Path, files: dict[str, Rendered]) -> Path:
-    """Make `directory` hold exactly `files` (only touching what changed)."""
-    wanted = {directory / path: rendered.text for path, rendered in files.items()}
+def write_tree(directory: Path, files: dict[str, Rendered],
+               data: dict[str, bytes] | None = None) -> Path:
+    """Make `directory` hold exactly `files` and the data files `data`
+    (only touching what changed)."""
+    wanted: dict[Path, bytes] = {
+        directory / path: rendered.text.encode("utf-8")
+        for path, rendered in files.items()
+    }
+    wanted.update({directory / path: content for path, content in (data or {}).items()})
     package = directory / PACKAGE
     if package.exists():
-        for path in package.rglob("*.py"):
-            if path not in wanted:
+        for path in package.rglob("*"):
+            if (path.is_file() and path not in wanted and path.suffix != ".pyc"
+                    and "__pycache__" not in path.parts):
                 path.unlink()
-    for path, text in wanted.items():
+    for path, content in wanted.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            temporary = path.with_suffix(f".tmp{os.getpid()}")
-            temporary.write_text(text, encoding="utf-8")
+        if not path.exists() or path.read_bytes() != content:
+            temporary = path.with_name(f"{path.name}.tmp{os.getpid()}")
+            temporary.write_bytes(content)
             temporary.replace(path)
     return directory
 

@@ -3,6 +3,7 @@ built from the repository installs and works with nothing else."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tangle.book import Book
-from tangle.tangler import describe_drift, tangle_book, write_snapshots
+from tangle.tangler import describe_drift, package_data, tangle_book, write_snapshots
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,10 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     names = zipfile.ZipFile(wheel).namelist()
     code = sorted(n for n in names if not n.startswith("micrograd_book-"))
     expected = sorted(p.relative_to(root).as_posix() for p in (root / "micrograd").rglob("*.py"))
-    assert code == expected
+    # ... plus the package data: the figures' JavaScript, and nothing else.
+    data = sorted(package_data(root))
+    assert data == ["micrograd/static/viz.js"]
+    assert code == sorted(expected + data)
     metadata = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("/METADATA"))).decode()
     assert "Name: micrograd-book" in metadata
@@ -83,3 +87,31 @@ def test_wheel_installs_and_works_in_a_clean_venv(installed_python, tmp_path):
     out = subprocess.run([installed_python, "-I", "-c", script], capture_output=True,
                          text=True, cwd=tmp_path, check=True)
     assert out.stdout.strip() == __import__("micrograd").__version__
+
+
+def test_figures_work_from_the_installed_wheel_without_extras(installed_python, tmp_path, root):
+    """A reader's notebook: the figure inlines the player that ships in the
+    wheel (no file path, no network); without matplotlib there is no still,
+    and nothing fails."""
+    script = (
+        "import json\n"
+        "from micrograd.engine import Value\n"
+        "from micrograd.viz import backward_figure, neuron_figure\n"
+        "a, b = Value(2.0, label='a'), Value(-3.0, label='b')\n"
+        "c = a * b + a; c.label = 'c'\n"
+        "o = c.tanh(); o.label = 'o'\n"
+        "o.backward()\n"
+        "out = {}\n"
+        "for name, fig in (('graph', backward_figure(o)), ('neuron', neuron_figure(o))):\n"
+        "    out[name] = fig._repr_mimebundle_()\n"
+        "print(json.dumps(out))\n"
+    )
+    result = subprocess.run([installed_python, "-I", "-c", script], capture_output=True,
+                            text=True, cwd=tmp_path, check=True)
+    bundles = json.loads(result.stdout)
+    player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
+    for bundle in bundles.values():
+        assert sorted(bundle) == ["text/html", "text/plain"]
+        html = bundle["text/html"]
+        assert player.replace("</", "<\\/") in html
+        assert "src=" not in html and "href=" not in html

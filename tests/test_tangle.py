@@ -14,6 +14,7 @@ from tangle.errors import TangleError
 from tangle.tangler import (
     describe_drift,
     edited_by_hand,
+    package_data,
     tangle_book,
     write_package,
     write_snapshots,
@@ -224,6 +225,27 @@ def test_snapshots_hold_the_package_as_each_chapter_leaves_it(tmp_path, two_chap
             [sys.executable, "-c", "import micrograd.engine"],
             cwd=tmp_path / "snaps" / stem, check=True,
         )
+
+
+def test_snapshots_carry_the_package_data(tmp_path, two_chapters):
+    """Hand-written data files of micrograd/ (the figures' JavaScript) are in
+    every snapshot, so a chapter's kernel finds them next to the code."""
+    package = tmp_path / "repo" / "micrograd"
+    (package / "static").mkdir(parents=True)
+    (package / "static" / "player.js").write_bytes(b"// drawn by hand\n")
+    (package / "engine.py").write_text("# tangled\n")
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "engine.cpython-311.pyc").write_bytes(b"\0")
+    data = package_data(tmp_path / "repo")
+    assert data == {"micrograd/static/player.js": b"// drawn by hand\n"}
+    result = tangle_book(two_chapters)
+    write_snapshots(result, tmp_path / "snaps", data)
+    for stem in ("01-value", "02-add"):
+        copy = tmp_path / "snaps" / stem / "micrograd/static/player.js"
+        assert copy.read_bytes() == b"// drawn by hand\n"
+    write_snapshots(result, tmp_path / "snaps", {})  # removed from the package
+    assert not (tmp_path / "snaps/01-value/micrograd/static/player.js").exists()
+    assert (tmp_path / "snaps/01-value/micrograd/engine.py").exists()
 
 
 def test_a_chapter_kernel_sees_only_the_chapters_before_it(tmp_path, two_chapters):

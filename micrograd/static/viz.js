@@ -1,0 +1,1168 @@
+/* micrograd, the book: the player for its moving pictures.
+
+   Python (micrograd/viz.py) runs the book's engine and records what it
+   computed as a JSON trace. This file draws the trace and replays it, step
+   by step, in the page. It has no dependencies and makes no requests: each
+   figure carries its own data, so it works from file://, from a web server
+   and in a Jupyter notebook alike. "How the pictures are made", the book's
+   appendix, walks through it.
+
+   A figure in a page is a <div class="mgv"> holding its trace in a
+   <script type="application/json"> element, followed by this file in a
+   script element of its own, which mounts every figure of the page
+   that is not mounted yet. The figure kinds are "graph" (a backward pass,
+   replayed), "neuron" (a neuron with sliders), "network" (an MLP learning)
+   and "loop" (training runs on four data sets).
+*/
+(function () {
+  'use strict';
+  const VERSION = '1';
+  if (!(window.microgradViz && window.microgradViz.version === VERSION)) {
+    window.microgradViz = define();
+  }
+  window.microgradViz.mountAll(document);
+
+  function define() {
+    const SVG = 'http://www.w3.org/2000/svg';
+    const KINDS = { graph: graphFigure, neuron: neuronFigure,
+                    network: networkFigure, loop: loopFigure };
+
+    // -- numbers -----------------------------------------------------------
+
+    // x with `digits` decimals, exactly as Python's f'{x:.4f}' shows it
+    // (ties, which toFixed rounds away from zero, go to the even digit), but
+    // without the sign of a number that shows as zero.
+    function fmt(x, digits = 4) {
+      if (!Number.isFinite(x)) return String(x);
+      let text = x.toFixed(digits);
+      const exact = Math.abs(x).toFixed(digits + 30);
+      const cut = exact.indexOf('.') + 1 + digits;
+      if (/^50*$/.test(exact.slice(cut))) {  // exactly halfway: round to even
+        const down = exact.slice(0, cut);
+        if (Number(down[down.length - 1]) % 2 === 0) {
+          text = (x < 0 ? '-' : '') + down;
+        }
+      }
+      return /^-0\.0*$/.test(text) ? text.slice(1) : text;
+    }
+
+    function percent(fraction) {
+      return fmt(100 * fraction, 1) + ' %';
+    }
+
+    // -- building the page -------------------------------------------------
+
+    function el(tag, attrs, ...children) {
+      return fill(document.createElement(tag), attrs, children);
+    }
+
+    function sv(tag, attrs, ...children) {
+      return fill(document.createElementNS(SVG, tag), attrs, children);
+    }
+
+    function fill(node, attrs, children) {
+      for (const [key, value] of Object.entries(attrs || {})) {
+        if (value === null || value === undefined || value === false) {
+          continue;
+        }
+        if (key === 'text') {
+          node.textContent = value;
+        } else if (key.startsWith('on')) {
+          node.addEventListener(key.slice(2), value);
+        } else {
+          node.setAttribute(key, value === true ? '' : String(value));
+        }
+      }
+      for (const child of children.flat()) {
+        if (child !== null && child !== undefined && child !== false) {
+          node.append(child);
+        }
+      }
+      return node;
+    }
+
+    // A real button. Its name is its visible text; `symbol`, a picture
+    // for the eye, is hidden from screen readers.
+    function button(text, action, extra, symbol, after) {
+      const icon = symbol && el('span', { 'aria-hidden': 'true' }, symbol);
+      return el('button', Object.assign(
+        { type: 'button', class: 'mgv-button', onclick: action },
+        extra || {}), after ? [text, ' ', icon] : [icon, icon && ' ', text]);
+    }
+
+    function reducedMotion() {
+      return window.matchMedia &&
+        window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    }
+
+    function viewBox(width, height) {
+      return `0 0 ${width} ${height}`;
+    }
+
+    // -- the controls every replay shares ----------------------------------
+
+    // Buttons (reset, back, play, forward), a slider to scrub, a counter and
+    // a narration that screen readers announce. show(k) draws position k and
+    // returns what happens there: a line of text, or a list of lines.
+    function player(count, show, unit) {
+      let position = 0;
+      let timer = null;
+      const narration = el('div', { class: 'mgv-narration', role: 'status',
+                                    'aria-live': 'polite' });
+      const scrub = el('input', {
+        type: 'range', min: 0, max: count - 1, step: 1, value: 0,
+        class: 'mgv-scrub', 'aria-label': `${unit} (scrub)`,
+        oninput: () => { stop(); go(Number(scrub.value)); },
+      });
+      const shown = el('span', { class: 'mgv-counter',
+                                 'aria-hidden': 'true' });
+      const reset = button('Reset', () => { stop(); go(0); });
+      const back = button('Back', () => { stop(); go(position - 1); },
+                          null, '◀');
+      const play = button('Play', () => (timer ? stop() : start()),
+                          { 'aria-pressed': 'false' }, '▶');
+      const next = button('Forward', () => { stop(); go(position + 1); },
+                          null, '▶', true);
+      const bar = el('div', { class: 'mgv-controls', role: 'group',
+                              'aria-label': 'Playback' },
+                     reset, back, play, next, scrub, shown);
+
+      function go(k) {
+        position = Math.max(0, Math.min(count - 1, k));
+        scrub.value = String(position);
+        const lines = [].concat(show(position));
+        const where = `${unit} ${position} of ${count - 1}`;
+        scrub.setAttribute('aria-valuetext', where);
+        shown.textContent = where;
+        narration.replaceChildren(
+          ...lines.map((line) => el('div', {}, line)));
+        back.setAttribute('aria-disabled', String(position === 0));
+        reset.setAttribute('aria-disabled', String(position === 0));
+        next.setAttribute('aria-disabled', String(position === count - 1));
+      }
+
+      function start() {
+        if (position >= count - 1) go(0);
+        timer = setInterval(() => {
+          if (position >= count - 1) stop();
+          else go(position + 1);
+        }, reducedMotion() ? 1600 : 800);
+        play.replaceChildren(el('span', { 'aria-hidden': 'true' }, '❚❚'),
+                             ' Pause');
+        play.setAttribute('aria-pressed', 'true');
+        narration.setAttribute('aria-live', 'off');  // quiet while playing
+      }
+
+      function stop() {
+        if (!timer) return;
+        clearInterval(timer);
+        timer = null;
+        play.replaceChildren(el('span', { 'aria-hidden': 'true' }, '▶'),
+                             ' Play');
+        play.setAttribute('aria-pressed', 'false');
+        narration.setAttribute('aria-live', 'polite');
+      }
+
+      return { bar, narration, go, stop };
+    }
+
+    // A panel that shows what the pointer or the keyboard focus is on.
+    function details(idle) {
+      const panel = el('div', { class: 'mgv-details',
+                                'aria-live': 'polite' });
+      panel.textContent = idle;
+      return {
+        panel,
+        show(text) { panel.textContent = text; },
+        idle() { panel.textContent = idle; },
+      };
+    }
+
+    // Make an SVG element respond to hover and keyboard focus alike. Its
+    // accessible name is `label`, or without one the text it shows.
+    function inspectable(node, label, describe, panel) {
+      node.setAttribute('tabindex', '0');
+      node.setAttribute('role', 'button');
+      if (label) node.setAttribute('aria-label', label);
+      const on = () => panel.show(describe());
+      node.addEventListener('mouseenter', on);
+      node.addEventListener('focus', on);
+      node.addEventListener('click', on);
+      node.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          on();
+        }
+      });
+      node.addEventListener('mouseleave', () => {
+        if (document.activeElement !== node) panel.idle();
+      });
+      node.addEventListener('blur', () => panel.idle());
+    }
+
+    // -- expression graphs -------------------------------------------------
+
+    const OP_SYMBOL = { '*': '×', '+': '+' };
+
+    function opSymbol(op) {
+      return OP_SYMBOL[op] || op;
+    }
+
+    // "a × b", "tanh(n)", "x**2": how node i is computed from its children.
+    function formula(nodes, i, name) {
+      const node = nodes[i];
+      const kids = node.children.map(name);
+      if (node.op === '+' || node.op === '*') {
+        return kids.join(` ${opSymbol(node.op)} `);
+      }
+      if (node.op.startsWith('**') && node.op.length > 2) {
+        return `${kids[0]}${node.op}`;
+      }
+      if (node.op === '**') return `${kids[0]} ** ${kids[1]}`;
+      return `${node.op}(${kids.join(', ')})`;
+    }
+
+    // Why the local derivative of node i for child c has the value it has.
+    function localRule(nodes, i, c, uses) {
+      const node = nodes[i];
+      const name = nodes[i].label;
+      const child = nodes[c].label;
+      if (uses > 1) return `the sum over its ${uses} uses`;
+      switch (node.op) {
+        case '+': return '1';
+        case '*': {
+          const other = node.children[0] === c ? node.children[1]
+                                               : node.children[0];
+          return `${nodes[other].label}.data`;
+        }
+        case 'tanh': return `(1 − ${name}.data²)`;
+        case 'ReLU': return `(1 if ${name}.data > 0 else 0)`;
+        case 'exp': return `${name}.data`;
+        case 'log': return `1 / ${child}.data`;
+        default: return 'the local derivative';
+      }
+    }
+
+    // Place the graph: Python gave each node a column and a row.
+    function graphGeometry(nodes, sizes) {
+      const { colW, rowH, boxW, boxH, opGap } = sizes;
+      const pad = 14;
+      const rows = nodes.map((n) => n.row);
+      const top = Math.min(...rows);
+      const cols = Math.max(...nodes.map((n) => n.col));
+      const at = nodes.map((n) => ({
+        x: pad + opGap + n.col * colW,
+        y: pad + (n.row - top) * rowH,
+      }));
+      return {
+        at, boxW, boxH,
+        width: 2 * pad + opGap + cols * colW + boxW,
+        height: 2 * pad + (Math.max(...rows) - top) * rowH + boxH,
+      };
+    }
+
+    // Draw the graph once; returns handles to update its numbers and colours.
+    function drawGraph(nodes, geometry, title) {
+      const { at, boxW, boxH } = geometry;
+      const picture = sv('svg', {
+        class: 'mgv-svg', viewBox: viewBox(geometry.width, geometry.height),
+        role: 'group', 'aria-label': title,
+      });
+      const edgeLayer = sv('g', { class: 'mgv-edges' });
+      const labelLayer = sv('g', { class: 'mgv-edge-labels' });
+      const nodeLayer = sv('g', { class: 'mgv-nodes' });
+      picture.append(edgeLayer, nodeLayer, labelLayer);
+      const edges = {};
+      const handles = nodes.map((node, i) => {
+        const { x, y } = at[i];
+        const middle = y + boxH / 2;
+        const group = sv('g', { class: 'mgv-node', 'data-node': i });
+        group.append(sv('rect', { x, y, width: boxW, height: boxH, rx: 6 }));
+        const name = sv('text', { x: x + 8, y: y + 17, class: 'mgv-name' },
+                        node.label);
+        const data = sv('text', { x: x + 8, y: y + 34, class: 'mgv-num' });
+        const grad = sv('text', { x: x + 8, y: y + 50, class: 'mgv-num' });
+        const badge = sv('text', { x: x + boxW - 6, y: y + 17,
+                                   class: 'mgv-badge',
+                                   'text-anchor': 'end' });
+        group.append(name, data, grad, badge);
+        let op = null;
+        if (node.children.length) {
+          const cx = x - 28;
+          op = sv('g', { class: 'mgv-op' },
+                  sv('circle', { cx, cy: middle, r: 14 }),
+                  sv('text', { x: cx, y: middle + 4,
+                               'text-anchor': 'middle' },
+                     opSymbol(node.op).slice(0, 4)));
+          edgeLayer.append(sv('path', {
+            class: 'mgv-edge', d: `M ${cx + 14} ${middle} L ${x} ${middle}`,
+            'data-from': `op${i}`,
+          }));
+          nodeLayer.append(op);
+          for (const c of new Set(node.children)) {
+            const start = at[c];
+            const x1 = start.x + boxW;
+            const y1 = start.y + boxH / 2;
+            const x2 = cx - 14;
+            const bend = (x2 - x1) / 2;
+            const path = sv('path', {
+              class: 'mgv-edge',
+              d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ` +
+                 `${x2 - bend} ${middle}, ${x2} ${middle}`,
+              'data-from': c, 'data-to': i,
+            });
+            edgeLayer.append(path);
+            edges[`${c}>${i}`] = {  // the middle of the curve
+              path, mid: { x: (x1 + x2) / 2, y: (y1 + middle) / 2 },
+            };
+          }
+        }
+        nodeLayer.append(group);
+        return { group, data, grad, badge, op };
+      });
+      return { picture, handles, edges, labelLayer };
+    }
+
+    // A label of two lines on an arrow, on a background that keeps it
+    // readable.
+    function edgeLabel(layer, mid, first, second) {
+      const lines = [sv('tspan', { x: mid.x, y: mid.y - 3 }, first + ' '),
+                     sv('tspan', { x: mid.x, y: mid.y + 11 }, second)];
+      const back = sv('rect', { rx: 4, height: 32, y: mid.y - 17 });
+      layer.append(sv('g', { class: 'mgv-edge-label' }, back,
+                      sv('text', { 'text-anchor': 'middle' }, lines)));
+      const width = Math.max(...lines.map((line) =>
+        line.getComputedTextLength() || 6.6 * line.textContent.length));
+      back.setAttribute('x', mid.x - width / 2 - 5);
+      back.setAttribute('width', width + 10);
+    }
+
+    // -- figure 1: a backward pass, replayed -------------------------------
+
+    function graphFigure(root, trace) {
+      const nodes = trace.nodes;
+      const name = (i) => nodes[i].label;
+      const F = trace.forward.length;
+      const count = F + 2 + trace.backward.length;
+      const geometry = graphGeometry(nodes, {
+        colW: 270, rowH: 84, boxW: 112, boxH: 58, opGap: 44 });
+      const drawn = drawGraph(nodes, geometry,
+                              'Expression graph of ' + name(trace.root));
+      const info = details('Point at a value, or tab to it, to see how it ' +
+                           'is computed.');
+      let state = null;
+
+      // Data and gradients as they stand after position k.
+      function stateAt(k) {
+        const known = new Set(trace.forward.slice(0, Math.min(k, F)));
+        const grad = nodes.map(() => 0);
+        const contributions = nodes.map(() => 0);
+        let step = null;
+        if (k > F) grad[trace.root] = 1;
+        for (let j = 0; j < k - F - 1; j++) {
+          step = trace.backward[j];
+          for (const u of step.updates) {
+            grad[u.child] = u.after;
+            contributions[u.child] += 1;
+          }
+        }
+        return { k, known, grad, contributions, step };
+      }
+
+      function describeNode(i) {
+        const node = nodes[i];
+        const parts = [`${node.label}`];
+        if (!state.known.has(i)) {
+          parts.push('not computed yet');
+        } else {
+          parts.push(`data ${fmt(node.data)}`, `grad ${fmt(state.grad[i])}`);
+        }
+        if (node.children.length) {
+          const numbers = node.children.map((c) => fmt(nodes[c].data));
+          const shown = formula(nodes, i, (c) => numbers[
+            node.children.indexOf(c)]);
+          parts.push(`operation ${opSymbol(node.op)}`,
+                     `${node.label} = ${formula(nodes, i, name)} = ${shown}` +
+                     ` = ${fmt(node.data)}`);
+        } else {
+          parts.push('an input (no operation)');
+        }
+        return parts.join(' · ');
+      }
+
+      drawn.handles.forEach((handle, i) => {
+        inspectable(handle.group, null, () => describeNode(i), info);
+      });
+
+      function show(k) {
+        state = stateAt(k);
+        drawn.labelLayer.replaceChildren();
+        for (const path of drawn.picture.querySelectorAll('.mgv-edge')) {
+          path.classList.remove('mgv-active');
+        }
+        const current = k >= 1 && k <= F ? trace.forward[k - 1] :
+          k === F + 1 ? trace.root :
+          k > F + 1 ? trace.backward[k - F - 2].node : null;
+        const touched = new Set();
+        if (k > F + 1) {
+          const step = trace.backward[k - F - 2];
+          for (const u of step.updates) {
+            touched.add(u.child);
+            const edge = drawn.edges[`${u.child}>${step.node}`];
+            edge.path.classList.add('mgv-active');
+            edgeLabel(drawn.labelLayer, edge.mid,
+                      `${fmt(u.local)} × ${fmt(step.upstream)}`,
+                      `= ${fmt(u.after - u.before)}`);
+          }
+          drawn.picture.querySelector(`[data-from="op${step.node}"]`)
+            .classList.add('mgv-active');
+        }
+        nodes.forEach((node, i) => {
+          const handle = drawn.handles[i];
+          const known = state.known.has(i);
+          handle.data.textContent = known ? `data ${fmt(node.data)}`
+                                          : 'data ?';
+          handle.grad.textContent = known ? `grad ${fmt(state.grad[i])}` : '';
+          handle.badge.textContent = state.contributions[i] > 1 ? '+=' : '';
+          handle.group.classList.toggle('mgv-pending', !known);
+          handle.group.classList.toggle('mgv-current', i === current);
+          handle.group.classList.toggle('mgv-touched', touched.has(i));
+          handle.group.dataset.grad = String(state.grad[i]);
+        });
+        return narrate(k);
+      }
+
+      function narrate(k) {
+        if (k === 0) {
+          return 'Before the forward pass: nothing is computed yet. Step ' +
+                 'forward to compute the values in topological order.';
+        }
+        if (k <= F) {
+          const i = trace.forward[k - 1];
+          const node = nodes[i];
+          if (!node.children.length) {
+            return `Forward: ${node.label} = ${fmt(node.data)}, an input.`;
+          }
+          const numbers = node.children.map((c) => fmt(nodes[c].data));
+          return `Forward: ${node.label} = ${formula(nodes, i, name)} = ` +
+            `${formula(nodes, i, (c) => numbers[node.children.indexOf(c)])}` +
+            ` = ${fmt(node.data)}.`;
+        }
+        if (k === F + 1) {
+          return `Backward starts: every grad is 0, and ${name(trace.root)}` +
+            '.grad = 1, the slope of the output with respect to itself.';
+        }
+        const step = trace.backward[k - F - 2];
+        const v = name(step.node);
+        const lines = [`${v}._backward() runs: ${v} = ` +
+          `${formula(nodes, step.node, name)}, ${v}.grad = ` +
+          `${fmt(step.upstream)}.`];
+        for (const u of step.updates) {
+          const c = name(u.child);
+          const rule = localRule(nodes, step.node, u.child, u.uses);
+          let line = `${c}.grad += ${rule} × ${v}.grad = ` +
+            `${fmt(u.local)} × ${fmt(step.upstream)} = ` +
+            `${fmt(u.after - u.before)}; ${c}.grad goes from ` +
+            `${fmt(u.before)} to ${fmt(u.after)}.`;
+          if (u.before !== 0) {
+            line += ` ${c} is used more than once: += adds this ` +
+              'contribution to the one it already had.';
+          }
+          lines.push(line);
+        }
+        return lines;
+      }
+
+      const controls = player(count, show, 'Step');
+      root.append(
+        el('div', { class: 'mgv-stage' }, drawn.picture),
+        info.panel, controls.bar, controls.narration);
+      controls.go(0);
+    }
+
+    // -- figure 2: a neuron with sliders ------------------------------------
+
+    // The engine's arithmetic, for the few operations a neuron uses: data
+    // forward in topological order, then every grad backward, with +=.
+    function evaluate(nodes, leaves, ops, root) {
+      const data = nodes.map((node, i) => (i in leaves ? leaves[i]
+                                                        : node.data));
+      nodes.forEach((node, i) => {
+        const [a, b] = node.children.map((c) => data[c]);
+        switch (ops[i]) {
+          case '': break;
+          case '+': data[i] = a + b; break;
+          case '*': data[i] = a * b; break;
+          case 'tanh': data[i] = Math.tanh(a); break;
+          case 'ReLU': data[i] = a < 0 ? 0 : a; break;
+          default: throw new Error(`no rule for the operation ${ops[i]}`);
+        }
+      });
+      const grad = nodes.map(() => 0);
+      grad[root] = 1;
+      for (let i = nodes.length - 1; i >= 0; i--) {
+        const [a, b] = nodes[i].children;
+        const g = grad[i];
+        switch (ops[i]) {
+          case '+': grad[a] += 1.0 * g; grad[b] += 1.0 * g; break;
+          case '*': grad[a] += data[b] * g; grad[b] += data[a] * g; break;
+          case 'tanh': grad[a] += (1 - data[i] * data[i]) * g; break;
+          case 'ReLU': grad[a] += (data[i] > 0 ? 1 : 0) * g; break;
+          default: break;
+        }
+      }
+      return { data, grad };
+    }
+
+    function neuronFigure(root, trace) {
+      const nodes = trace.nodes;
+      const out = trace.root;
+      const leaves = {};
+      const ops = nodes.map((node) => node.op);
+      const geometry = graphGeometry(nodes, {
+        colW: 166, rowH: 68, boxW: 120, boxH: 58, opGap: 40 });
+      const drawn = drawGraph(nodes, geometry, 'The neuron as a graph');
+      const info = details('Point at a value, or tab to it, for its ' +
+                           'formula.');
+      const summary = el('p', { class: 'mgv-narration', role: 'status',
+                                'aria-live': 'polite' });
+      const table = el('table', { class: 'mgv-table' });
+      let result = null;
+
+      const sliders = el('div', { class: 'mgv-sliders' });
+      for (const spec of trace.inputs) {
+        const i = spec.node;
+        leaves[i] = nodes[i].data;
+        const readout = el('output', { class: 'mgv-num' }, fmt(leaves[i]));
+        const slider = el('input', {
+          type: 'range', min: spec.min, max: spec.max, step: spec.step,
+          value: leaves[i], 'aria-label': nodes[i].label,
+          'data-node': i,
+          oninput: () => {
+            leaves[i] = Number(slider.value);
+            readout.textContent = fmt(leaves[i]);
+            update();
+          },
+        });
+        sliders.append(el('label', { class: 'mgv-slider' },
+                          el('span', { class: 'mgv-name' }, nodes[i].label),
+                          slider, readout));
+      }
+
+      const choices = trace.activations.map((op) => button(
+        op, () => { ops[out] = op; update(); },
+        { 'aria-pressed': String(op === ops[out]), 'data-op': op,
+          'aria-label': `activation ${op}` }));
+      const chooser = el('div', { class: 'mgv-choice', role: 'group',
+                                  'aria-label': 'Activation function' },
+                         el('span', {}, 'activation:'), ...choices);
+
+      function describeNode(i) {
+        const node = nodes[i];
+        const text = [`${node.label}`, `data ${fmt(result.data[i])}`,
+                      `grad ${fmt(result.grad[i])}`];
+        if (node.children.length) {
+          const numbers = node.children.map((c) => fmt(result.data[c]));
+          const op = { op: ops[i], children: node.children };
+          const view = nodes.slice();
+          view[i] = Object.assign({}, node, op);
+          text.push(`operation ${opSymbol(ops[i])}`,
+                    `${node.label} = ` +
+                    `${formula(view, i, (c) => nodes[c].label)} = ` +
+                    `${formula(view, i,
+                               (c) => numbers[node.children.indexOf(c)])}` +
+                    ` = ${fmt(result.data[i])}`);
+        } else {
+          text.push('an input: move its slider');
+        }
+        return text.join(' · ');
+      }
+
+      drawn.handles.forEach((handle, i) => {
+        inspectable(handle.group, null, () => describeNode(i), info);
+      });
+
+      function update() {
+        result = evaluate(nodes, leaves, ops, out);
+        const input = nodes[out].children[0];
+        const dead = ops[out] === 'ReLU' && !(result.data[out] > 0);
+        nodes.forEach((node, i) => {
+          const handle = drawn.handles[i];
+          handle.data.textContent = `data ${fmt(result.data[i])}`;
+          handle.grad.textContent = `grad ${fmt(result.grad[i])}`;
+          handle.group.classList.toggle('mgv-dead', dead && i !== out);
+          handle.group.dataset.data = String(result.data[i]);
+          handle.group.dataset.grad = String(result.grad[i]);
+          if (handle.op) {
+            handle.op.querySelector('text').textContent =
+              opSymbol(ops[i]).slice(0, 4);
+            handle.op.classList.toggle('mgv-dead', dead && i !== out);
+          }
+        });
+        for (const path of drawn.picture.querySelectorAll('.mgv-edge')) {
+          path.classList.toggle('mgv-dead', dead);
+        }
+        for (const choice of choices) {
+          choice.setAttribute('aria-pressed',
+                              String(choice.dataset.op === ops[out]));
+        }
+        const n = nodes[input].label;
+        const o = nodes[out].label;
+        let text = `${n} = ${fmt(result.data[input])}, ${o} = ` +
+          `${ops[out]}(${n}) = ${fmt(result.data[out])}.`;
+        if (dead) {
+          text += ` The ReLU is dead: ${n} is not above 0, so its local ` +
+            'derivative is 0 and no gradient flows back; every gradient ' +
+            'behind it is 0.';
+        } else {
+          text += ` Local derivative of ${ops[out]}: ` +
+            `${fmt(result.grad[input])}.`;
+        }
+        summary.textContent = text;
+        table.replaceChildren(
+          el('caption', {}, 'Every value of the neuron'),
+          el('tr', {}, el('th', { scope: 'col' }, 'value'),
+             el('th', { scope: 'col' }, 'data'),
+             el('th', { scope: 'col' }, 'grad')),
+          ...nodes.map((node, i) => el('tr', { 'data-node': i },
+            el('th', { scope: 'row' }, node.label),
+            el('td', { class: 'mgv-num' }, fmt(result.data[i])),
+            el('td', { class: dead && i !== out ? 'mgv-num mgv-zero'
+                                                : 'mgv-num' },
+               fmt(result.grad[i])))));
+      }
+
+      root.append(sliders, chooser,
+                  el('div', { class: 'mgv-stage' }, drawn.picture),
+                  info.panel, summary,
+                  el('details', { class: 'mgv-more' },
+                     el('summary', {}, 'All values as a table'), table));
+      update();
+    }
+
+    // -- colour scales -----------------------------------------------------
+
+    // A value in [-1, 1] as a fill: the positive or negative colour, more
+    // opaque the larger it is.
+    function shade(rect, value) {
+      rect.setAttribute('class',
+                        value >= 0 ? 'mgv-pos-fill' : 'mgv-neg-fill');
+      rect.setAttribute('fill-opacity',
+                        (0.08 + 0.72 * Math.abs(value)).toFixed(3));
+    }
+
+    function bytes(text) {
+      const raw = atob(text);
+      const out = new Int8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+      return out;
+    }
+
+    // A heatmap of the plane's n × n grid, with points on top: `size` is
+    // the longer side, and the picture keeps the plane's proportions.
+    function heatmap(plane, size, points, labels, title) {
+      const { xmin, xmax, ymin, ymax, n } = plane;
+      const scale = size / Math.max(xmax - xmin, ymax - ymin);
+      const w = (xmax - xmin) * scale;
+      const h = (ymax - ymin) * scale;
+      const m = { left: 34, bottom: 30, top: 6, right: 6 };
+      const sx = (x) => m.left + (x - xmin) * scale;
+      const sy = (y) => m.top + (ymax - y) * scale;
+      const picture = sv('svg', {
+        class: 'mgv-svg mgv-heat', role: 'img', 'aria-label': title,
+        viewBox: viewBox(w + m.left + m.right, h + m.top + m.bottom) });
+      const cells = [];
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < n; c++) {
+          const rect = sv('rect', { x: m.left + c * w / n,
+                                    y: m.top + (n - 1 - r) * h / n,
+                                    width: w / n + 0.3,
+                                    height: h / n + 0.3 });
+          cells.push(rect);
+          picture.append(rect);
+        }
+      }
+      picture.append(sv('rect', { x: m.left, y: m.top, width: w,
+                                  height: h, class: 'mgv-frame' }));
+      const tick = (x, y, anchor, text) => picture.append(sv('text', {
+        x, y, 'text-anchor': anchor, class: 'mgv-tick' }, text));
+      for (const t of ticks(xmin, xmax)) {
+        tick(sx(t), m.top + h + 14, 'middle', t);
+      }
+      for (const t of ticks(ymin, ymax)) {
+        tick(m.left - 4, sy(t) + 4, 'end', t);
+      }
+      tick(m.left + w / 2, h + m.top + m.bottom - 2, 'middle', 'x');
+      tick(9, m.top + h / 2, 'middle', 'y');
+      const rings = (points || []).map((p, i) => {
+        const x = sx(p[0]);
+        const y = sy(p[1]);
+        const mark = labels[i] > 0
+          ? sv('rect', { x: x - 3.6, y: y - 3.6, width: 7.2, height: 7.2,
+                         class: 'mgv-point mgv-pos-point' })
+          : sv('circle', { cx: x, cy: y, r: 4,
+                           class: 'mgv-point mgv-neg-point' });
+        const ring = sv('circle', { cx: x, cy: y, r: 7.5,
+                                    class: 'mgv-wrong' });
+        ring.style.display = 'none';
+        picture.append(mark, ring);
+        return ring;
+      });
+      return {
+        picture,
+        paint(values, full) {
+          values.forEach((v, i) => shade(cells[i], v / full));
+        },
+        mark(wrong) {
+          const set = new Set(wrong);
+          rings.forEach((ring, i) => {
+            ring.style.display = set.has(i) ? '' : 'none';
+          });
+        },
+      };
+    }
+
+    function ticks(lo, hi) {
+      const span = hi - lo;
+      const step = span > 6 ? 2 : span > 2.5 ? 1 : 0.5;
+      const out = [];
+      for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) {
+        out.push(Number(t.toFixed(2)));
+      }
+      return out;
+    }
+
+    // -- figure 3: a network learning --------------------------------------
+
+    function networkFigure(root, trace) {
+      const sizes = trace.sizes;
+      const frames = trace.frames;
+      const width = 470;
+      const height = 300;
+      const layerX = sizes.map((_, l) => 40 + l * (width - 80) /
+                               (sizes.length - 1));
+      const place = sizes.map((count, l) => Array.from(
+        { length: count }, (_, j) => ({
+          x: layerX[l], y: height / 2 + (j - (count - 1) / 2) * 64 })));
+      const picture = sv('svg', { class: 'mgv-svg mgv-net',
+                                  viewBox: viewBox(width, height),
+                                  role: 'group',
+                                  'aria-label': 'The network: one line ' +
+                                                'per weight' });
+      const info = details('Point at a weight or a neuron, or tab to it.');
+      const neuronName = (l, j) => (l === 0 ? `input x${j + 1}` :
+        l === sizes.length - 1 ? 'the output neuron' :
+        `layer ${l}, neuron ${j + 1}`);
+      let frame = frames[0];
+      let selected = [sizes.length - 1, 0];
+
+      const lines = [];
+      const lineLayer = sv('g');
+      picture.append(lineLayer);
+      for (let l = 1; l < sizes.length; l++) {
+        for (let j = 0; j < sizes[l]; j++) {
+          for (let i = 0; i < sizes[l - 1]; i++) {
+            const a = place[l - 1][i];
+            const b = place[l][j];
+            const line = sv('line', { x1: a.x + 15, y1: a.y, x2: b.x - 15,
+                                      y2: b.y, class: 'mgv-weight' });
+            const hit = sv('line', { x1: a.x + 15, y1: a.y, x2: b.x - 15,
+                                     y2: b.y, class: 'mgv-hit' });
+            const group = sv('g', { 'data-weight': `${l}-${j}-${i}` },
+                             line, hit);
+            lineLayer.append(group);
+            lines.push({ l, j, i, line, group });
+            inspectable(group, `weight from ${neuronName(l - 1, i)} to ` +
+              `${neuronName(l, j)}`, () => {
+              const w = frame.weights[l - 1][j][i];
+              const g = frame.grads[l - 1][j][i];
+              return `Weight from ${neuronName(l - 1, i)} to ` +
+                `${neuronName(l, j)}: w = ${fmt(w)}, ∂L/∂w = ${fmt(g)} ` +
+                `(step ${frame.step}). The next update changes it by ` +
+                `${fmt(-trace.learning_rate * g)}.`;
+            }, info);
+          }
+        }
+      }
+      const circles = [];
+      sizes.forEach((count, l) => {
+        for (let j = 0; j < count; j++) {
+          const { x, y } = place[l][j];
+          const circle = sv('circle', { cx: x, cy: y, r: 15,
+                                        class: 'mgv-neuron' });
+          const label = l === 0 ? `x${j + 1}` : trace.activations[l - 1];
+          const group = sv('g', { 'data-neuron': `${l}-${j}` }, circle,
+                           sv('text', { x, y: y + 4, 'text-anchor': 'middle',
+                                        class: 'mgv-tick' }, label));
+          picture.append(group);
+          circles.push({ l, j, group });
+          const name = l === 0 ? neuronName(l, j)
+                               : `${neuronName(l, j)}, ${label}`;
+          inspectable(group, name, () => {
+            if (l === 0) {
+              const axis = j ? 'vertical' : 'horizontal';
+              return `Input x${j + 1}: the ${axis} coordinate of a ` +
+                'point of the plane.';
+            }
+            select(l, j);
+            const b = frame.biases[l - 1][j];
+            const g = frame.bias_grads[l - 1][j];
+            return `${neuronName(l, j)} (${trace.activations[l - 1]}): ` +
+              `bias ${fmt(b)}, ∂L/∂b = ${fmt(g)} (step ${frame.step}). ` +
+              'Its activation over the input plane is on the right.';
+          }, info);
+        }
+      });
+
+      const plane = heatmap(trace.plane, 200, trace.inputs, trace.targets,
+                            'Activity of the selected neuron over the ' +
+                            'plane');
+      const planeTitle = el('p', { class: 'mgv-caption' });
+
+      function select(l, j) {
+        selected = [l, j];
+        paintPlane();
+      }
+
+      function paintPlane() {
+        const [l, j] = selected;
+        let offset = 0;
+        for (let k = 1; k < l; k++) offset += sizes[k];
+        const n = trace.plane.n * trace.plane.n;
+        const all = bytes(frame.activity);
+        const values = Array.from(all.subarray((offset + j) * n,
+                                               (offset + j + 1) * n));
+        plane.paint(values, 127);
+        for (const c of circles) {
+          c.group.classList.toggle('mgv-selected', c.l === l && c.j === j);
+        }
+        planeTitle.textContent = `${neuronName(l, j)}: its activation at ` +
+          `every point of the plane, step ${frame.step} (blue: positive, ` +
+          'orange: negative; squares are targets +1, circles −1).';
+      }
+
+      const legend = sv('svg', { class: 'mgv-svg mgv-legend',
+                                 viewBox: viewBox(470, 34), role: 'img',
+                                 'aria-label': 'Legend: line width is ' +
+                                   'proportional to |w|; blue solid lines ' +
+                                   'are positive weights, orange dashed ' +
+                                   'lines negative ones' });
+      let x = 4;
+      for (const w of [0.25, 1, 2, 4]) {
+        legend.append(sv('line', { x1: x, y1: 12, x2: x + 30, y2: 12,
+                                   class: 'mgv-weight mgv-pos-line',
+                                   'stroke-width': weightWidth(w) }),
+                      sv('text', { x: x + 34, y: 16, class: 'mgv-tick' },
+                         `|w| = ${w}`));
+        x += 112;
+      }
+      legend.append(
+        sv('line', { x1: 4, y1: 28, x2: 34, y2: 28,
+                     class: 'mgv-weight mgv-pos-line', 'stroke-width': 2 }),
+        sv('text', { x: 38, y: 32, class: 'mgv-tick' }, 'positive'),
+        sv('line', { x1: 110, y1: 28, x2: 140, y2: 28,
+                     class: 'mgv-weight mgv-neg-line', 'stroke-width': 2 }),
+        sv('text', { x: 144, y: 32, class: 'mgv-tick' }, 'negative'));
+
+      function weightWidth(w) {
+        return Math.min(8, Math.max(0.4, 2 * Math.abs(w)));
+      }
+
+      function show(k) {
+        frame = frames[k];
+        for (const { l, j, i, line, group } of lines) {
+          const w = frame.weights[l - 1][j][i];
+          line.setAttribute('stroke-width', weightWidth(w).toFixed(2));
+          line.setAttribute('class', 'mgv-weight ' +
+                            (w >= 0 ? 'mgv-pos-line' : 'mgv-neg-line'));
+          group.dataset.w = String(w);
+          group.dataset.grad = String(frame.grads[l - 1][j][i]);
+        }
+        paintPlane();
+        const before = k === 0 ? 'Before training, with random weights' :
+          `After ${k} update${k === 1 ? '' : 's'}`;
+        let steepest = lines[0];
+        for (const line of lines) {
+          const g = frame.grads[line.l - 1][line.j][line.i];
+          const best = frame.grads[steepest.l - 1][steepest.j][steepest.i];
+          if (Math.abs(g) > Math.abs(best)) steepest = line;
+        }
+        const { l, j, i } = steepest;
+        const w = frame.weights[l - 1][j][i];
+        return [`${before}: loss ${fmt(frame.loss)}.`,
+                `The steepest weight, from ${neuronName(l - 1, i)} to ` +
+                `${neuronName(l, j)}: w = ${fmt(w)}, ∂L/∂w = ` +
+                `${fmt(frame.grads[l - 1][j][i])}.`];
+      }
+
+      const controls = player(frames.length, show, 'Training step');
+      root.append(
+        el('div', { class: 'mgv-row' },
+           el('div', { class: 'mgv-stage' }, picture, legend),
+           el('div', { class: 'mgv-side' }, plane.picture, planeTitle)),
+        info.panel, controls.bar, controls.narration);
+      controls.go(0);
+    }
+
+    // -- figure 4: the training loop, on four data sets ---------------------
+
+    function curve(values, title, format, log) {
+      const width = 300;
+      const height = 150;
+      const m = { left: 44, right: 8, top: 8, bottom: 28 };
+      const f = log ? Math.log10 : (v) => v;
+      const lo = log ? Math.floor(Math.log10(Math.min(...values))) : 0;
+      const hi = log ? Math.ceil(Math.log10(Math.max(...values))) : 1;
+      const sx = (k) => m.left + k / (values.length - 1) *
+        (width - m.left - m.right);
+      const sy = (v) => m.top + (hi - f(v)) / (hi - lo) *
+        (height - m.top - m.bottom);
+      const picture = sv('svg', { class: 'mgv-svg mgv-curve',
+                                  viewBox: viewBox(width, height),
+                                  role: 'img', 'aria-label': title });
+      picture.append(sv('rect', { x: m.left, y: m.top,
+                                  width: width - m.left - m.right,
+                                  height: height - m.top - m.bottom,
+                                  class: 'mgv-frame' }));
+      const yticks = log
+        ? Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i))
+        : [0, 0.5, 1];
+      for (const t of yticks) {
+        picture.append(sv('text', { x: m.left - 4, y: sy(t) + 4,
+                                    'text-anchor': 'end', class: 'mgv-tick' },
+                          log ? String(t) : `${100 * t} %`));
+      }
+      const last = values.length - 1;
+      for (const t of [0, last]) {
+        picture.append(sv('text', { x: sx(t), y: height - 12,
+                                    'text-anchor': 'middle',
+                                    class: 'mgv-tick' }, t));
+      }
+      picture.append(sv('text', { x: sx(last / 2), y: height - 12,
+                                  'text-anchor': 'middle',
+                                  class: 'mgv-tick' }, 'step'));
+      picture.append(sv('polyline', {
+        class: 'mgv-line',
+        points: values.map(
+          (v, k) => `${sx(k).toFixed(1)},${sy(v).toFixed(1)}`).join(' '),
+      }));
+      const cursor = sv('line', { y1: m.top, y2: height - m.bottom,
+                                  class: 'mgv-cursor' });
+      const dot = sv('circle', { r: 3.5, class: 'mgv-dot' });
+      picture.append(cursor, dot);
+      const readout = el('p', { class: 'mgv-readout' });
+      let current = 0;
+
+      function point(k, hover) {
+        cursor.setAttribute('x1', sx(k));
+        cursor.setAttribute('x2', sx(k));
+        dot.setAttribute('cx', sx(k));
+        dot.setAttribute('cy', sy(values[k]));
+        readout.textContent = `${title}${hover ? '' : ' now'}: step ${k}, ` +
+          `${format(values[k])}`;
+        readout.dataset.step = String(k);
+      }
+      picture.addEventListener('mousemove', (event) => {
+        const box = picture.getBoundingClientRect();
+        const x = (event.clientX - box.left) / box.width * width;
+        const k = Math.round((x - m.left) /
+                             (width - m.left - m.right) * last);
+        point(Math.max(0, Math.min(last, k)), true);
+      });
+      picture.addEventListener('mouseleave', () => point(current, false));
+      return {
+        element: el('div', { class: 'mgv-plot' }, readout, picture),
+        at(k) { current = k; point(k, false); },
+      };
+    }
+
+    function loopFigure(root, trace) {
+      const runs = trace.runs;
+      const view = el('div', { class: 'mgv-row' });
+      let chosen = 0;
+      let controls = null;
+      const choices = runs.map((run, r) => button(
+        run.name, () => choose(r),
+        { 'aria-pressed': String(r === 0), 'data-run': run.name,
+          'aria-label': `data set: ${run.name}` }));
+      const chooser = el('div', { class: 'mgv-choice', role: 'group',
+                                  'aria-label': 'Data set' },
+                         el('span', {}, 'data set:'), ...choices);
+      const about = el('p', { class: 'mgv-caption' });
+      const slot = el('div');
+
+      function choose(r) {
+        if (controls) controls.stop();
+        chosen = r;
+        choices.forEach((choice, i) => {
+          choice.setAttribute('aria-pressed', String(i === r));
+        });
+        const run = runs[r];
+        const plane = heatmap(run.plane, 260, run.points, run.labels,
+                              `Decision boundary, ${run.name}`);
+        const loss = curve(run.loss, 'loss', (v) => fmt(v), true);
+        const accuracy = curve(run.accuracy, 'accuracy', percent, false);
+        about.textContent = `${run.name}: ${run.points.length} points, ` +
+          `${run.model}, ${run.loss.length - 1} steps; the boundary is ` +
+          `drawn every ${run.every} steps. Blue: the network says +1 ` +
+          '(squares); orange: −1 (circles); rings mark misclassified ' +
+          'points.';
+        view.replaceChildren(
+          el('div', { class: 'mgv-stage' }, plane.picture),
+          el('div', { class: 'mgv-side' }, loss.element, accuracy.element));
+        function show(k) {
+          const frame = run.frames[k];
+          plane.paint(Array.from(bytes(frame.scores)), 127);
+          plane.mark(frame.wrong);
+          loss.at(frame.step);
+          accuracy.at(frame.step);
+          root.dataset.step = String(frame.step);
+          const n = frame.wrong.length;
+          const last = run.loss.length - 1;
+          return `${run.name}, step ${frame.step} of ${last}: ` +
+            `loss ${fmt(run.loss[frame.step])}, accuracy ` +
+            `${percent(run.accuracy[frame.step])}, ${n} point` +
+            `${n === 1 ? '' : 's'} misclassified.`;
+        }
+        controls = player(run.frames.length, show, 'Frame');
+        slot.replaceChildren(controls.bar, controls.narration);
+        controls.go(0);
+        root.dataset.run = run.name;
+      }
+
+      root.append(chooser, about, view, slot);
+      choose(0);
+    }
+
+    // -- putting figures in the page ---------------------------------------
+
+    const STYLE = `
+.mgv{--mgv-fg:#1b1b1b;--mgv-muted:#4d4d4d;--mgv-bg:#fff;--mgv-panel:#f3f4f6;
+--mgv-border:#c9ccd1;--mgv-line:#7a7a7a;--mgv-pos:#0072B2;--mgv-neg:#D55E00;
+--mgv-active:#009E73;--mgv-current:#CC79A7;--mgv-dead:#c4c4c4;
+--mgv-focus:#0072B2;color:var(--mgv-fg);background:var(--mgv-bg);
+border:1px solid var(--mgv-border);border-radius:8px;padding:10px 12px;
+margin:8px 0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;
+max-width:100%;box-sizing:border-box;text-align:left}
+html[data-theme=dark] .mgv,body[data-jp-theme-light=false] .mgv,.mgv.mgv-dark{
+--mgv-fg:#e8e8e8;--mgv-muted:#c2c2c2;--mgv-bg:#1c1e22;--mgv-panel:#2a2d33;
+--mgv-border:#4a4e56;--mgv-line:#9a9a9a;--mgv-pos:#56B4E9;--mgv-neg:#E69F00;
+--mgv-active:#2FBF8F;--mgv-current:#CC79A7;--mgv-dead:#5c5f66;
+--mgv-focus:#56B4E9}
+.mgv svg.mgv-svg,html[data-theme=dark] .cell_output .mgv svg{background:none;
+padding:0;border-radius:0;display:block;width:100%;height:auto}
+.mgv .mgv-stage{flex:1 1 380px;min-width:0}
+.mgv svg.mgv-heat{max-width:440px}
+.mgv .mgv-heat{--mgv-fg:#1b1b1b;--mgv-muted:#4d4d4d;--mgv-bg:#fff;
+--mgv-line:#7a7a7a;--mgv-pos:#0072B2;--mgv-neg:#D55E00}
+.mgv svg.mgv-heat,html[data-theme=dark] .cell_output .mgv svg.mgv-heat{
+background:#fff;border-radius:4px}
+.mgv .mgv-side{flex:1 1 240px;min-width:0;max-width:340px}
+.mgv .mgv-row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
+.mgv .mgv-controls,.mgv .mgv-choice,.mgv .mgv-sliders{display:flex;
+flex-wrap:wrap;gap:6px;align-items:center;margin:6px 0}
+.mgv .mgv-button{font:inherit;color:var(--mgv-fg);background:var(--mgv-panel);
+border:1px solid var(--mgv-border);border-radius:6px;padding:3px 10px;
+cursor:pointer;min-height:30px}
+.mgv .mgv-button[aria-pressed=true]{background:var(--mgv-fg);
+color:var(--mgv-bg);border-color:var(--mgv-fg)}
+.mgv .mgv-button[aria-disabled=true]{opacity:.55;cursor:default}
+.mgv :focus-visible{outline:3px solid var(--mgv-focus);outline-offset:2px}
+.mgv g:focus-visible{outline:none}
+.mgv g:focus-visible rect,.mgv g:focus-visible circle{stroke:var(--mgv-focus);
+stroke-width:3.5}
+.mgv g.mgv-weight-focus line.mgv-weight{stroke-width:5}
+.mgv .mgv-scrub{flex:1 1 160px;min-width:120px;accent-color:var(--mgv-focus)}
+.mgv .mgv-counter{color:var(--mgv-muted);font-variant-numeric:tabular-nums;
+min-width:9em}
+.mgv .mgv-narration{background:var(--mgv-panel);border-radius:6px;
+padding:6px 10px;margin:6px 0;min-height:2.9em}
+.mgv .mgv-details,.mgv .mgv-caption,.mgv .mgv-readout{color:var(--mgv-muted);
+margin:4px 0;font-size:13px;min-height:1.45em}
+.mgv .mgv-slider{display:flex;align-items:center;gap:6px;flex:1 1 200px}
+.mgv .mgv-slider input{flex:1;min-width:80px;accent-color:var(--mgv-focus)}
+.mgv .mgv-num{font-variant-numeric:tabular-nums;
+font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
+.mgv output.mgv-num{min-width:5.2em;text-align:right}
+.mgv .mgv-name{font-weight:600}
+.mgv table.mgv-table{border-collapse:collapse;margin:4px 0}
+.mgv .mgv-table th,.mgv .mgv-table td{padding:1px 10px;text-align:right;
+border-bottom:1px solid var(--mgv-border)}
+.mgv .mgv-table caption{text-align:left;color:var(--mgv-muted)}
+.mgv svg text{fill:var(--mgv-fg);font-size:12px;
+font-family:system-ui,-apple-system,"Segoe UI",sans-serif}
+.mgv svg .mgv-num{font-size:12px}
+.mgv svg .mgv-tick{font-size:11px;fill:var(--mgv-muted)}
+.mgv .mgv-node rect{fill:var(--mgv-bg);stroke:var(--mgv-line);
+stroke-width:1.4}
+.mgv .mgv-node.mgv-current rect{stroke:var(--mgv-current);stroke-width:3.5}
+.mgv .mgv-node.mgv-touched rect{stroke:var(--mgv-active);stroke-width:3.5}
+.mgv .mgv-node.mgv-pending text{fill:var(--mgv-muted)}
+.mgv .mgv-node.mgv-pending rect{stroke-dasharray:4 3}
+.mgv .mgv-badge{font-weight:700;fill:var(--mgv-active)}
+.mgv .mgv-op circle{fill:var(--mgv-panel);stroke:var(--mgv-line)}
+.mgv .mgv-op text{font-size:11px}
+.mgv .mgv-edge{fill:none;stroke:var(--mgv-line);stroke-width:1.5}
+.mgv .mgv-edge.mgv-active{stroke:var(--mgv-active);stroke-width:3.5}
+.mgv .mgv-edge-label rect{fill:var(--mgv-bg);stroke:var(--mgv-active)}
+.mgv .mgv-edge-label text{font-size:11px}
+.mgv .mgv-dead rect,.mgv .mgv-dead circle{stroke:var(--mgv-dead);
+fill:var(--mgv-panel)}
+.mgv .mgv-dead text{fill:var(--mgv-muted)}
+.mgv .mgv-edge.mgv-dead{stroke:var(--mgv-dead);stroke-dasharray:5 4}
+.mgv .mgv-zero{color:var(--mgv-muted)}
+.mgv .mgv-weight{stroke-linecap:round}
+.mgv .mgv-pos-line{stroke:var(--mgv-pos)}
+.mgv .mgv-neg-line{stroke:var(--mgv-neg);stroke-dasharray:6 3}
+.mgv .mgv-hit{stroke:transparent;stroke-width:12;cursor:pointer}
+.mgv .mgv-neuron{fill:var(--mgv-panel);stroke:var(--mgv-line);
+stroke-width:1.4}
+.mgv .mgv-selected .mgv-neuron{stroke:var(--mgv-current);stroke-width:3.5}
+.mgv .mgv-pos-fill{fill:var(--mgv-pos)}
+.mgv .mgv-neg-fill{fill:var(--mgv-neg)}
+.mgv .mgv-frame{fill:none;stroke:var(--mgv-line)}
+.mgv .mgv-pos-point{fill:var(--mgv-pos);stroke:var(--mgv-bg);stroke-width:1}
+.mgv .mgv-neg-point{fill:var(--mgv-neg);stroke:var(--mgv-bg);stroke-width:1}
+.mgv .mgv-wrong{fill:none;stroke:var(--mgv-fg);stroke-width:1.8}
+.mgv .mgv-line{fill:none;stroke:var(--mgv-pos);stroke-width:2}
+.mgv .mgv-cursor{stroke:var(--mgv-current);stroke-width:1.5}
+.mgv .mgv-dot{fill:var(--mgv-current)}
+.mgv details.mgv-more summary{cursor:pointer;color:var(--mgv-muted)}
+@media (prefers-reduced-motion:no-preference){
+.mgv .mgv-edge.mgv-active{stroke-dasharray:7 4;
+animation:mgv-flow 1s linear infinite}
+.mgv .mgv-node rect{transition:stroke .25s}}
+@keyframes mgv-flow{to{stroke-dashoffset:11}}
+`;
+
+    function addStyle(doc) {
+      if (doc.getElementById('mgv-style')) return;
+      doc.head.append(el('style', { id: 'mgv-style' }, STYLE));
+    }
+
+    function mount(root) {
+      if (root.dataset.mgvReady) return;
+      root.dataset.mgvReady = 'yes';
+      const source = root.querySelector('script[type="application/json"]');
+      const trace = JSON.parse(source.textContent);
+      const draw = KINDS[trace.kind];
+      for (const note of root.querySelectorAll('.mgv-fallback')) {
+        note.remove();  // the player is here: no need to say it is missing
+      }
+      try {
+        draw(root, trace);
+      } catch (error) {
+        root.append(el('p', { class: 'mgv-details' },
+                       `This figure could not be drawn: ${error.message}`));
+        throw error;
+      }
+    }
+
+    function mountAll(doc) {
+      addStyle(doc);
+      for (const root of doc.querySelectorAll('.mgv')) mount(root);
+    }
+
+    return { version: VERSION, mount, mountAll, fmt, evaluate };
+  }
+})();

@@ -1,0 +1,658 @@
+"""The moving pictures, in a real browser: every figure of the built site is
+loaded with all non-local requests blocked, driven (click, step, hover, move
+a slider), and the numbers it shows are compared with the Python trace it
+came from and with the engine itself. Plus: no console errors, no outside
+requests, no axe-core violations, keyboard and reduced motion."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import math
+import random
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from test_site import open_page
+
+VENDOR = Path(__file__).parent / "vendor"
+AXE = VENDOR / "axe.min.js"
+AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
+
+# The pages with figures, and the kinds of figure each shows.
+PAGES = {
+    "book/04-neuron": ["neuron"],
+    "book/05-backward": ["graph"],
+    "book/09-networks": ["network"],
+    "book/11-moons": ["loop"],
+    "book/90-how-pictures-are-made": ["graph"],
+}
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number as the figures show it: Python's own rounding, and no minus
+    sign on a number that shows as zero."""
+    text = f"{x:.{digits}f}"
+    return text[1:] if re.fullmatch(r"-0\.0*", text) else text
+
+
+def percent(fraction: float) -> str:
+    return fmt(100 * fraction, 1) + " %"
+
+
+def traces_of(site: Path, docname: str) -> list[dict]:
+    """The traces of a page's figures, as Python wrote them into it."""
+    soup = BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    return [json.loads(div.find("script", type="application/json").string)
+            for div in soup.select("div.mgv")]
+
+
+@pytest.fixture(scope="session")
+def screenshots(root) -> Path:
+    folder = root / "_build" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def load(browser, url: str, prefix: str, theme: str = "light", **options):
+    """Open a page and wait until every figure on it is drawn."""
+    if options:
+        page = browser.new_page(viewport={"width": 1280, "height": 900},
+                                color_scheme=theme, **options)
+        errors, outside = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def route(request_route):
+            if request_route.request.url.startswith(prefix):
+                request_route.continue_()
+            else:
+                outside.append(request_route.request.url)
+                request_route.abort()
+
+        page.route("**/*", route)
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+    else:
+        page, errors, outside = open_page(browser, url, prefix, theme)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
+    return page, errors, outside
+
+
+def figure(page, index: int = 0):
+    return page.locator("div.mgv").nth(index)
+
+
+def narration(fig) -> str:
+    return " ".join(fig.locator(".mgv-narration").first.inner_text().split())
+
+
+# -- the player file itself ---------------------------------------------------
+
+
+def test_the_player_is_package_data_and_asks_for_nothing(root):
+    player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
+    for forbidden in ("fetch(", "XMLHttpRequest", "import(", "WebSocket",
+                      "localStorage", "src=", "href="):
+        assert forbidden not in player, forbidden
+    # The only address in it is the SVG namespace, which is a name, not a request.
+    assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
+    assert "</script" not in player.lower()
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'micrograd = ["static/viz.js"]' in pyproject
+
+
+def test_axe_is_the_vendored_release():
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
+    assert AXE.read_text(encoding="utf-8").startswith("/*! axe v4.14.1")
+    assert (VENDOR / "axe-core-LICENSE.txt").exists()
+
+
+def test_numbers_are_shown_as_python_shows_them(browser, server):
+    page, errors, _ = load(browser, f"{server}book/05-backward.html", server)
+    cases = [0.0, -0.0, 1.0, -1.0, 0.5, 2 / 3, -2 / 3, 6.8813735870195432,
+             0.03125, -0.03125, 0.09375, 1.00005, 2.00015, 12345.67895,
+             1e-5, -1e-5, 4.99995e-5, -4.99995e-5, 0.70710678, -8.0,
+             1 / 3 * 1e3, 1e10 / 7, -3.999950000001]
+    rng = random.Random(0)
+    cases += [rng.uniform(-100, 100) for _ in range(300)]
+    cases += [k / 2 ** 15 for k in range(-400, 400, 7)]  # exact binary ties
+    shown = page.evaluate("xs => xs.map(x => window.microgradViz.fmt(x))", cases)
+    assert shown == [fmt(x) for x in cases]
+    shown = page.evaluate("xs => xs.map(x => window.microgradViz.fmt(x, 1))", cases)
+    assert shown == [fmt(x, 1) for x in cases]
+    assert errors == []
+    page.close()
+
+
+# -- every page with figures: clean console, offline, accessible ---------------
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("docname", sorted(PAGES))
+def test_figures_draw_offline_with_a_clean_console_and_no_axe_violations(
+        browser, server, built_site, screenshots, docname, theme):
+    page, errors, outside = load(browser, f"{server}{docname}.html", server, theme)
+    traces = traces_of(built_site, docname)
+    assert [t["kind"] for t in traces] == PAGES[docname]
+    static = BeautifulSoup((built_site / f"{docname}.html").read_text(encoding="utf-8"),
+                           "html.parser")
+    assert len(static.select("div.mgv > p.mgv-fallback")) == len(traces)
+    figures = page.locator("div.mgv")
+    assert figures.count() == len(traces)
+    for i in range(figures.count()):
+        fig = figures.nth(i)
+        # Drawn: the player replaced the bare trace with a picture, and the
+        # note for places where JavaScript does not run is gone.
+        assert fig.locator("svg").count() >= 1
+        assert fig.locator(".mgv-fallback").count() == 0
+        assert fig.locator("button").count() >= 1 or fig.locator("input").count() >= 1
+        # Nothing plays by itself.
+        page.wait_for_timeout(300)
+        step = fig.locator(".mgv-scrub")
+        if step.count():
+            assert step.first.input_value() == "0"
+        if not fig.is_visible():  # a figure in a closed solution
+            continue
+        fig.scroll_into_view_if_needed()
+        fig.screenshot(path=str(screenshots / f"{Path(docname).name}-{i}-{theme}.png"))
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => { const r = await axe.run({include: [['.mgv']]});"
+        " return r.violations.map(v => [v.id, v.impact, v.nodes.length,"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)]); }")
+    assert result == [], result
+    assert errors == [], errors
+    assert outside == [], outside
+    page.close()
+
+
+def test_figures_work_from_file_urls(browser, built_site):
+    for docname in ("book/04-neuron", "book/11-moons"):
+        url = (built_site / f"{docname}.html").as_uri()
+        page, errors, outside = load(browser, url, "file://")
+        fig = figure(page)
+        assert fig.locator("svg").count() >= 1
+        if docname.endswith("moons"):
+            fig.get_by_role("button", name="Forward").click()
+            assert "step 3 of 60" in narration(fig)
+        assert errors == [] and outside == [], (errors, outside)
+        page.close()
+
+
+# -- figure 1: the graph, replayed ------------------------------------------------
+
+
+def replay(trace: dict, k: int) -> dict:
+    """What the graph figure should show at position k, from the trace."""
+    nodes, forward = trace["nodes"], trace["forward"]
+    known = set(forward[:min(k, len(forward))])
+    grad = [0.0] * len(nodes)
+    if k > len(forward):
+        grad[trace["root"]] = 1.0
+    for step in trace["backward"][:max(0, k - len(forward) - 1)]:
+        for update in step["updates"]:
+            grad[update["child"]] = update["after"]
+    return {"known": known, "grad": grad}
+
+
+def test_the_graph_trace_is_the_engines_backward_pass(built_site):
+    from micrograd.engine import Value
+    from micrograd.viz import record_backward
+
+    (trace,) = traces_of(built_site, "book/05-backward")
+    a = Value(-2.0, label="a")
+    b = Value(3.0, label="b")
+    d = a * b; d.label = "d"
+    e = a + b; e.label = "e"
+    f = d * e; f.label = "f"
+    assert record_backward(f) == trace
+    # The pass ends with the gradients the engine's own backward() finds.
+    fresh = {label: Value(data, label=label) for label, data in (("a", -2.0), ("b", 3.0))}
+    out = (fresh["a"] * fresh["b"]) * (fresh["a"] + fresh["b"])
+    out.backward()
+    grads = {n["label"]: n["grad"] for n in trace["nodes"]}
+    assert (grads["a"], grads["b"]) == (fresh["a"].grad, fresh["b"].grad) == (a.grad, b.grad)
+    # Every call's contribution is its local derivative times the upstream
+    # gradient, and the pass ends with the engine's gradients.
+    for step in trace["backward"]:
+        for u in step["updates"]:
+            assert math.isclose(u["after"] - u["before"], u["local"] * step["upstream"],
+                                rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_the_graph_steps_forward_and_backward_showing_the_trace(browser, server, built_site):
+    (trace,) = traces_of(built_site, "book/05-backward")
+    nodes = trace["nodes"]
+    count = len(trace["forward"]) + 2 + len(trace["backward"])
+    page, errors, _ = load(browser, f"{server}book/05-backward.html", server)
+    fig = figure(page)
+    forward = fig.get_by_role("button", name="Forward")
+    assert "nothing is computed yet" in narration(fig)
+    for k in range(1, count):
+        forward.click()
+        text = narration(fig)
+        assert fig.locator(".mgv-counter").inner_text() == f"Step {k} of {count - 1}"
+        expected = replay(trace, k)
+        for i, node in enumerate(nodes):
+            box = fig.locator(f'g.mgv-node[data-node="{i}"]')
+            shown = box.locator("text").all_text_contents()
+            if i in expected["known"]:
+                assert f"data {fmt(node['data'])}" in shown, (k, node["label"], shown)
+                assert f"grad {fmt(expected['grad'][i])}" in shown, (k, node["label"], shown)
+            else:
+                assert "data ?" in shown
+        if k <= len(trace["forward"]):
+            node = nodes[trace["forward"][k - 1]]
+            assert text.startswith(f"Forward: {node['label']} = ")
+            assert text.endswith(f"{fmt(node['data'])}.") or "an input" in text
+        elif k == len(trace["forward"]) + 1:
+            assert f"{nodes[trace['root']]['label']}.grad = 1" in text
+        else:
+            step = trace["backward"][k - len(trace["forward"]) - 2]
+            assert text.startswith(f"{nodes[step['node']]['label']}._backward() runs")
+            labels = fig.locator(".mgv-edge-label").all_text_contents()
+            assert len(labels) == len(step["updates"])
+            for u in step["updates"]:
+                equation = (f"{fmt(u['local'])} × {fmt(step['upstream'])} = "
+                            f"{fmt(u['after'] - u['before'])}")
+                assert equation in text and equation in labels, (equation, text, labels)
+                assert f"from {fmt(u['before'])} to {fmt(u['after'])}" in text
+                if u["before"] != 0:  # a value used twice: += accumulates
+                    assert "+= adds this contribution" in text
+    # At the end, both inputs used twice carry the += badge.
+    badges = {nodes[i]["label"]: fig.locator(f'g.mgv-node[data-node="{i}"] .mgv-badge')
+              .text_content() for i in range(len(nodes))}
+    assert badges["a"] == "+=" and badges["b"] == "+=" and badges["f"] == ""
+    # Hover shows a value's label, data, grad, operation and formula.
+    d = next(i for i, n in enumerate(nodes) if n["label"] == "d")
+    fig.locator(f'g.mgv-node[data-node="{d}"]').hover()
+    details = fig.locator(".mgv-details").inner_text()
+    a, b = (next(n for n in nodes if n["label"] == x) for x in "ab")
+    assert details == (f"d · data {fmt(nodes[d]['data'])} · grad {fmt(nodes[d]['grad'])}"
+                       f" · operation × · d = a × b = {fmt(a['data'])} × "
+                       f"{fmt(b['data'])} = {fmt(nodes[d]['data'])}")
+    # Back, reset and the scrubber.
+    fig.get_by_role("button", name="Back").click()
+    assert fig.locator(".mgv-counter").inner_text() == f"Step {count - 2} of {count - 1}"
+    fig.get_by_role("button", name="Reset").click()
+    assert fig.locator(".mgv-scrub").input_value() == "0"
+    fig.locator(".mgv-scrub").fill(str(len(trace["forward"])))
+    assert narration(fig).startswith("Forward: f = d × e")
+    assert errors == []
+    page.close()
+
+
+def test_the_graph_plays_and_pauses_and_answers_the_keyboard(browser, server):
+    page, errors, _ = load(browser, f"{server}book/05-backward.html", server)
+    fig = figure(page)
+    live = fig.locator(".mgv-narration")
+    assert live.get_attribute("role") == "status"
+    assert live.get_attribute("aria-live") == "polite"
+    play = fig.get_by_role("button", name="Play")
+    play.click()
+    assert fig.get_by_role("button", name="Pause").get_attribute("aria-pressed") == "true"
+    assert live.get_attribute("aria-live") == "off"  # quiet while playing
+    page.wait_for_function(
+        "document.querySelector('.mgv-scrub').value >= 2", timeout=5000)
+    fig.get_by_role("button", name="Pause").click()
+    stopped = fig.locator(".mgv-scrub").input_value()
+    page.wait_for_timeout(1200)
+    assert fig.locator(".mgv-scrub").input_value() == stopped
+    assert live.get_attribute("aria-live") == "polite"
+    # Keyboard: the buttons take Enter, the scrubber takes arrow keys, and
+    # Tab reaches the values in the drawing, whose details then show.
+    fig.get_by_role("button", name="Reset").focus()
+    page.keyboard.press("Enter")
+    assert fig.locator(".mgv-scrub").input_value() == "0"
+    fig.get_by_role("button", name="Forward").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Space")
+    assert fig.locator(".mgv-scrub").input_value() == "2"
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert outline[0] == "solid" and outline[1] >= 2  # focus is visible
+    fig.locator(".mgv-scrub").focus()
+    page.keyboard.press("ArrowRight")
+    assert fig.locator(".mgv-scrub").input_value() == "3"
+    fig.locator("g.mgv-node").first.focus()
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "button"
+    assert fig.locator(".mgv-details").inner_text().startswith("a · ")
+    page.keyboard.press("Tab")
+    assert fig.locator(".mgv-details").inner_text().startswith("b · ")
+    assert errors == []
+    page.close()
+
+
+def test_reduced_motion_stills_the_flowing_arrows(browser, server):
+    for motion, animated in (("reduce", False), ("no-preference", True)):
+        page, errors, _ = load(browser, f"{server}book/05-backward.html", server,
+                               reduced_motion=motion)
+        fig = figure(page)
+        fig.locator(".mgv-scrub").fill("8")
+        animation = page.evaluate(
+            "getComputedStyle(document.querySelector('.mgv-edge.mgv-active'))"
+            ".animationName")
+        assert (animation != "none") == animated, (motion, animation)
+        assert errors == []
+        page.close()
+
+
+# -- figure 2: the neuron --------------------------------------------------------
+
+
+def engine_neuron(trace: dict, leaves: dict[int, float], activation: str):
+    """The neuron of a trace, computed by the engine: data and grads."""
+    from micrograd.engine import Value
+
+    nodes = trace["nodes"]
+    values = []
+    for i, node in enumerate(nodes):
+        kids = [values[c] for c in node["children"]]
+        op = activation if i == trace["root"] else node["op"]
+        if not op:
+            values.append(Value(leaves.get(i, node["data"])))
+        elif op == "+":
+            values.append(kids[0] + kids[1])
+        elif op == "*":
+            values.append(kids[0] * kids[1])
+        elif op == "tanh":
+            values.append(kids[0].tanh())
+        else:
+            assert op == "ReLU"
+            values.append(kids[0].relu())
+    values[trace["root"]].backward()
+    return [v.data for v in values], [v.grad for v in values]
+
+
+def shown_numbers(fig) -> tuple[list[float], list[float]]:
+    groups = fig.locator("g.mgv-node")
+    data = [float(groups.nth(i).get_attribute("data-data")) for i in range(groups.count())]
+    grad = [float(groups.nth(i).get_attribute("data-grad")) for i in range(groups.count())]
+    return data, grad
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_the_neuron_starts_from_the_chapters_numbers(browser, server, built_site):
+    (trace,) = traces_of(built_site, "book/04-neuron")
+    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
+    fig = figure(page)
+    data, grad = engine_neuron(trace, {}, "tanh")
+    for i, node in enumerate(trace["nodes"]):
+        # The trace holds what the chapter computed by hand ...
+        assert close(node["data"], data[i]) and close(node["grad"], grad[i]), node
+        # ... and the figure shows it.
+        texts = fig.locator(f'g.mgv-node[data-node="{i}"] text').all_text_contents()
+        assert texts[:3] == [node["label"], f"data {fmt(data[i])}", f"grad {fmt(grad[i])}"]
+    labels = [fig.locator("input[type=range]").nth(i).get_attribute("aria-label")
+              for i in range(5)]
+    assert labels == ["x1", "w1", "x2", "w2", "b"]
+    assert errors == []
+    page.close()
+
+
+def test_the_neuron_matches_the_engine_on_a_grid_of_settings(browser, server, built_site):
+    (trace,) = traces_of(built_site, "book/04-neuron")
+    inputs = [spec["node"] for spec in trace["inputs"]]
+    grid = [-2.5, -0.5, 0.0, 1.5]
+    biases = [-3.0, -0.5, 0.0, 6.0]
+    cases = [dict(zip(inputs, combo[:-1] + (bias,)))
+             for combo in itertools.product(grid, grid, grid, grid, [None])
+             for bias in biases]
+    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
+    shown = page.evaluate(
+        """([cases, activations]) => {
+          const fig = document.querySelector('.mgv');
+          const out = [];
+          for (const activation of activations) {
+            fig.querySelector(`button[data-op="${activation}"]`).click();
+            for (const leaves of cases) {
+              for (const [node, value] of Object.entries(leaves)) {
+                const slider = fig.querySelector(`input[data-node="${node}"]`);
+                slider.value = String(value);
+                slider.dispatchEvent(new Event('input', {bubbles: true}));
+              }
+              const groups = [...fig.querySelectorAll('g.mgv-node')];
+              out.push({activation, leaves,
+                        data: groups.map(g => Number(g.dataset.data)),
+                        grad: groups.map(g => Number(g.dataset.grad)),
+                        dead: groups.filter(g => g.classList.contains('mgv-dead')).length,
+                        texts: groups.map(g => [...g.querySelectorAll('text')]
+                                          .map(t => t.textContent))});
+            }
+          }
+          return out;
+        }""", [cases, ["tanh", "ReLU"]])
+    assert len(shown) == 2 * len(cases) == 2 * 4 ** 5
+    dead_cases = 0
+    for case in shown:
+        leaves = {int(k): v for k, v in case["leaves"].items()}
+        data, grad = engine_neuron(trace, leaves, case["activation"])
+        for i in range(len(data)):
+            assert close(case["data"][i], data[i]), (case, i)
+            assert close(case["grad"][i], grad[i]), (case, i)
+            assert case["texts"][i][1:3] == [f"data {fmt(data[i])}", f"grad {fmt(grad[i])}"]
+        root = trace["root"]
+        if case["activation"] == "ReLU" and not data[root] > 0:
+            dead_cases += 1
+            # A dead ReLU: every gradient behind it is an explicit 0, greyed.
+            assert all(g == 0 for i, g in enumerate(grad) if i != root)
+            assert all(t[2] == "grad 0.0000" for i, t in enumerate(case["texts"]) if i != root)
+            assert case["dead"] == len(data) - 1
+        else:
+            assert case["dead"] == 0
+    assert dead_cases > 100  # the grid does reach the dead side
+    assert errors == []
+    page.close()
+
+
+def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site):
+    (trace,) = traces_of(built_site, "book/04-neuron")
+    nodes = trace["nodes"]
+    number = {node["label"]: i for i, node in enumerate(nodes)}
+    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
+    fig = figure(page)
+    leaves = {}
+    fig.get_by_role("slider", name="b").fill("-2")
+    leaves[number["b"]] = -2.0
+    fig.get_by_role("button", name="activation ReLU").click()
+    assert fig.get_by_role("button", name="activation ReLU").get_attribute("aria-pressed") == "true"
+    assert fig.get_by_role("button", name="activation tanh").get_attribute("aria-pressed") == "false"
+    data, grad = engine_neuron(trace, leaves, "ReLU")
+    assert data[number["n"]] < 0
+    assert "The ReLU is dead" in narration(fig)
+    assert fig.locator("g.mgv-node.mgv-dead").count() == len(nodes) - 1
+    assert fig.locator("path.mgv-edge.mgv-dead").count() >= 1
+    for i, node in enumerate(nodes):
+        texts = fig.locator(f'g.mgv-node[data-node="{i}"] text').all_text_contents()
+        assert texts[1:3] == [f"data {fmt(data[i])}", f"grad {fmt(grad[i])}"]
+    # The keyboard moves a slider by one step.
+    slider = fig.get_by_role("slider", name="x1")
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    leaves[number["x1"]] = float(slider.input_value())
+    assert abs(leaves[number["x1"]] - 1.8) < 1e-9
+    fig.get_by_role("slider", name="b").fill("3.5")
+    leaves[number["b"]] = 3.5
+    fig.get_by_role("button", name="activation tanh").click()
+    data, grad = engine_neuron(trace, leaves, "tanh")
+    shown_data, shown_grad = shown_numbers(fig)
+    assert all(close(x, y) for x, y in zip(shown_data, data))
+    assert all(close(x, y) for x, y in zip(shown_grad, grad))
+    assert fig.locator("g.mgv-node.mgv-dead").count() == 0
+    n = number["n"]
+    assert f"n = {fmt(data[n])}" in narration(fig)
+    # Hover gives the formula with numbers.
+    fig.locator(f'g.mgv-node[data-node="{n}"]').hover()
+    details = fig.locator(".mgv-details").inner_text()
+    s = nodes[n]["children"]
+    assert details.endswith(f"n = {nodes[s[0]]['label']} + b = {fmt(data[s[0]])} + "
+                            f"{fmt(data[s[1]])} = {fmt(data[n])}")
+    assert errors == []
+    page.close()
+
+
+# -- figure 3: the network --------------------------------------------------------
+
+
+def test_the_network_trace_is_a_real_run_of_the_engine(built_site):
+    from micrograd.nn import MLP
+    from micrograd.viz import network_figure
+
+    (trace,) = traces_of(built_site, "book/09-networks")
+    random.seed(1337)
+    figure_now = network_figure(MLP(2, [4, 4, 1]), trace["inputs"], trace["targets"])
+    assert figure_now.trace == trace
+    losses = [frame["loss"] for frame in trace["frames"]]
+    assert losses[-1] < losses[0] / 10  # it learns
+
+
+def test_the_network_steps_and_shows_weights_gradients_and_activity(
+        browser, server, built_site):
+    (trace,) = traces_of(built_site, "book/09-networks")
+    frames, sizes = trace["frames"], trace["sizes"]
+    page, errors, _ = load(browser, f"{server}book/09-networks.html", server)
+    fig = figure(page)
+    width_at = {}
+    for k in (0, 1, 20, len(frames) - 1):
+        fig.locator(".mgv-scrub").fill(str(k))
+        frame = frames[k]
+        lines = fig.locator(".mgv-narration div").all_inner_texts()
+        assert lines[0].endswith(f"loss {fmt(frame['loss'])}.")
+        steepest = max(((l, j, i) for l, layer in enumerate(frame["grads"], 1)
+                        for j, row in enumerate(layer) for i in range(len(row))),
+                       key=lambda e: abs(frame["grads"][e[0] - 1][e[1]][e[2]]))
+        l, j, i = steepest
+        assert lines[1].endswith(f"w = {fmt(frame['weights'][l - 1][j][i])}, "
+                                 f"∂L/∂w = {fmt(frame['grads'][l - 1][j][i])}.")
+        for (l, j, i) in ((1, 0, 0), (2, 3, 1), (3, 0, 2)):
+            edge = fig.locator(f'g[data-weight="{l}-{j}-{i}"]')
+            w = frame["weights"][l - 1][j][i]
+            g = frame["grads"][l - 1][j][i]
+            assert float(edge.get_attribute("data-w")) == w
+            line = edge.locator("line.mgv-weight")
+            assert ("mgv-pos-line" if w >= 0 else "mgv-neg-line") in line.get_attribute("class")
+            width_at[k, l, j, i] = float(line.get_attribute("stroke-width"))
+            edge.hover()
+            details = fig.locator(".mgv-details").inner_text()
+            assert f"w = {fmt(w)}, ∂L/∂w = {fmt(g)} (step {k})" in details
+        # A neuron: its bias and gradient, and its activity over the plane.
+        neuron = fig.locator('g[data-neuron="1-2"]')
+        neuron.hover()
+        assert (f"bias {fmt(frame['biases'][0][2])}, ∂L/∂b = "
+                f"{fmt(frame['bias_grads'][0][2])}") in fig.locator(".mgv-details").inner_text()
+        assert "layer 1, neuron 3" in fig.locator(".mgv-caption").inner_text()
+        n = trace["plane"]["n"] ** 2
+        levels = base64.b64decode(frame["activity"])[2 * n:3 * n]
+        cells = page.evaluate(
+            "() => [...document.querySelectorAll('.mgv-heat rect')].slice(0, %d)"
+            ".map(r => [r.getAttribute('class'), Number(r.getAttribute('fill-opacity'))])" % n)
+        for (cls, opacity), level in zip(cells, levels):
+            value = (level - 256 if level > 127 else level) / 127
+            assert cls == ("mgv-pos-fill" if value >= 0 else "mgv-neg-fill")
+            assert abs(opacity - (0.08 + 0.72 * abs(value))) < 1e-3
+    # The weights do change, and the picture with them.
+    assert any(width_at[(0, *e)] != width_at[(len(frames) - 1, *e)]
+               for e in ((1, 0, 0), (2, 3, 1), (3, 0, 2)))
+    # The legend says what width and colour mean.
+    legend = fig.locator("svg.mgv-legend")
+    assert "proportional to |w|" in legend.get_attribute("aria-label")
+    assert errors == []
+    page.close()
+
+
+# -- figure 4: the loop -------------------------------------------------------------
+
+
+def test_the_loop_runs_are_consistent_records(built_site):
+    (trace,) = traces_of(built_site, "book/11-moons")
+    assert [run["name"] for run in trace["runs"]] == ["moons", "circles", "xor", "spiral"]
+    for run in trace["runs"]:
+        n = len(run["points"])
+        assert len(run["loss"]) == len(run["accuracy"])
+        for frame in run["frames"]:
+            # The rings and the accuracy agree: both come from the engine's scores.
+            assert math.isclose(1 - len(frame["wrong"]) / n, run["accuracy"][frame["step"]])
+        assert run["accuracy"][-1] > run["accuracy"][0]
+        assert run["loss"][-1] < run["loss"][0]
+
+
+def test_the_loop_replays_each_data_set(browser, server, built_site):
+    (trace,) = traces_of(built_site, "book/11-moons")
+    page, errors, _ = load(browser, f"{server}book/11-moons.html", server)
+    fig = figure(page)
+    for run in trace["runs"]:
+        choice = fig.get_by_role("button", name=f"data set: {run['name']}")
+        choice.click()
+        assert choice.get_attribute("aria-pressed") == "true"
+        last = len(run["loss"]) - 1
+        frames = run["frames"]
+        for position in (0, 1, len(frames) - 1):
+            if position == 1:
+                fig.get_by_role("button", name="Forward").click()
+            else:
+                fig.locator(".mgv-scrub").fill(str(position))
+            frame = frames[position]
+            k, wrong = frame["step"], len(frame["wrong"])
+            assert narration(fig) == (
+                f"{run['name']}, step {k} of {last}: loss {fmt(run['loss'][k])}, "
+                f"accuracy {percent(run['accuracy'][k])}, {wrong} point"
+                f"{'' if wrong == 1 else 's'} misclassified.")
+            rings = page.evaluate(
+                "[...document.querySelectorAll('.mgv-wrong')]"
+                ".filter(r => r.style.display !== 'none').length")
+            assert rings == wrong
+            readouts = fig.locator(".mgv-readout").all_inner_texts()
+            assert readouts == [f"loss now: step {k}, {fmt(run['loss'][k])}",
+                                f"accuracy now: step {k}, {percent(run['accuracy'][k])}"]
+        # Hover read-out on the loss curve, at a step between frames.
+        curve = fig.locator("svg.mgv-curve").first
+        box = curve.bounding_box()
+        # The plot area runs from x = 44 to 292 of a 300-wide picture.
+        step = last // 2 + 1
+        x = box["x"] + (44 + step / last * 248) / 300 * box["width"]
+        page.mouse.move(x, box["y"] + box["height"] / 2)
+        assert fig.locator(".mgv-readout").first.inner_text() == (
+            f"loss: step {step}, {fmt(run['loss'][step])}")
+    assert errors == []
+    page.close()
+
+
+# -- the PDF: every figure prints as a still with a caption ----------------------
+
+
+def test_every_figure_prints_as_a_still_with_a_caption(root, built_pdf):
+    import subprocess
+
+    text = " ".join(subprocess.run(["pdftotext", str(built_pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    text = text.replace("\u2019", "'")
+    executed = root / "_build" / "jupyter_execute"
+    found = 0
+    for docname in PAGES:
+        notebook = json.loads((executed / f"{docname}.ipynb").read_text())
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if 'class="mgv"' not in "".join(data.get("text/html", "")):
+                    continue
+                found += 1
+                assert base64.b64decode(data["application/pdf"]).startswith(b"%PDF")
+                caption = " ".join(cell["metadata"]["mystnb"]["figure"]["caption"].split())
+                assert "In print" in caption and "On screen" in caption
+                # The caption's first words reach the printed page.
+                words = " ".join(caption.replace("`", "").split()[:6])
+                assert words in text, words
+    assert found == sum(len(kinds) for kinds in PAGES.values())
