@@ -190,7 +190,10 @@ def book_structure_for_latex(app: Sphinx, doctree: nodes.document, docname: str)
         if "toctree-wrapper" in node["classes"]
     ]
     for wrapper, caption in zip(wrappers, captions):
-        if caption:
+        if caption and caption.lower() in ("appendix", "appendices"):
+            # Chapters from here on are lettered: Appendix A, B, ...
+            wrapper.insert(0, nodes.raw("", "\\appendix\n", format="latex"))
+        elif caption:
             wrapper.insert(0, nodes.raw("", f"\\part{{{_latex_escape(caption)}}}\n",
                                         format="latex"))
     root = next(doctree.findall(nodes.section), None)
