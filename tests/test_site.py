@@ -122,10 +122,11 @@ def test_glued_numbers_are_in_the_prose(built_site):
 # -- in a real browser -------------------------------------------------------
 
 
-def open_page(browser, url: str, local_prefix: str, theme: str = "light"):
-    """Load `url`; return the page, its console errors and its outside requests."""
+def open_page(browser, url: str, local_prefix: str, theme: str = "light", **options):
+    """Load `url`; return the page, its console errors and its outside requests.
+    `options` go to the new page (for example reduced_motion="reduce")."""
     page = browser.new_page(viewport={"width": 1280, "height": 900},
-                            color_scheme=theme)
+                            color_scheme=theme, **options)
     errors, outside = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))

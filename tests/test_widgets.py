@@ -62,25 +62,7 @@ def screenshots(root) -> Path:
 
 def load(browser, url: str, prefix: str, theme: str = "light", **options):
     """Open a page and wait until every figure on it is drawn."""
-    if options:
-        page = browser.new_page(viewport={"width": 1280, "height": 900},
-                                color_scheme=theme, **options)
-        errors, outside = [], []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-
-        def route(request_route):
-            if request_route.request.url.startswith(prefix):
-                request_route.continue_()
-            else:
-                outside.append(request_route.request.url)
-                request_route.abort()
-
-        page.route("**/*", route)
-        page.goto(url)
-        page.wait_for_load_state("networkidle")
-    else:
-        page, errors, outside = open_page(browser, url, prefix, theme)
+    page, errors, outside = open_page(browser, url, prefix, theme, **options)
     page.wait_for_function(
         "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
     return page, errors, outside
