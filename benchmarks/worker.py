@@ -204,14 +204,7 @@ def train_tensor(job):
             parameters += [Tensor(W), Tensor(b)]
 
         def step(rate):
-            h = Tensor(X)
-            for i in range(0, len(parameters), 2):
-                h = h @ parameters[i] + parameters[i + 1]
-                if i + 2 < len(parameters):
-                    h = h.relu()
-            data_loss = (1 - y * h).relu().mean()
-            reg_loss = job["alpha"] * sum((p * p).sum() for p in parameters)
-            loss = data_loss + reg_loss
+            loss = array_mlp_loss(Tensor(X), y, parameters, job["alpha"])
             for p in parameters:
                 p.grad = np.zeros_like(p.data)
             loss.backward()
@@ -221,6 +214,19 @@ def train_tensor(job):
         return step
 
     return timed_training(job, make_step)
+
+
+def array_mlp_loss(X, y, parameters, alpha):
+    """The moons MLP's loss for array engines (micrograd.tensor, PyTorch),
+    which share these operators: `parameters` is [W1, b1, W2, b2, ...]."""
+    h = X
+    for i in range(0, len(parameters), 2):
+        h = h @ parameters[i] + parameters[i + 1]
+        if i + 2 < len(parameters):
+            h = h.relu()
+    data_loss = (1 - y * h).relu().mean()
+    reg_loss = alpha * sum((p * p).sum() for p in parameters)
+    return data_loss + reg_loss
 
 
 def train_pytorch(job):
@@ -236,14 +242,7 @@ def train_pytorch(job):
                 torch.tensor(b, dtype=torch.float64, requires_grad=True)]
 
         def step(rate):
-            h = X
-            for i in range(0, len(parameters), 2):
-                h = h @ parameters[i] + parameters[i + 1]
-                if i + 2 < len(parameters):
-                    h = h.relu()
-            data_loss = (1 - y * h).relu().mean()
-            reg_loss = job["alpha"] * sum((p * p).sum() for p in parameters)
-            loss = data_loss + reg_loss
+            loss = array_mlp_loss(X, y, parameters, job["alpha"])
             for p in parameters:
                 p.grad = None
             loss.backward()
