@@ -74,7 +74,17 @@ def _result(app: Sphinx) -> Result:
 
 
 def _chapter_inputs(app: Sphinx) -> dict[str, str]:
-    """docname -> fingerprint of what the chapter depends on beyond itself."""
+    """docname -> fingerprint of what the chapter depends on beyond itself
+    (computed once per build, like the tangle result it comes from)."""
+    cached = getattr(app, "_tangle_inputs", None)
+    if cached is not None and getattr(app, "_tangle_inputs_of", None) is _result(app):
+        return cached
+    app._tangle_inputs = _compute_chapter_inputs(app)
+    app._tangle_inputs_of = _result(app)
+    return app._tangle_inputs
+
+
+def _compute_chapter_inputs(app: Sphinx) -> dict[str, str]:
     result = _result(app)
     book: Book = app._tangle_book
     by_doc: dict[str, hashlib._Hash] = {}
