@@ -15,23 +15,21 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "run.py")
+def bench(root: Path):
+    spec = importlib.util.spec_from_file_location("bench", root / "benchmarks" / "run.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
+def quick(root: Path, tmp_path_factory):
     """The quick benchmark's printed table and its JSON report."""
     report = tmp_path_factory.mktemp("bench") / "report.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick",
+        [sys.executable, str(root / "benchmarks" / "run.py"), "--quick",
          "--json", str(report)],
         capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr
@@ -67,14 +65,14 @@ def test_quick_run_rows_hold_numbers(quick, bench):
     assert "(the yardstick)" in scalar
 
 
-def test_each_engine_ran_its_own_code_with_the_same_losses(quick):
+def test_each_engine_ran_its_own_code_with_the_same_losses(quick, root: Path):
     _, report = quick
     engines = report["engines"]
     assert list(engines) == ["reference", "scalar", "paused", "tensor", "pytorch"]
     reference = Path(engines["reference"]["module"])
     assert ".venv-reference" in reference.parts and "site-packages" in reference.parts
     for ours in ("scalar", "paused", "tensor"):
-        assert Path(engines[ours]["module"]).is_relative_to(ROOT / "micrograd")
+        assert Path(engines[ours]["module"]).is_relative_to(root / "micrograd")
     assert "torch" in Path(engines["pytorch"]["module"]).parts
     steps = report["size"]["steps"]
     assert all(len(e["losses"]) == steps for e in engines.values())

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tangle.book import Book
 
 MAX_CODE_LINE = 78  # printed code must not wrap in the PDF
-
-
-@pytest.fixture(scope="session")
-def book(root) -> Book:
-    return Book.load(root)
 
 
 def test_code_lines_fit_the_printed_page(book):

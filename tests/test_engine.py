@@ -10,13 +10,11 @@ twice.
 
 from __future__ import annotations
 
-import ast
 import gc
 import math
 import sys
 import time
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,15 +23,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value, topological_order
-from micrograd.gradcheck import (
-    GradientMismatch,
-    backward_gradient,
-    check_gradient,
-    numerical_gradient,
-    relative_difference,
-)
+from micrograd.gradcheck import check_gradient, numerical_gradient, relative_difference
 
-ROOT = Path(__file__).resolve().parents[1]
 EXACT = 1e-12  # relative agreement with PyTorch float64, per operation
 
 
@@ -579,73 +570,3 @@ def test_backward_through_nan_even_when_the_output_is_a_number():
     assert out.data == 1.0
     with pytest.raises(ValueError, match="NaN"):
         out.backward()
-
-
-# -- the gradient checker (micrograd.gradcheck) ----------------------------------------
-
-
-def test_gradcheck_passes_a_correct_gradient():
-    worst = check_gradient(lambda a, b: (a * b).tanh() + a ** 2, [0.3, -1.2])
-    assert worst < 1e-8
-    assert backward_gradient(lambda a: a * a, [3.0]) == [6.0]
-    assert numerical_gradient(lambda a: a * a, [3.0])[0] == pytest.approx(6.0)
-
-
-def test_gradcheck_catches_a_wrong_rule():
-    def cube_with_wrong_slope(x):
-        out = Value(x.data ** 3, (x,), "cube")
-
-        def _backward():
-            x.grad += 2 * x.data ** 2 * out.grad  # should be 3 * ...
-        out._backward = _backward
-        return out
-
-    with pytest.raises(GradientMismatch) as error:
-        check_gradient(cube_with_wrong_slope, [1.5])
-    assert "input 0 = 1.5" in str(error.value)
-    assert isinstance(error.value, AssertionError)
-
-
-def test_gradcheck_cannot_check_relu_at_its_corner():
-    with pytest.raises(GradientMismatch):
-        check_gradient(lambda x: x.relu(), [0.0])
-
-
-def test_gradcheck_refuses_functions_that_do_not_return_a_value():
-    with pytest.raises(TypeError, match="f must return a Value, got float"):
-        check_gradient(lambda x: x.data * 2, [1.0])
-
-
-def test_relative_difference_is_absolute_for_small_numbers():
-    assert relative_difference(0.0, 1e-11) == 1e-11
-    assert relative_difference(1e6, 1e6 + 1) == pytest.approx(1e-6)
-
-
-# -- the runtime package needs nothing but Python --------------------------------------
-
-
-def test_package_imports_only_the_standard_library():
-    allowed = set(sys.stdlib_module_names) | {"micrograd"}
-    for path in sorted((ROOT / "micrograd").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        top_level = set(map(id, tree.body))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                # viz.py imports the viz extra (graphviz for draw_dot,
-                # matplotlib for the figures' stills) lazily, inside the
-                # functions that need it, never at the top of the module
-                if (path.name == "viz.py" and top in ("graphviz", "matplotlib")
-                        and id(node) not in top_level):
-                    continue
-                # tensor.py is the optional module for arrays: the extra
-                # `tensor` installs NumPy (nothing else imports tensor.py)
-                if path.name == "tensor.py" and top == "numpy":
-                    continue
-                assert top in allowed, f"{path.name} imports {name}"

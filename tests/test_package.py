@@ -1,32 +1,69 @@
-"""The package: it matches the chapters, every snapshot imports, and a wheel
-built from the repository installs and works with nothing else."""
+"""The package: it matches the chapters, needs nothing but Python, every
+snapshot imports, and a wheel built from the repository installs and works
+with nothing else."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from tangle.book import Book
-from tangle.tangler import describe_drift, package_data, tangle_book, write_snapshots
+from tangle.tangler import Result, describe_drift, package_data, write_snapshots
 
 
-@pytest.fixture(scope="session")
-def result(root):
-    return tangle_book(Book.load(root))
-
-
-def test_micrograd_matches_the_chapters(result, root):
-    problems = describe_drift(result, root)
+def test_micrograd_matches_the_chapters(tangled: Result, root: Path):
+    problems = describe_drift(tangled, root)
     assert problems == [], "\n".join(problems)
 
 
-def test_every_snapshot_imports_on_its_own(result, tmp_path):
-    written = write_snapshots(result, tmp_path)
+def test_package_imports_only_the_standard_library(root: Path):
+    allowed = set(sys.stdlib_module_names) | {"micrograd"}
+    for path in sorted((root / "micrograd").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top_level = set(map(id, tree.body))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                # viz.py imports the viz extra (graphviz for draw_dot,
+                # matplotlib for the figures' stills) lazily, inside the
+                # functions that need it, never at the top of the module
+                if (path.name == "viz.py" and top in ("graphviz", "matplotlib")
+                        and id(node) not in top_level):
+                    continue
+                # tensor.py is the optional module for arrays: the extra
+                # `tensor` installs NumPy (nothing else imports tensor.py)
+                if path.name == "tensor.py" and top == "numpy":
+                    continue
+                assert top in allowed, f"{path.name} imports {name}"
+
+
+def test_the_package_imports_without_numpy(root: Path):
+    script = (
+        "import sys\n"
+        "sys.modules['numpy'] = None  # any import of numpy now fails\n"
+        "import micrograd, micrograd.engine, micrograd.nn, micrograd.data\n"
+        "import micrograd.gradcheck, micrograd.viz\n"
+        "try:\n"
+        "    import micrograd.tensor\n"
+        "except ImportError:\n"
+        "    print('tensor needs numpy')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=root,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "tensor needs numpy"
+
+
+def test_every_snapshot_imports_on_its_own(tangled: Result, tmp_path: Path):
+    written = write_snapshots(tangled, tmp_path)
     assert written, "no chapter tangles any code"
     for directory in written:
         modules = sorted(
@@ -45,10 +82,10 @@ def test_every_snapshot_imports_on_its_own(result, tmp_path):
         subprocess.run([sys.executable, "-I", "-c", script], check=True)
 
 
-def test_snapshots_grow_chapter_by_chapter(result):
+def test_snapshots_grow_chapter_by_chapter(tangled: Result):
     """A later snapshot never loses a file an earlier one had."""
     previous: set[str] = set()
-    for chapter, files in result.snapshots:
+    for chapter, files in tangled.snapshots:
         assert previous <= set(files), chapter.path
         previous = set(files)
 
@@ -70,7 +107,7 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     assert runtime == [], "the package must have no runtime dependencies"
 
 
-def test_wheel_installs_and_works_in_a_clean_venv(installed_python, tmp_path):
+def test_wheel_installs_and_works_in_a_clean_venv(run_installed):
     script = (
         "import micrograd, micrograd.engine, micrograd.viz\n"
         "from micrograd.engine import Value\n"
@@ -84,12 +121,10 @@ def test_wheel_installs_and_works_in_a_clean_venv(installed_python, tmp_path):
         "else:\n"
         "    raise SystemExit('graphviz should not be installed here')\n"
     )
-    out = subprocess.run([installed_python, "-I", "-c", script], capture_output=True,
-                         text=True, cwd=tmp_path, check=True)
-    assert out.stdout.strip() == __import__("micrograd").__version__
+    assert run_installed(script).strip() == __import__("micrograd").__version__
 
 
-def test_figures_work_from_the_installed_wheel_without_extras(installed_python, tmp_path, root):
+def test_figures_work_from_the_installed_wheel_without_extras(run_installed, root: Path):
     """A reader's notebook: the figure inlines the player that ships in the
     wheel (no file path, no network); without matplotlib there is no still,
     and nothing fails."""
@@ -106,9 +141,7 @@ def test_figures_work_from_the_installed_wheel_without_extras(installed_python, 
         "    out[name] = fig._repr_mimebundle_()\n"
         "print(json.dumps(out))\n"
     )
-    result = subprocess.run([installed_python, "-I", "-c", script], capture_output=True,
-                            text=True, cwd=tmp_path, check=True)
-    bundles = json.loads(result.stdout)
+    bundles = json.loads(run_installed(script))
     player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
     for bundle in bundles.values():
         assert sorted(bundle) == ["text/html", "text/plain"]

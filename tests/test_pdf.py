@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tangle.book import Book
-from tangle.tangler import tangle_book
+from tangle.tangler import Result
 
 # What a rich output that LaTeX could not render leaves behind as text.
 FORBIDDEN = ["<graphviz", " at 0x", "Traceback", "<IPython", "object>", "<Figure size"]
@@ -29,11 +28,6 @@ def pdf_text(built_pdf) -> str:
     result = subprocess.run(["pdftotext", "-layout", str(built_pdf), "-"],
                             capture_output=True, text=True, check=True)
     return result.stdout
-
-
-@pytest.fixture(scope="session")
-def book(root) -> Book:
-    return Book.load(root)
 
 
 def test_pdf_has_every_chapter_title(pdf_text, book):
@@ -62,9 +56,9 @@ def test_printed_code_never_wraps(pdf_text, book):
     assert wrapped == [], wrapped[:5]
 
 
-def test_pdf_has_every_location_caption(pdf_text, book):
+def test_pdf_has_every_location_caption(pdf_text, tangled: Result):
     text = normalise(pdf_text)
-    for placement in tangle_book(book).placements:
+    for placement in tangled.placements:
         assert normalise(placement.caption) in text, placement.cell.where
 
 

@@ -8,19 +8,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from conftest import open_page
 from tangle.book import Book
-from tangle.tangler import tangle_book
-
-
-
-@pytest.fixture(scope="session")
-def book(root) -> Book:
-    return Book.load(root)
-
-
-@pytest.fixture(scope="session")
-def placements(book):
-    return tangle_book(book).placements
+from tangle.tangler import Result
 
 
 def page_of(site: Path, docname: str) -> BeautifulSoup:
@@ -76,11 +66,11 @@ def test_no_cell_failed_or_wrote_to_stderr(built_site, book):
         assert "Traceback (most recent call last)" not in soup.get_text(), chapter.path
 
 
-def test_every_tangled_cell_has_its_location_caption(built_site, book, placements):
+def test_every_tangled_cell_has_its_location_caption(built_site, book, tangled: Result):
     for chapter in book.chapters:
         soup = page_of(built_site, chapter.docname)
         shown = [text_of(div) for div in soup.select("div.tangle-caption")]
-        expected = [p.caption for p in placements if p.cell.chapter is chapter]
+        expected = [p.caption for p in tangled.placements if p.cell.chapter is chapter]
         assert shown == expected, chapter.path
         # Each caption sits right above the cell whose code it describes
         # (the code may be folded behind a "show code" toggle).
@@ -120,28 +110,6 @@ def test_glued_numbers_are_in_the_prose(built_site):
 
 
 # -- in a real browser -------------------------------------------------------
-
-
-def open_page(browser, url: str, local_prefix: str, theme: str = "light", **options):
-    """Load `url`; return the page, its console errors and its outside requests.
-    `options` go to the new page (for example reduced_motion="reduce")."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900},
-                            color_scheme=theme, **options)
-    errors, outside = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def route(request_route):
-        if request_route.request.url.startswith(local_prefix):
-            request_route.continue_()
-        else:
-            outside.append(request_route.request.url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    return page, errors, outside
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
