@@ -18,6 +18,12 @@ import statistics
 import sys
 import time
 import tracemalloc
+from pathlib import Path
+
+# -I keeps this script's folder off sys.path; the moons problem lives there
+# (last on the path: it holds no micrograd to shadow the engine measured).
+sys.path.append(str(Path(__file__).resolve().parent))
+import moons  # noqa: E402
 
 
 def main():
@@ -46,11 +52,6 @@ def loaded_from(engine):
     return micrograd.__file__
 
 
-def learning_rate(step, steps):
-    """The moons chapter's schedule: 1.0 down to 0.1, linearly."""
-    return 1.0 - 0.9 * step / max(steps - 1, 1)
-
-
 # -- the scalar engines: the reference micrograd and ours ----------------------
 
 
@@ -69,16 +70,6 @@ def scalar_model(job):
     return model, parameters
 
 
-def scalar_loss(model, parameters, job):
-    """The moons chapter's loss: mean max-margin loss plus L2, as a Value."""
-    scores = [model(point) for point in job["points"]]
-    margins = [(1 - label * score).relu()
-               for label, score in zip(job["labels"], scores)]
-    data_loss = sum(margins) / len(margins)
-    reg_loss = job["alpha"] * sum(p * p for p in parameters)
-    return data_loss + reg_loss
-
-
 def scalar_train(job):
     model, parameters = scalar_model(job)
     steps, times, losses = job["steps"], [], []
@@ -86,11 +77,11 @@ def scalar_train(job):
         gc.disable()
     for k in range(steps):
         start = time.perf_counter()
-        loss = scalar_loss(model, parameters, job)
+        loss = moons.loss(model, job["points"], job["labels"], job["alpha"])
         for p in parameters:
             p.grad = 0.0
         loss.backward()
-        rate = learning_rate(k, steps)
+        rate = moons.learning_rate(k, steps)
         for p in parameters:
             p.data -= rate * p.grad
         times.append(time.perf_counter() - start)
@@ -112,11 +103,11 @@ def graph_size(root):
 
 def scalar_memory(job):
     """Bytes that one forward pass allocates and keeps, per graph node."""
-    model, parameters = scalar_model(job)
+    model, _ = scalar_model(job)
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    loss = scalar_loss(model, parameters, job)
+    loss = moons.loss(model, job["points"], job["labels"], job["alpha"])
     kept = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     nodes = graph_size(loss)
@@ -185,7 +176,7 @@ def timed_training(job, make_step):
         losses = []
         for k in range(job["steps"]):
             start = time.perf_counter()
-            losses.append(step(learning_rate(k, job["steps"])))
+            losses.append(step(moons.learning_rate(k, job["steps"])))
             times.append(time.perf_counter() - start)
         first_losses = first_losses or losses
     return {"step_seconds": statistics.median(times), "losses": first_losses,
@@ -224,9 +215,7 @@ def array_mlp_loss(X, y, parameters, alpha):
         h = h @ parameters[i] + parameters[i + 1]
         if i + 2 < len(parameters):
             h = h.relu()
-    data_loss = (1 - y * h).relu().mean()
-    reg_loss = alpha * sum((p * p).sum() for p in parameters)
-    return data_loss + reg_loss
+    return moons.array_loss(h, y, parameters, alpha)
 
 
 def train_pytorch(job):

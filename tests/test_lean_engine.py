@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import random
 import subprocess
 import sys
 import tracemalloc
@@ -19,24 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.data import make_moons
+import moons  # benchmarks/moons.py, the moons problem (see conftest.py)
 from micrograd.engine import Value, topological_order
 from micrograd.nn import MLP
-from tangle.book import Book
-from tangle.tangler import tangle_book, write_snapshots
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def moons_loss(model, X, y):
-    scores = [model(point) for point in X]
-    margins = [(1 - label * score).relu() for label, score in zip(y, scores)]
-    return sum(margins) / len(margins) + 1e-4 * sum(p * p for p in model.parameters())
-
-
-def moons_model():
-    random.seed(1337)
-    return MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
+from tangle.tangler import Result, write_snapshots
 
 
 # -- no reference cycles ----------------------------------------------------------
@@ -56,11 +41,11 @@ def unreachable_after(build) -> int:
 
 
 def test_a_training_graph_leaves_nothing_for_the_collector():
-    X, y = make_moons(n=20, noise=0.1, seed=3)
+    X, y = moons.points(n=20, seed=3)
 
     def step():
-        model = moons_model()
-        loss = moons_loss(model, X, y)
+        model = moons.network(MLP)
+        loss = moons.loss(model, X, y)
         loss.backward()
         return loss
 
@@ -98,13 +83,13 @@ def test_an_old_style_closure_still_works_and_is_the_only_cycle():
 
 
 def test_a_moons_forward_pass_keeps_at_most_150_bytes_per_value():
-    X, y = make_moons(n=100, noise=0.1, seed=1337)
-    model = moons_model()
+    X, y = moons.points()
+    model = moons.network(MLP)
     gc.collect()
     tracemalloc.start()
     try:
         start = tracemalloc.get_traced_memory()[0]
-        loss = moons_loss(model, X, y)
+        loss = moons.loss(model, X, y)
         kept = tracemalloc.get_traced_memory()[0] - start
     finally:
         tracemalloc.stop()
@@ -201,40 +186,30 @@ def test_the_faster_sort_gives_the_same_order(steps):
     assert topological_order(root) == flagged_order(root)
 
 
-def test_the_moons_losses_are_those_of_the_engine_before_the_chapter(tmp_path):
+def test_the_moons_losses_are_those_of_the_engine_before_the_chapter(
+        tangled: Result, root: Path, tmp_path: Path):
     """Three training steps, bit for bit, with the package as the moons
     chapter left it and with the final package."""
-    result = tangle_book(Book.load(ROOT))
-    write_snapshots(result, tmp_path)
+    write_snapshots(tangled, tmp_path)
+    # Isolated (-I), so that micrograd comes from the package given as the
+    # first argument; the moons problem from benchmarks/, given second.
     script = (
-        "import json, random, sys\n"
+        "import json, sys\n"
         "sys.path.insert(0, sys.argv[1])\n"
-        "import micrograd\n"
+        "sys.path.append(sys.argv[2])\n"
+        "import micrograd, moons\n"
         "assert micrograd.__file__.startswith(sys.argv[1]), micrograd.__file__\n"
-        "from micrograd.data import make_moons\n"
-        "from micrograd.nn import MLP, SGD\n"
-        "X, y = make_moons(n=100, noise=0.1, seed=1337)\n"
-        "random.seed(1337)\n"
-        "model = MLP(2, [16, 16, 1], activation='relu',"
-        " output_activation='linear')\n"
-        "opt = SGD(model.parameters())\n"
-        "losses = []\n"
-        "for k in range(3):\n"
-        "    scores = [model(p) for p in X]\n"
-        "    m = [(1 - t * s).relu() for t, s in zip(y, scores)]\n"
-        "    loss = sum(m) / len(m) + 1e-4 * sum(p * p for p in"
-        " model.parameters())\n"
-        "    opt.zero_grad(); loss.backward()\n"
-        "    opt.lr = 1.0 - 0.9 * k / 99; opt.step()\n"
-        "    losses.append(loss.data)\n"
-        "print(json.dumps(losses))\n"
+        "from micrograd.nn import MLP\n"
+        "X, y = moons.points()\n"
+        "print(json.dumps(moons.train(moons.network(MLP), X, y, steps=3)))\n"
     )
 
-    def losses(path: Path) -> list[float]:
-        done = subprocess.run([sys.executable, "-I", "-c", script, str(path)],
+    def losses(package: Path) -> list[float]:
+        done = subprocess.run([sys.executable, "-I", "-c", script, str(package),
+                               str(root / "benchmarks")],
                               capture_output=True, text=True, check=True)
         return json.loads(done.stdout)
 
     before = losses(tmp_path / "11-moons")
-    after = losses(ROOT)
+    after = losses(root)
     assert before == after and len(after) == 3

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import moons  # benchmarks/moons.py, the moons problem (see conftest.py)
 from micrograd.data import make_moons
 from micrograd.engine import Value
 from micrograd.nn import MLP, SGD, Layer, Module, Neuron
@@ -134,53 +135,29 @@ def test_moons_rejects_bad_arguments():
 
 
 def test_same_seed_same_network_same_losses():
-    def run():
-        X, y = make_moons(30, noise=0.1, seed=5)
-        random.seed(42)
-        model = MLP(2, [8, 1], activation="relu", output_activation="linear")
-        optimizer = SGD(model.parameters(), lr=0.5)
-        losses = []
-        for _ in range(5):
-            scores = [model(p) for p in X]
-            loss = sum((1 - t * s).relu() for t, s in zip(y, scores)) / len(X)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.data)
-        return losses
+    def run() -> list[float]:
+        X, y = moons.points(n=30, seed=5)
+        return moons.train(moons.network(MLP, hidden=[8], seed=42), X, y, steps=5)
     assert run() == run()  # exactly, not approximately
 
 
-MOONS_TRAINING = textwrap.dedent("""
-    import json, random, sys
-    import micrograd
-    from micrograd.data import make_moons
-    from micrograd.nn import MLP, SGD
+def test_the_installed_package_trains_the_moons_to_100_percent(run_installed, root: Path):
+    # The moons problem comes from benchmarks/, last on the path: micrograd
+    # still comes from the installed package, as the script checks.
+    script = textwrap.dedent(f"""
+        import json, sys
+        sys.path.append({str(root / "benchmarks")!r})
+        import micrograd, moons
+        from micrograd.nn import MLP
 
-    assert "site-packages" in micrograd.__file__, micrograd.__file__
-    X, y = make_moons(n=100, noise=0.1, seed=1337)
-    random.seed(1337)
-    model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
-    optimizer = SGD(model.parameters())
-    losses = []
-    for k in range(100):
-        scores = [model(p) for p in X]
-        data_loss = sum((1 - t * s).relu() for t, s in zip(y, scores)) / len(X)
-        loss = data_loss + 1e-4 * sum(p * p for p in model.parameters())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.lr = 1.0 - 0.9 * k / 99
-        optimizer.step()
-        losses.append(loss.data)
-    scores = [model(p).data for p in X]
-    accuracy = sum((t > 0) == (s > 0) for t, s in zip(y, scores)) / len(X)
-    print(json.dumps({"accuracy": accuracy, "losses": losses}))
-""")
-
-
-def test_the_installed_package_trains_the_moons_to_100_percent(installed_python, tmp_path):
-    out = subprocess.run([installed_python, "-I", "-c", MOONS_TRAINING],
-                         capture_output=True, text=True, cwd=tmp_path, check=True)
-    result = json.loads(out.stdout)
+        assert "site-packages" in micrograd.__file__, micrograd.__file__
+        X, y = moons.points()
+        model = moons.network(MLP)
+        losses = moons.train(model, X, y, steps=moons.STEPS)
+        scores = [model(p).data for p in X]
+        accuracy = sum((t > 0) == (s > 0) for t, s in zip(y, scores)) / len(X)
+        print(json.dumps({{"accuracy": accuracy, "losses": losses}}))
+    """)
+    result = json.loads(run_installed(script))
     assert result["accuracy"] == 1.0
     assert result["losses"][-1] < result["losses"][0] / 10

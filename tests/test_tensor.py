@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+import moons  # benchmarks/moons.py, the moons problem (see conftest.py)
 from micrograd import nn
-from micrograd.data import make_moons
 from micrograd.engine import Value
 from micrograd.tensor import MLP, Linear, Tensor, tensor_order, unbroadcast
 
@@ -137,38 +137,15 @@ def test_linear_refuses_an_unknown_activation():
 
 
 def test_the_moons_losses_match_the_scalar_engine():
-    X, y = make_moons(n=100, noise=0.1, seed=1337)
-    X_array = np.array(X)
-    y_column = np.array(y, dtype=float).reshape(-1, 1)
+    X, y = moons.points()
 
-    def losses(model, loss_of, steps=5):
-        optimizer = nn.SGD(model.parameters())
-        result = []
-        for k in range(steps):
-            loss = loss_of(model)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.lr = 1.0 - 0.9 * k / 99
-            optimizer.step()
-            result.append(float(loss.data))
-        return result
+    def tensor_loss(model: MLP, points: np.ndarray, labels: np.ndarray) -> Tensor:
+        return moons.array_loss(model(points), labels, model.parameters())
 
-    def scalar_loss(model):
-        scores = [model(p) for p in X]
-        m = [(1 - t * s).relu() for t, s in zip(y, scores)]
-        return sum(m) / len(m) + 1e-4 * sum(p * p for p in model.parameters())
-
-    def tensor_loss(model):
-        scores = model(X_array)
-        return ((1 - y_column * scores).relu().mean()
-                + 1e-4 * sum((p * p).sum() for p in model.parameters()))
-
-    random.seed(1337)
-    scalar = losses(nn.MLP(2, [16, 16, 1], activation="relu",
-                           output_activation="linear"), scalar_loss)
-    random.seed(1337)
-    tensor = losses(MLP(2, [16, 16, 1], activation="relu",
-                        output_activation="linear"), tensor_loss)
+    scalar = moons.train(moons.network(nn.MLP), X, y, steps=5)
+    tensor = moons.train(moons.network(MLP), np.array(X),
+                         np.array(y, dtype=float).reshape(-1, 1), steps=5,
+                         loss=tensor_loss)
     assert max(abs(a - b) for a, b in zip(scalar, tensor)) <= 1e-12
 
 
