@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import venv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,14 +108,6 @@ def executed_notebook(docname: str) -> dict:
     if not path.exists():
         pytest.fail(f"{path} is missing: build the book (make html)")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def executed_outputs(book: Book) -> Iterator[tuple[str, dict, dict]]:
-    """(chapter path, cell, output) for every output of every chapter."""
-    for chapter in book.chapters:
-        for cell in executed_notebook(chapter.docname)["cells"]:
-            for output in cell.get("outputs", []):
-                yield chapter.path, cell, output
 
 
 # -- the package, installed from a wheel -----------------------------------------

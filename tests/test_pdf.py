@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
-import json
+import os
 import re
 import subprocess
-from pathlib import Path
+import time
+from collections.abc import Iterator
 
 import pytest
 
+from conftest import BUILD, FIGURE_PAGES, executed_notebook
+from tangle.book import Book
 from tangle.tangler import Result
 
 # What a rich output that LaTeX could not render leaves behind as text.
 FORBIDDEN = ["<graphviz", " at 0x", "Traceback", "<IPython", "object>", "<Figure size"]
-PRINTABLE = {"application/pdf", "image/png", "image/jpeg"}
+# The forms of a figure LaTeX can include, the one it picks first.
+PRINTABLE = ("application/pdf", "image/png", "image/jpeg")
 
 
 def normalise(text: str) -> str:
     return " ".join(text.replace("\u2014", "-").replace("--", "-").split())
+
+
+def executed_outputs(book: Book) -> Iterator[tuple[str, dict, dict]]:
+    """(chapter path, cell, output): every output of every chapter, as the
+    build executed it."""
+    for chapter in book.chapters:
+        for cell in executed_notebook(chapter.docname)["cells"]:
+            for output in cell.get("outputs", []):
+                yield chapter.path, cell, output
 
 
 @pytest.fixture(scope="session")
@@ -69,32 +81,47 @@ def test_pdf_title_page_shows_the_version_not_a_date(pdf_text, root):
     assert not re.search(r"\b(19|20)\d\d\b", first_page)
 
 
-def test_every_figure_has_a_printable_form_and_reaches_the_pdf(root, book):
+def test_every_figure_has_a_printable_form_and_reaches_the_pdf(book, built_pdf):
     """Each image a chapter shows on screen also exists as PDF or PNG, and the
     LaTeX source includes exactly that file (myst-nb names each image file by
     the SHA-256 of its bytes, so identical figures share one file)."""
-    executed = root / "_build" / "jupyter_execute"
-    tex = (root / "_build" / "latex" / "micrograd-book.tex").read_text()
+    tex = (BUILD / "latex" / "micrograd-book.tex").read_text()
     included = set(re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{([^}]+)\}", tex))
     figures = 0
-    for chapter in book.chapters:
-        notebook = json.loads((executed / f"{chapter.docname}.ipynb").read_text())
-        for cell in notebook["cells"]:
-            if "remove-output" in cell["metadata"].get("tags", []):
-                continue
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if not any(k.startswith("image/") or k == "application/pdf" for k in data):
-                    continue
-                figures += 1
-                printable = [m for m in ("application/pdf", "image/png", "image/jpeg")
-                             if m in data]
-                assert printable, (chapter.path, sorted(data))
-                raw = base64.b64decode(data[printable[0]])
-                if printable[0] == "application/pdf":
-                    assert raw.startswith(b"%PDF"), chapter.path
-                assert hashlib.sha256(raw).hexdigest() in included, chapter.path
+    for where, cell, output in executed_outputs(book):
+        if "remove-output" in cell["metadata"].get("tags", []):
+            continue
+        data = output.get("data", {})
+        if not any(k.startswith("image/") or k == "application/pdf" for k in data):
+            continue
+        figures += 1
+        printable = [m for m in PRINTABLE if m in data]
+        assert printable, (where, sorted(data))
+        raw = base64.b64decode(data[printable[0]])
+        if printable[0] == "application/pdf":
+            assert raw.startswith(b"%PDF"), where
+        assert hashlib.sha256(raw).hexdigest() in included, where
     assert figures >= 6  # the plots and graphs of the first chapters
+
+
+def test_every_moving_picture_prints_as_a_still_with_a_caption(book, pdf_text):
+    """A moving picture (a `div.mgv` on screen) prints as its still, which
+    the test above follows into the PDF, under a caption that says what the
+    reader sees on screen and in print."""
+    text = normalise(pdf_text).replace("\u2019", "'")  # LaTeX's apostrophes
+    found = 0
+    for where, cell, output in executed_outputs(book):
+        data = output.get("data", {})
+        if 'class="mgv"' not in "".join(data.get("text/html", "")):
+            continue
+        found += 1
+        assert "application/pdf" in data, where
+        caption = " ".join(cell["metadata"]["mystnb"]["figure"]["caption"].split())
+        assert "In print" in caption and "On screen" in caption, where
+        # The caption's first words reach the printed page.
+        words = normalise(" ".join(caption.replace("`", "").split()[:6]))
+        assert words in text, (where, words)
+    assert found == sum(len(kinds) for kinds in FIGURE_PAGES.values())
 
 
 def test_pdf_pages_render(built_pdf, tmp_path):
@@ -107,26 +134,19 @@ def test_pdf_pages_render(built_pdf, tmp_path):
     assert len(blank) <= len(sizes) // 4, sizes
 
 
-def test_figures_carry_a_fixed_date_so_two_builds_are_identical(root, book):
+def test_figures_carry_a_fixed_date_so_two_builds_are_identical(book):
     """Cairo (Graphviz) and matplotlib stamp PDFs with a date; the build pins
     it to SOURCE_DATE_EPOCH (set by the Makefile), never the build time."""
-    import os
-    import time
-
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "1767225600"))
     fixed = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch))
-    executed = root / "_build" / "jupyter_execute"
     checked = 0
-    for chapter in book.chapters:
-        notebook = json.loads((executed / f"{chapter.docname}.ipynb").read_text())
-        for cell in notebook["cells"]:
-            for output in cell.get("outputs", []):
-                if "application/pdf" not in output.get("data", {}):
-                    continue
-                pdf = base64.b64decode(output["data"]["application/pdf"])
-                dates = re.findall(rb"/CreationDate \(D:(\d{14})", pdf)
-                assert all(d.decode() == fixed for d in dates), (chapter.path, dates)
-                checked += 1
+    for where, _, output in executed_outputs(book):
+        if "application/pdf" not in output.get("data", {}):
+            continue
+        pdf = base64.b64decode(output["data"]["application/pdf"])
+        dates = re.findall(rb"/CreationDate \(D:(\d{14})", pdf)
+        assert all(d.decode() == fixed for d in dates), (where, dates)
+        checked += 1
     assert checked >= 6
 
 

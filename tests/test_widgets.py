@@ -2,36 +2,28 @@
 loaded with all non-local requests blocked, driven (click, step, hover, move
 a slider), and the numbers it shows are compared with the Python trace it
 came from and with the engine itself. Plus: no console errors, no outside
-requests, no axe-core violations, keyboard and reduced motion."""
+requests, no axe-core violations, keyboard and reduced motion.
+
+The traces themselves, without a browser, are checked in test_viz.py; the
+figures' stills in the PDF in test_pdf.py."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import itertools
-import json
 import math
 import random
 import re
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import open_page
+from conftest import BUILD, FIGURE_PAGES, open_page, page_soup, traces_of
 
 VENDOR = Path(__file__).parent / "vendor"
 AXE = VENDOR / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
-
-# The pages with figures, and the kinds of figure each shows.
-PAGES = {
-    "book/04-neuron": ["neuron"],
-    "book/05-backward": ["graph"],
-    "book/09-networks": ["network"],
-    "book/11-moons": ["loop"],
-    "book/90-how-pictures-are-made": ["graph"],
-}
 
 
 def fmt(x: float, digits: int = 4) -> str:
@@ -45,17 +37,9 @@ def percent(fraction: float) -> str:
     return fmt(100 * fraction, 1) + " %"
 
 
-def traces_of(site: Path, docname: str) -> list[dict]:
-    """The traces of a page's figures, as Python wrote them into it."""
-    soup = BeautifulSoup((site / f"{docname}.html").read_text(encoding="utf-8"),
-                         "html.parser")
-    return [json.loads(div.find("script", type="application/json").string)
-            for div in soup.select("div.mgv")]
-
-
 @pytest.fixture(scope="session")
-def screenshots(root) -> Path:
-    folder = root / "_build" / "screenshots"
+def screenshots() -> Path:
+    folder = BUILD / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -76,19 +60,7 @@ def narration(fig) -> str:
     return " ".join(fig.locator(".mgv-narration").first.inner_text().split())
 
 
-# -- the player file itself ---------------------------------------------------
-
-
-def test_the_player_is_package_data_and_asks_for_nothing(root):
-    player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
-    for forbidden in ("fetch(", "XMLHttpRequest", "import(", "WebSocket",
-                      "localStorage", "src=", "href="):
-        assert forbidden not in player, forbidden
-    # The only address in it is the SVG namespace, which is a name, not a request.
-    assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
-    assert "</script" not in player.lower()
-    pyproject = (root / "pyproject.toml").read_text()
-    assert 'micrograd = ["static/viz.js"]' in pyproject
+# -- the tools: axe-core as vendored, numbers as Python shows them ------------
 
 
 def test_axe_is_the_vendored_release():
@@ -118,14 +90,13 @@ def test_numbers_are_shown_as_python_shows_them(browser, server):
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize("docname", sorted(PAGES))
+@pytest.mark.parametrize("docname", sorted(FIGURE_PAGES))
 def test_figures_draw_offline_with_a_clean_console_and_no_axe_violations(
         browser, server, built_site, screenshots, docname, theme):
     page, errors, outside = load(browser, f"{server}{docname}.html", server, theme)
     traces = traces_of(built_site, docname)
-    assert [t["kind"] for t in traces] == PAGES[docname]
-    static = BeautifulSoup((built_site / f"{docname}.html").read_text(encoding="utf-8"),
-                           "html.parser")
+    assert [t["kind"] for t in traces] == FIGURE_PAGES[docname]
+    static = page_soup(built_site, docname)
     assert len(static.select("div.mgv > p.mgv-fallback")) == len(traces)
     figures = page.locator("div.mgv")
     assert figures.count() == len(traces)
@@ -183,31 +154,6 @@ def replay(trace: dict, k: int) -> dict:
         for update in step["updates"]:
             grad[update["child"]] = update["after"]
     return {"known": known, "grad": grad}
-
-
-def test_the_graph_trace_is_the_engines_backward_pass(built_site):
-    from micrograd.engine import Value
-    from micrograd.viz import record_backward
-
-    (trace,) = traces_of(built_site, "book/05-backward")
-    a = Value(-2.0, label="a")
-    b = Value(3.0, label="b")
-    d = a * b; d.label = "d"
-    e = a + b; e.label = "e"
-    f = d * e; f.label = "f"
-    assert record_backward(f) == trace
-    # The pass ends with the gradients the engine's own backward() finds.
-    fresh = {label: Value(data, label=label) for label, data in (("a", -2.0), ("b", 3.0))}
-    out = (fresh["a"] * fresh["b"]) * (fresh["a"] + fresh["b"])
-    out.backward()
-    grads = {n["label"]: n["grad"] for n in trace["nodes"]}
-    assert (grads["a"], grads["b"]) == (fresh["a"].grad, fresh["b"].grad) == (a.grad, b.grad)
-    # Every call's contribution is its local derivative times the upstream
-    # gradient, and the pass ends with the engine's gradients.
-    for step in trace["backward"]:
-        for u in step["updates"]:
-            assert math.isclose(u["after"] - u["before"], u["local"] * step["upstream"],
-                                rel_tol=1e-12, abs_tol=1e-12)
 
 
 def test_the_graph_steps_forward_and_backward_showing_the_trace(browser, server, built_site):
@@ -489,18 +435,6 @@ def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site)
 # -- figure 3: the network --------------------------------------------------------
 
 
-def test_the_network_trace_is_a_real_run_of_the_engine(built_site):
-    from micrograd.nn import MLP
-    from micrograd.viz import network_figure
-
-    (trace,) = traces_of(built_site, "book/09-networks")
-    random.seed(1337)
-    figure_now = network_figure(MLP(2, [4, 4, 1]), trace["inputs"], trace["targets"])
-    assert figure_now.trace == trace
-    losses = [frame["loss"] for frame in trace["frames"]]
-    assert losses[-1] < losses[0] / 10  # it learns
-
-
 def test_the_network_steps_and_shows_weights_gradients_and_activity(
         browser, server, built_site):
     (trace,) = traces_of(built_site, "book/09-networks")
@@ -558,19 +492,6 @@ def test_the_network_steps_and_shows_weights_gradients_and_activity(
 # -- figure 4: the loop -------------------------------------------------------------
 
 
-def test_the_loop_runs_are_consistent_records(built_site):
-    (trace,) = traces_of(built_site, "book/11-moons")
-    assert [run["name"] for run in trace["runs"]] == ["moons", "circles", "xor", "spiral"]
-    for run in trace["runs"]:
-        n = len(run["points"])
-        assert len(run["loss"]) == len(run["accuracy"])
-        for frame in run["frames"]:
-            # The rings and the accuracy agree: both come from the engine's scores.
-            assert math.isclose(1 - len(frame["wrong"]) / n, run["accuracy"][frame["step"]])
-        assert run["accuracy"][-1] > run["accuracy"][0]
-        assert run["loss"][-1] < run["loss"][0]
-
-
 def test_the_loop_replays_each_data_set(browser, server, built_site):
     (trace,) = traces_of(built_site, "book/11-moons")
     page, errors, _ = load(browser, f"{server}book/11-moons.html", server)
@@ -610,31 +531,3 @@ def test_the_loop_replays_each_data_set(browser, server, built_site):
             f"loss: step {step}, {fmt(run['loss'][step])}")
     assert errors == []
     page.close()
-
-
-# -- the PDF: every figure prints as a still with a caption ----------------------
-
-
-def test_every_figure_prints_as_a_still_with_a_caption(root, built_pdf):
-    import subprocess
-
-    text = " ".join(subprocess.run(["pdftotext", str(built_pdf), "-"], capture_output=True,
-                                   text=True, check=True).stdout.split())
-    text = text.replace("\u2019", "'")
-    executed = root / "_build" / "jupyter_execute"
-    found = 0
-    for docname in PAGES:
-        notebook = json.loads((executed / f"{docname}.ipynb").read_text())
-        for cell in notebook["cells"]:
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if 'class="mgv"' not in "".join(data.get("text/html", "")):
-                    continue
-                found += 1
-                assert base64.b64decode(data["application/pdf"]).startswith(b"%PDF")
-                caption = " ".join(cell["metadata"]["mystnb"]["figure"]["caption"].split())
-                assert "In print" in caption and "On screen" in caption
-                # The caption's first words reach the printed page.
-                words = " ".join(caption.replace("`", "").split()[:6])
-                assert words in text, words
-    assert found == sum(len(kinds) for kinds in PAGES.values())

@@ -1,0 +1,87 @@
+"""The figures' Python half (micrograd/viz.py) and its player file: each
+trace the built site carries is what the engine computes, recorded again
+now, and the player (micrograd/static/viz.js) asks the network for nothing.
+No browser here: test_widgets.py drives the same figures in Chromium."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from pathlib import Path
+
+from conftest import traces_of
+
+
+# -- the player file ---------------------------------------------------------
+
+
+def test_the_player_is_package_data_and_asks_for_nothing(root: Path):
+    player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
+    for forbidden in ("fetch(", "XMLHttpRequest", "import(", "WebSocket",
+                      "localStorage", "src=", "href="):
+        assert forbidden not in player, forbidden
+    # The only address in it is the SVG namespace, which is a name, not a request.
+    assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
+    assert "</script" not in player.lower()
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'micrograd = ["static/viz.js"]' in pyproject
+
+
+# -- the graph of a backward pass ----------------------------------------------
+
+
+def test_the_graph_trace_is_the_engines_backward_pass(built_site: Path):
+    from micrograd.engine import Value
+    from micrograd.viz import record_backward
+
+    (trace,) = traces_of(built_site, "book/05-backward")
+    a = Value(-2.0, label="a")
+    b = Value(3.0, label="b")
+    d = a * b; d.label = "d"
+    e = a + b; e.label = "e"
+    f = d * e; f.label = "f"
+    assert record_backward(f) == trace
+    # The pass ends with the gradients the engine's own backward() finds.
+    fresh = {label: Value(data, label=label) for label, data in (("a", -2.0), ("b", 3.0))}
+    out = (fresh["a"] * fresh["b"]) * (fresh["a"] + fresh["b"])
+    out.backward()
+    grads = {n["label"]: n["grad"] for n in trace["nodes"]}
+    assert (grads["a"], grads["b"]) == (fresh["a"].grad, fresh["b"].grad) == (a.grad, b.grad)
+    # Every call's contribution is its local derivative times the upstream
+    # gradient, and the pass ends with the engine's gradients.
+    for step in trace["backward"]:
+        for u in step["updates"]:
+            assert math.isclose(u["after"] - u["before"], u["local"] * step["upstream"],
+                                rel_tol=1e-12, abs_tol=1e-12)
+
+
+# -- the network learning ------------------------------------------------------
+
+
+def test_the_network_trace_is_a_real_run_of_the_engine(built_site: Path):
+    from micrograd.nn import MLP
+    from micrograd.viz import network_figure
+
+    (trace,) = traces_of(built_site, "book/09-networks")
+    random.seed(1337)
+    figure_now = network_figure(MLP(2, [4, 4, 1]), trace["inputs"], trace["targets"])
+    assert figure_now.trace == trace
+    losses = [frame["loss"] for frame in trace["frames"]]
+    assert losses[-1] < losses[0] / 10  # it learns
+
+
+# -- the training loop on four data sets ----------------------------------------
+
+
+def test_the_loop_runs_are_consistent_records(built_site: Path):
+    (trace,) = traces_of(built_site, "book/11-moons")
+    assert [run["name"] for run in trace["runs"]] == ["moons", "circles", "xor", "spiral"]
+    for run in trace["runs"]:
+        n = len(run["points"])
+        assert len(run["loss"]) == len(run["accuracy"])
+        for frame in run["frames"]:
+            # The rings and the accuracy agree: both come from the engine's scores.
+            assert math.isclose(1 - len(frame["wrong"]) / n, run["accuracy"][frame["step"]])
+        assert run["accuracy"][-1] > run["accuracy"][0]
+        assert run["loss"][-1] < run["loss"][0]
