@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import open_page
+from conftest import open_page, page_soup
 from tangle.book import Book
 from tangle.tangler import Result
-
-
-def page_of(site: Path, docname: str) -> BeautifulSoup:
-    path = site / f"{docname}.html"
-    assert path.exists(), f"{docname}.md has no page at {path}"
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def numbered_chapters(book: Book) -> dict[str, int]:
@@ -40,7 +32,7 @@ def text_of(node) -> str:
 def test_every_chapter_has_a_page_with_its_title(built_site, book):
     numbered = numbered_chapters(book)
     for chapter in book.chapters:
-        soup = page_of(built_site, chapter.docname)
+        soup = page_soup(built_site, chapter.docname)
         h1 = soup.select_one("article h1")  # (another h1 is for printing)
         section = h1.find(class_="section-number")
         # Chapters of numbered parts are numbered as in the PDF; the preface
@@ -61,14 +53,14 @@ def test_site_root_leads_to_the_first_chapter(built_site, book):
 
 def test_no_cell_failed_or_wrote_to_stderr(built_site, book):
     for chapter in book.chapters:
-        soup = page_of(built_site, chapter.docname)
+        soup = page_soup(built_site, chapter.docname)
         assert not soup.select(".output.error, .output.traceback, .output.stderr"), chapter.path
         assert "Traceback (most recent call last)" not in soup.get_text(), chapter.path
 
 
 def test_every_tangled_cell_has_its_location_caption(built_site, book, tangled: Result):
     for chapter in book.chapters:
-        soup = page_of(built_site, chapter.docname)
+        soup = page_soup(built_site, chapter.docname)
         shown = [text_of(div) for div in soup.select("div.tangle-caption")]
         expected = [p.caption for p in tangled.placements if p.cell.chapter is chapter]
         assert shown == expected, chapter.path
@@ -84,7 +76,7 @@ def test_every_tangled_cell_has_its_location_caption(built_site, book, tangled: 
 
 def test_every_page_links_the_pdf_that_exists(built_site, book):
     for chapter in book.chapters:
-        soup = page_of(built_site, chapter.docname)
+        soup = page_soup(built_site, chapter.docname)
         link = soup.select_one("a.pdf-download-link")
         assert link is not None, chapter.path
         target = (built_site / chapter.docname).parent / link["href"]
@@ -99,14 +91,6 @@ def test_pages_carry_no_build_date_and_no_remote_assets(built_site, book):
         assert "Last updated" not in html
         for tag in re.findall(r"<(?:script|link|img)\b[^>]*>", html):
             assert not re.search(r"(src|href)=\"(https?:)?//", tag), (chapter.path, tag)
-
-
-def test_glued_numbers_are_in_the_prose(built_site):
-    soup = page_of(built_site, "book/01-derivatives")
-    glued = [text_of(span) for span in soup.select("span.pasted-text")]
-    assert "14.0003" in glued and "-21.9997" in glued
-    soup = page_of(built_site, "book/02-value")
-    assert "-8.0" in [text_of(span) for span in soup.select("span.pasted-text")]
 
 
 # -- in a real browser -------------------------------------------------------
