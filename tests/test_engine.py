@@ -14,6 +14,7 @@ import gc
 import math
 import sys
 import time
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -107,30 +108,33 @@ OPERATIONS = {
 }
 
 
-@pytest.mark.parametrize("name", OPERATIONS)
-def test_operation_matches_pytorch_float64(name):
+def on_drawn_inputs(name: str, examples: int,
+                    check: Callable[[Callable, list[float]], None]) -> None:
+    """check(f, numbers) for the operation `name` on `examples` inputs that
+    Hypothesis draws from the operation's strategies."""
     f, strategies = OPERATIONS[name]
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=examples, deadline=None)
     @given(st.tuples(*strategies))
-    def check(numbers):
-        assert_matches_torch(f, list(numbers))
+    def run(numbers: tuple[float, ...]) -> None:
+        check(f, list(numbers))
 
-    check()
+    run()
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+def test_operation_matches_pytorch_float64(name):
+    on_drawn_inputs(name, 60, assert_matches_torch)
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
 def test_operation_matches_finite_differences(name):
-    f, strategies = OPERATIONS[name]
-
-    @settings(max_examples=40, deadline=None)
-    @given(st.tuples(*strategies))
-    def check(numbers):
+    def check(f: Callable, numbers: list[float]) -> None:
         if name == "a.relu()":
             assume(abs(numbers[0]) > 1e-3)  # no slope at relu's corner
-        check_gradient(f, list(numbers), tolerance=1e-5)
+        check_gradient(f, numbers, tolerance=1e-5)
 
-    check()
+    on_drawn_inputs(name, 40, check)
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
