@@ -68,6 +68,21 @@ def tangled(book: Book) -> Result:
     return tangle_book(book)
 
 
+# -- the lecture's examples ---------------------------------------------------------
+
+
+def lecture_neuron(tanh: Callable | None = None) -> tuple:
+    """The lecture's neuron, o = tanh(x1*w1 + x2*w2 + b), built afresh from
+    new Values (`tanh` may be another way to compute it): (o, the sum n that
+    goes into tanh, the inputs (x1, x2, w1, w2, b))."""
+    from micrograd.engine import Value
+
+    x1, x2, w1, w2 = Value(2.0), Value(0.0), Value(-3.0), Value(1.0)
+    b = Value(6.8813735870195432)
+    n = x1 * w1 + x2 * w2 + b
+    return (tanh or Value.tanh)(n), n, (x1, x2, w1, w2, b)
+
+
 # -- the built products (`make book` builds them; tests never rebuild) -----------
 
 

@@ -23,6 +23,7 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import lecture_neuron
 from micrograd.engine import Value, topological_order
 from micrograd.gradcheck import check_gradient, numerical_gradient, relative_difference
 
@@ -197,9 +198,7 @@ def test_readme_example_matches_pytorch_and_the_readme():
 
 def test_tanh_rebuilt_from_exp_gives_the_same_gradients():
     def neuron(tanh):
-        x1, x2, w1, w2 = Value(2.0), Value(0.0), Value(-3.0), Value(1.0)
-        b = Value(6.8813735870195432)
-        o = tanh(x1 * w1 + x2 * w2 + b)
+        o, _, (x1, x2, w1, w2, b) = lecture_neuron(tanh)
         o.backward()
         return [o.data] + [v.grad for v in (x1, w1, x2, w2, b)]
 
@@ -237,10 +236,7 @@ def test_lecture_expression_by_backward_and_one_step_uphill():
 
 
 def test_lecture_neuron():
-    x1, x2, w1, w2 = Value(2.0), Value(0.0), Value(-3.0), Value(1.0)
-    b = Value(6.8813735870195432)
-    n = x1 * w1 + x2 * w2 + b
-    o = n.tanh()
+    o, n, (x1, x2, w1, w2, b) = lecture_neuron()
     o.backward()
     assert f"{o.data:.4f}" == "0.7071"
     assert math.isclose(n.grad, 0.5, rel_tol=1e-12)
@@ -400,15 +396,12 @@ def test_a_deep_chain_of_unary_operations():
 
 
 def test_backward_twice_doubles_the_inputs_and_recomputes_the_rest():
-    x1, x2, w1, w2 = Value(2.0), Value(0.0), Value(-3.0), Value(1.0)
-    b = Value(6.8813735870195432)
-    n = x1 * w1 + x2 * w2 + b
-    o = n.tanh()
+    o, n, inputs = lecture_neuron()
     o.backward()
-    inputs_once = [v.grad for v in (x1, x2, w1, w2, b)]
+    inputs_once = [v.grad for v in inputs]
     n_once = n.grad
     o.backward()
-    assert [v.grad for v in (x1, x2, w1, w2, b)] == [2 * g for g in inputs_once]
+    assert [v.grad for v in inputs] == [2 * g for g in inputs_once]
     assert n.grad == n_once
     assert o.grad == 1.0
 

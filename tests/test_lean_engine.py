@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import moons  # benchmarks/moons.py, the moons problem (see conftest.py)
+from conftest import lecture_neuron
 from micrograd.engine import Value, topological_order
 from micrograd.nn import MLP
 from tangle.tangler import Result, write_snapshots
@@ -129,15 +130,10 @@ def test_more_than_two_children_is_refused_clearly():
 
 
 def test_calling_backward_of_each_value_by_hand_gives_backwards_gradients():
-    def neuron():
-        x1, x2, w1, w2 = Value(2.0), Value(0.0), Value(-3.0), Value(1.0)
-        b = Value(6.8813735870195432)
-        return (x1 * w1 + x2 * w2 + b).tanh(), [x1, x2, w1, w2, b]
-
-    o, inputs = neuron()
+    o, _, inputs = lecture_neuron()
     o.backward()
     expected = [v.grad for v in inputs]
-    o, inputs = neuron()
+    o, _, inputs = lecture_neuron()
     o.grad = 1.0
     for v in reversed(topological_order(o)):
         v._backward()
