@@ -23,7 +23,8 @@ from micrograd.data import make_moons
 from micrograd.engine import Value, topological_order
 from micrograd.nn import MLP
 from tangle.book import Book
-from tangle.tangler import tangle_book, write_snapshots
+from tangle.package import write_snapshots
+from tangle.tangler import tangle_book
 
 ROOT = Path(__file__).resolve().parents[1]
 

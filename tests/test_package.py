@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tangle.book import Book
-from tangle.tangler import describe_drift, package_data, tangle_book, write_snapshots
+from tangle.package import describe_drift, package_data, write_snapshots
+from tangle.tangler import tangle_book
 
 
 @pytest.fixture(scope="session")

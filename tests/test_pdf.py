@@ -139,7 +139,7 @@ def test_figures_carry_a_fixed_date_so_two_builds_are_identical(root, book):
 def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
     import graphviz
 
-    from tangle.runtime import graph_as_pdf
+    from tangle.kernel import graph_as_pdf
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     graph = graphviz.Digraph()
