@@ -6,8 +6,8 @@
 #                the book, site and PDF, if that is not already done)
 #
 # Every target installs what it needs: system packages through apt (see
-# tools/system-packages.sh) and Python packages into .venv (pinned in
-# tools/requirements.txt).
+# setup/system-packages.sh) and Python packages into .venv (pinned in
+# setup/requirements.txt).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -29,8 +29,8 @@ export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 # Everything the book is built from; the book is rebuilt when any changes.
-BOOK_SOURCES := $(shell find book tangle -type f -not -path '*/__pycache__/*' 2>/dev/null) \
-	_config.yml _toc.yml pyproject.toml tools/requirements.txt
+BOOK_SOURCES := $(shell find book tangle bookbuild -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+	_config.yml _toc.yml pyproject.toml setup/requirements.txt
 
 .PHONY: help book html pdf test benchmark tangle tangle-check snapshots serve \
 	clean lock setup system-base system-book system-test
@@ -44,27 +44,27 @@ help:
 	@echo "make tangle        regenerate micrograd/ from the chapters"
 	@echo "make tangle-check  fail if micrograd/ differs from the chapters"
 	@echo "make serve         serve the built site on http://127.0.0.1:8000"
-	@echo "make lock          re-pin tools/requirements.txt from pyproject.toml"
+	@echo "make lock          re-pin setup/requirements.txt from pyproject.toml"
 	@echo "make clean         remove _build/ (keeps .venv)"
 
 # -- setting up --------------------------------------------------------------
 
 system-base:
-	@PYTHON=$(PYTHON) tools/system-packages.sh base
+	@PYTHON=$(PYTHON) setup/system-packages.sh base
 system-book:
-	@PYTHON=$(PYTHON) tools/system-packages.sh book
+	@PYTHON=$(PYTHON) setup/system-packages.sh book
 system-test:
-	@PYTHON=$(PYTHON) tools/system-packages.sh test
+	@PYTHON=$(PYTHON) setup/system-packages.sh test
 
-$(BIN)/.ready: tools/requirements.txt | system-base
+$(BIN)/.ready: setup/requirements.txt | system-base
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r tools/requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q -r setup/requirements.txt
 	@touch $@
 
 setup: $(BIN)/.ready
 
 lock:
-	PYTHON=$(PYTHON) tools/lock.sh
+	PYTHON=$(PYTHON) setup/lock.sh
 
 # -- the package -------------------------------------------------------------
 
@@ -79,6 +79,9 @@ snapshots: setup
 
 # -- the book ----------------------------------------------------------------
 
+# Quick iteration: only the pages that changed are rebuilt, and a chapter runs
+# again only when its code, or the package the chapters before it build,
+# changed (its outputs are cached in $(BUILD)/.jupyter_cache).
 # Sphinx skips copying static files when no chapter changed: copy ours.
 html: setup system-book tangle
 	$(JB) build . --builder html $(JBFLAGS)
@@ -88,12 +91,14 @@ pdf: html
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	cp $(PDF) $(BUILD)/html/micrograd-book.pdf
 
-# A full, fresh build: every chapter runs and every warning is seen (an
-# incremental build would not repeat the warnings of unchanged chapters).
+# A full, fresh build: every chapter runs (the execution cache is emptied
+# first) and every warning is seen (an incremental build would not repeat the
+# warnings of unchanged chapters).
 book: $(BUILD)/.book-built
 $(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static/*) | setup system-book
 	$(PY) -m tangle
-	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute
+	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute \
+		$(BUILD)/.jupyter_cache
 	$(JB) build . --builder html $(JBFLAGS)
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	cp $(PDF) $(BUILD)/html/micrograd-book.pdf

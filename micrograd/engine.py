@@ -6,10 +6,9 @@
 #     book/06-more-operations.md
 #     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 6efb416de026c588
+# sha256 of the code below: 7c24a24e09bce689
 
 import math
-import functools
 
 
 # book/12-why-slow.md § A leaner `Value`
@@ -28,17 +27,11 @@ class Value:
             return (self._left,)
         return (self._left, self._right)
 
-    @property
     def _backward(self):
-        """The local rule, ready to call with no arguments."""
-        if self._rule is None:
-            return do_nothing
-        return functools.partial(self._rule, self)
-
-    @_backward.setter
-    def _backward(self, closure):
-        # A rule written the old way: a closure with no arguments.
-        self._rule = lambda out: closure()
+        """Apply the local rule: pass this value's gradient to its
+        children."""
+        if self._rule is not None:
+            self._rule(self)
 
     def __init__(self, data, _children=(), _op='', label=''):
         if type(data) is not float and not is_number(data):  # floats: at once
@@ -87,25 +80,47 @@ class Value:
         if not isinstance(other, Value):  # only a number needs as_value
             other = as_value(other, '+')
         out = Value(self.data + other.data, (self, other), '+')
-        out._rule = add_backward
+        out._rule = Value._add_backward
         return out
+
+    @staticmethod
+    def _add_backward(out):
+        """The local rule of +: both inputs get the output's gradient."""
+        out._left.grad += 1.0 * out.grad
+        out._right.grad += 1.0 * out.grad
 
     def __mul__(self, other):
         if not isinstance(other, Value):
             other = as_value(other, '*')
         out = Value(self.data * other.data, (self, other), '*')
-        out._rule = mul_backward
+        out._rule = Value._mul_backward
         return out
+
+    @staticmethod
+    def _mul_backward(out):
+        """The local rule of *: each input gets the other one times the
+        output's gradient."""
+        a, b = out._left, out._right
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
 
     def tanh(self):
         out = Value(math.tanh(self.data), (self,), 'tanh')
-        out._rule = tanh_backward
+        out._rule = Value._tanh_backward
         return out
+
+    @staticmethod
+    def _tanh_backward(out):
+        out._left.grad += (1 - out.data**2) * out.grad
 
     def exp(self):
         out = Value(math.exp(self.data), (self,), 'exp')
-        out._rule = exp_backward
+        out._rule = Value._exp_backward
         return out
+
+    @staticmethod
+    def _exp_backward(out):
+        out._left.grad += out.data * out.grad
 
     def log(self):
         if self.data <= 0:
@@ -113,19 +128,27 @@ class Value:
                 f"log needs a positive number, got {self.data!r}: the "
                 f"logarithm is defined only for numbers above 0")
         out = Value(math.log(self.data), (self,), 'log')
-        out._rule = log_backward
+        out._rule = Value._log_backward
         return out
+
+    @staticmethod
+    def _log_backward(out):
+        out._left.grad += out.grad / out._left.data
 
     def relu(self):
         out = Value(0.0 if self.data < 0 else self.data, (self,), 'ReLU')
-        out._rule = relu_backward
+        out._rule = Value._relu_backward
         return out
+
+    @staticmethod
+    def _relu_backward(out):
+        out._left.grad += (out.data > 0) * out.grad
 
     def __pow__(self, other):  # self ** other
         check_power(self.data, other)
         if isinstance(other, Value):  # the exponent can change too
             out = Value(self.data ** other.data, (self, other), '**')
-            out._rule = power_backward
+            out._rule = Value._power_backward
         else:  # a fixed exponent: only the base has a gradient
             out = Value(self.data ** other, (self,), f'**{other}')
 
@@ -133,6 +156,13 @@ class Value:
                 self.grad += other * self.data ** (other - 1) * out.grad
             out._rule = fixed_power_backward
         return out
+
+    @staticmethod
+    def _power_backward(out):
+        """The local rule of a ** b, when b is a value too."""
+        a, b = out._left, out._right
+        a.grad += b.data * a.data ** (b.data - 1) * out.grad
+        b.grad += out.data * math.log(a.data) * out.grad
 
     def backward(self):
         order = topological_order(self)
@@ -230,45 +260,3 @@ def two_places(children):
             f"a Value has at most two children, got {len(children)}: "
             f"every operation has one or two inputs")
     return (children + (None, None))[:2]
-
-
-# book/12-why-slow.md § The operations and their rules
-def do_nothing():
-    """The local rule of a value that no operation made."""
-
-
-def add_backward(out):
-    """The local rule of +: both inputs get the output's gradient."""
-    out._left.grad += 1.0 * out.grad
-    out._right.grad += 1.0 * out.grad
-
-
-def mul_backward(out):
-    """The local rule of *: each input gets the other one times the
-    output's gradient."""
-    a, b = out._left, out._right
-    a.grad += b.data * out.grad
-    b.grad += a.data * out.grad
-
-
-def tanh_backward(out):
-    out._left.grad += (1 - out.data**2) * out.grad
-
-
-def exp_backward(out):
-    out._left.grad += out.data * out.grad
-
-
-def log_backward(out):
-    out._left.grad += out.grad / out._left.data
-
-
-def relu_backward(out):
-    out._left.grad += (out.data > 0) * out.grad
-
-
-def power_backward(out):
-    """The local rule of a ** b, when b is a value too."""
-    a, b = out._left, out._right
-    a.grad += b.data * a.data ** (b.data - 1) * out.grad
-    b.grad += out.data * math.log(a.data) * out.grad

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tangle.book import Book
 from tangle.errors import TangleError
-from tangle.tangler import (describe_drift, package_data, tangle_book, write_package,
-                            write_snapshots)
+from tangle.package import describe_drift, package_data, write_package, write_snapshots
+from tangle.tangler import tangle_book
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ import yaml
 from tangle.errors import TangleError
 
 CODE_DIRECTIVE = "{code-cell}"
+SETUP_SCRIPT = "../tangle/setup_chapter.py"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +81,26 @@ class Book:
                 return chapter
         known = ", ".join(c.stem for c in self.chapters)
         raise TangleError(f"no chapter named {stem!r} in _toc.yml (chapters: {known})")
+
+
+def check_setup_cells(book: Book) -> None:
+    """Every chapter with code starts with the hidden set-up cell, which runs
+    it against the package as the chapters before it left it."""
+    for chapter in book.chapters:
+        if not chapter.cells:
+            continue
+        first = chapter.cells[0]
+        expected = f"%run {SETUP_SCRIPT} {chapter.stem}"
+        if first.source.strip() != expected or "remove-cell" not in first.tags:
+            raise TangleError(
+                f"{first.where}: the first code cell of a chapter must be the "
+                f"hidden set-up cell, which runs the chapter against the "
+                f"package as the chapters before it left it:\n\n"
+                f"```{{code-cell}} python\n:tags: [remove-cell]\n{expected}\n```"
+            )
+        for cell in chapter.cells[1:]:
+            if cell.source.strip().startswith(f"%run {SETUP_SCRIPT}"):
+                raise TangleError(f"{cell.where}: only the first cell may run the set-up")
 
 
 def toc_files(root: Path) -> list[str]:

@@ -1,33 +1,36 @@
-"""Sphinx side of the toolchain.
+"""Sphinx side of tangling: captions, and which chapters must run again.
 
 - Above every tangled cell, a caption says where its code lands in the
   package, e.g. `micrograd/engine.py — in class Value, after __mul__`, in the
   HTML pages and in the PDF alike.
-- A chapter is re-read (and so re-executed) whenever what it runs against
-  changes: the package as the chapters before it leave it, or its captions.
-  Sphinx alone would only notice changes to the chapter's own file.
-- Problems in the chapters (see tangle.tangler) stop the build with the
+- A chapter's outputs depend on its code cells and on what it runs against:
+  the package as the chapters before it left it (see `tangle.kernel`). The
+  latter is written into the chapter's hidden set-up cell as it is read, as a
+  key, so that myst-nb's execution cache (keyed on the code cells) re-runs a
+  chapter exactly when one of the two changes, and never for a prose edit.
+- A chapter is re-read when what it depends on beyond its own file changes
+  (that key, or its captions): Sphinx alone would only notice edits to it.
+- Problems in the chapters (see `tangle.tangler`) stop the build with the
   chapter and line to fix.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import re
-from pathlib import Path
+
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-from tangle.book import Book
+from tangle.book import SETUP_SCRIPT, Book
 from tangle.errors import TangleError
-from tangle.tangler import Placement, Result, fingerprint, package_data, tangle_book
+from tangle.kernel import chapter_key
+from tangle.model import Placement
+from tangle.tangler import Result, tangle_book
 
 logger = logging.getLogger(__name__)
-THEBE_CONFIG = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>', re.S)
 
 
 class tangle_caption(nodes.General, nodes.Element):
@@ -61,61 +64,62 @@ def visit_caption_text(self, node: tangle_caption) -> None:
     raise nodes.SkipNode
 
 
-def _result(app: Sphinx) -> Result:
-    """Tangle the book once per build."""
-    if getattr(app, "_tangle_result", None) is None:
+class Tangled:
+    """The book tangled once per build, and what each chapter depends on."""
+
+    def __init__(self, book: Book, result: Result) -> None:
+        self.book = book
+        self.result = result
+        self.keys = {chapter.docname: chapter_key(book.root, result, chapter)
+                     for chapter in book.chapters}
+        captions: dict[str, hashlib._Hash] = {}
+        for placement in result.placements:
+            digest = captions.setdefault(placement.cell.chapter.docname, hashlib.sha256())
+            digest.update(placement.caption.encode() + b"\0")
+        # What makes a chapter's page stale beyond its own file.
+        self.inputs = {doc: key + (captions[doc].hexdigest()[:16] if doc in captions else "")
+                       for doc, key in self.keys.items()}
+
+    @classmethod
+    def load(cls, root) -> Tangled:
         try:
-            book = Book.load(app.srcdir)
-            app._tangle_book = book
-            app._tangle_result = tangle_book(book)
+            book = Book.load(root)
+            return cls(book, tangle_book(book))
         except TangleError as error:
             raise ExtensionError(f"tangle: {error}") from None
-    return app._tangle_result
 
 
-def _chapter_inputs(app: Sphinx) -> dict[str, str]:
-    """docname -> fingerprint of what the chapter depends on beyond itself
-    (computed once per build, like the tangle result it comes from)."""
-    cached = getattr(app, "_tangle_inputs", None)
-    if cached is not None and getattr(app, "_tangle_inputs_of", None) is _result(app):
-        return cached
-    app._tangle_inputs = _compute_chapter_inputs(app)
-    app._tangle_inputs_of = _result(app)
-    return app._tangle_inputs
-
-
-def _compute_chapter_inputs(app: Sphinx) -> dict[str, str]:
-    result = _result(app)
-    book: Book = app._tangle_book
-    by_doc: dict[str, hashlib._Hash] = {}
-    # The package's data files (the figures' JavaScript) are in every
-    # snapshot, and figures inline them into the pages.
-    data = hashlib.sha256()
-    for path, content in package_data(book.root).items():
-        data.update(path.encode() + b"\0" + content + b"\0")
-    for chapter in book.chapters:
-        digest = hashlib.sha256()
-        before = result.snapshot_before(chapter)
-        digest.update(fingerprint(before[1]).encode() if before else b"-")
-        if before:
-            digest.update(data.digest())
-        by_doc[chapter.docname] = digest
-    for placement in result.placements:
-        by_doc[placement.cell.chapter.docname].update(placement.caption.encode())
-    return {doc: digest.hexdigest()[:16] for doc, digest in by_doc.items()}
+def tangled(app: Sphinx) -> Tangled:
+    if getattr(app, "tangled", None) is None:
+        app.tangled = Tangled.load(app.srcdir)
+    return app.tangled
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    app._tangle_result = None
-    _result(app)
+    app.tangled = None
+    tangled(app)
+
+
+def with_key(text: str, stem: str, key: str) -> str:
+    """The chapter's text with `key` added to its set-up line."""
+    line = re.compile(rf"^(%run {re.escape(SETUP_SCRIPT)} {re.escape(stem)})[ \t]*$", re.M)
+    keyed, count = line.subn(rf"\g<1> {key}", text, count=1)
+    if count != 1:
+        raise ExtensionError(f"tangle: book/{stem}.md has no set-up line to key")
+    return keyed
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    state = tangled(app)
+    if docname in state.keys:
+        stem = docname.rsplit("/", 1)[-1]
+        source[0] = with_key(source[0], stem, state.keys[docname])
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
     stored = getattr(env, "tangle_inputs", {})
-    current = _chapter_inputs(app)
-    stale = [doc for doc, value in current.items()
-             if doc in env.found_docs and stored.get(doc) != value]
-    return stale
+    return [doc for doc, value in tangled(app).inputs.items()
+            if doc in env.found_docs and stored.get(doc) != value]
 
 
 def on_env_purge_doc(app, env, docname):
@@ -125,14 +129,14 @@ def on_env_purge_doc(app, env, docname):
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
-    inputs = _chapter_inputs(app)
+    state = tangled(app)
     if not hasattr(env, "tangle_inputs"):
         env.tangle_inputs = {}
-    if docname in inputs:
-        env.tangle_inputs[docname] = inputs[docname]
+    if docname in state.inputs:
+        env.tangle_inputs[docname] = state.inputs[docname]
 
     wanted: list[Placement] = [
-        p for p in _result(app).placements if p.cell.chapter.docname == docname
+        p for p in state.result.placements if p.cell.chapter.docname == docname
     ]
     # A list first: inserting captions while walking the tree would revisit cells.
     for container in list(doctree.findall(nodes.container)):
@@ -164,94 +168,6 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         )
 
 
-def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
-    """Jupyter Book always loads sphinx-thebe, which adds its settings script
-    twice (a console error) and names a CDN. The book runs no live code, so
-    its pages carry none of it."""
-    def is_thebe(asset) -> bool:
-        text = f"{asset} {getattr(asset, 'attributes', {}).get('body', '')}"
-        return "thebe" in text.lower()
-
-    for key in ("script_files", "css_files"):
-        if key in context:
-            context[key] = [asset for asset in context[key] if not is_thebe(asset)]
-    if "body" in context:
-        context["body"] = THEBE_CONFIG.sub("", context["body"])
-
-
-def book_structure_for_latex(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Shape the one big LaTeX document like a book.
-
-    Sphinx's LaTeX writer drops the part captions of the table of contents and
-    turns the sections of the first page (our preface) into numbered
-    chapters. Here the preface becomes an unnumbered chapter with unnumbered
-    sections, and every part of _toc.yml starts with a `\\part` page.
-    """
-    if app.builder.name != "latex" or docname != app.config.root_doc:
-        return
-    if not any(doctree.findall(addnodes.start_of_file)):
-        return  # not the assembled book
-    captions = [
-        toctree.get("caption") for toctree in
-        app.env.get_doctree(docname).findall(addnodes.toctree)
-    ]
-    wrappers = [
-        node for node in doctree.findall(nodes.compound)
-        if "toctree-wrapper" in node["classes"]
-    ]
-    for wrapper, caption in zip(wrappers, captions):
-        if caption and caption.lower() in ("appendix", "appendices"):
-            # Chapters from here on are lettered: Appendix A, B, ...
-            wrapper.insert(0, nodes.raw("", "\\appendix\n", format="latex"))
-        elif caption:
-            wrapper.insert(0, nodes.raw("", f"\\part{{{_latex_escape(caption)}}}\n",
-                                        format="latex"))
-    root = next(doctree.findall(nodes.section), None)
-    if root is None:
-        return
-    title = root[0].astext() if isinstance(root[0], nodes.title) else "Preface"
-    root.insert(1, nodes.raw("", (
-        f"\\chapter*{{{_latex_escape(title)}}}\n"
-        f"\\addcontentsline{{toc}}{{chapter}}{{{_latex_escape(title)}}}\n"
-        f"\\markboth{{{_latex_escape(title)}}}{{{_latex_escape(title)}}}\n"
-    ), format="latex"))
-    for section in list(root.children):
-        if isinstance(section, nodes.section):
-            _unnumber(section, depth=0)
-
-
-def _unnumber(section: nodes.section, depth: int) -> None:
-    """Replace a preface section's title by an unnumbered LaTeX heading."""
-    command = ("section", "subsection", "subsubsection")[min(depth, 2)]
-    title = section[0]
-    if isinstance(title, nodes.title):
-        section.replace(title, nodes.raw(
-            "", f"\\{command}*{{{_latex_escape(title.astext())}}}\n", format="latex"))
-    for child in list(section.children):
-        if isinstance(child, nodes.section):
-            _unnumber(child, depth + 1)
-
-
-def _latex_escape(text: str) -> str:
-    from sphinx.util.texescape import escape
-
-    return escape(text)
-
-
-def on_config_inited(app: Sphinx, config) -> None:
-    """The package version (from the chapters) names the release."""
-    init = Path(app.srcdir) / "micrograd" / "__init__.py"
-    version = ""
-    if init.exists():
-        for stmt in ast.parse(init.read_text(encoding="utf-8")).body:
-            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                    and getattr(stmt.targets[0], "id", "") == "__version__"):
-                version = ast.literal_eval(stmt.value)
-    config.version = config.release = version
-    # The title page shows the version, never the build date.
-    config.today = " "
-
-
 def setup(app: Sphinx) -> dict:
     app.add_node(
         tangle_caption,
@@ -260,12 +176,10 @@ def setup(app: Sphinx) -> dict:
         text=(visit_caption_text, None),
     )
     app.connect("builder-inited", on_builder_inited)
+    app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_env_purge_doc)
     # After myst-nb has turned the notebook into cell containers.
     app.connect("doctree-read", on_doctree_read, priority=900)
-    app.connect("html-page-context", drop_thebe_assets)
-    app.connect("doctree-resolved", book_structure_for_latex)
-    app.connect("config-inited", on_config_inited)
-    return {"version": "1", "parallel_read_safe": False, "parallel_write_safe": True,
-            "env_version": 1}
+    return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
+            "env_version": 2}

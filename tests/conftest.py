@@ -15,6 +15,7 @@ import http.server
 import json
 import subprocess
 import sys
+import textwrap
 import threading
 import venv
 from collections.abc import Callable
@@ -29,6 +30,7 @@ if str(ROOT / "benchmarks") not in sys.path:
     sys.path.append(str(ROOT / "benchmarks"))
 
 from tangle.book import Book  # noqa: E402  (needs ROOT on sys.path)
+from tangle.errors import TangleError  # noqa: E402
 from tangle.tangler import Result, tangle_book  # noqa: E402
 
 BUILD = ROOT / "_build"
@@ -219,3 +221,101 @@ def open_page(browser, url: str, local_prefix: str, theme: str = "light", **opti
     page.goto(url)
     page.wait_for_load_state("networkidle")
     return page, errors, outside
+
+
+# -- small books for the toolchain's tests --------------------------------------
+
+
+class ToyBook:
+    """Small books of a few chapters, written into a temporary folder, for
+    testing the toolchain (tangle/) on exactly the case at hand."""
+
+    FRONT_MATTER = textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation:
+            extension: .md
+            format_name: myst
+        kernelspec:
+          display_name: Python 3
+          language: python
+          name: python3
+        ---
+        """)
+    INIT_CELL = ('\n```{code-cell} python\n:tangle: micrograd/__init__.py\n'
+                 '"""A test package."""\n```\n')
+    VALUE = textwrap.dedent('''
+        class Value:
+            def __init__(self, data):
+                self.data = data
+
+            def __repr__(self):
+                return f"Value({self.data})"
+        ''')
+    ADD = textwrap.dedent("""
+        @add_to_class(Value)
+        def __add__(self, other):
+            return Value(self.data + other.data)
+        """)
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @staticmethod
+    def cell(code: str, **options: str) -> str:
+        """A code cell, with options such as tangle="micrograd/engine.py"."""
+        lines = "".join(f":{key}: {value}\n" for key, value in options.items())
+        return f"\n```{{code-cell}} python\n{lines}{textwrap.dedent(code).strip()}\n```\n"
+
+    @classmethod
+    def tangled(cls, code: str, **options: str) -> str:
+        """A code cell that tangles into micrograd/engine.py."""
+        return cls.cell(code, tangle="micrograd/engine.py", **options)
+
+    @classmethod
+    def chapter(cls, stem: str, title: str, *parts: str, setup: bool = True) -> str:
+        """A chapter's text: its title, its set-up cell, then `parts`."""
+        text = cls.FRONT_MATTER + f"# {title}\n"
+        if setup:
+            text += cls.cell(f"%run ../tangle/setup_chapter.py {stem}", tags="[remove-cell]")
+        return text + "".join(parts)
+
+    def write(self, chapters: dict[str, str]) -> Book:
+        """Write the chapters (stem -> text, in reading order) and a _toc.yml."""
+        (self.root / "book").mkdir(parents=True, exist_ok=True)
+        stems = list(chapters)
+        toc = f"format: jb-book\nroot: book/{stems[0]}\nchapters:\n"
+        toc += "".join(f"  - file: book/{stem}\n" for stem in stems[1:])
+        (self.root / "_toc.yml").write_text(toc)
+        for stem, text in chapters.items():
+            (self.root / "book" / f"{stem}.md").write_text(text)
+        return Book.load(self.root)
+
+    def line_of(self, stem: str, needle: str) -> int:
+        """The line of chapter `stem` that holds `needle`."""
+        lines = (self.root / "book" / f"{stem}.md").read_text().splitlines()
+        return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+    def error(self, *cells: str, stem: str = "01-a") -> str:
+        """The message of the error that tangling one chapter of `cells` raises."""
+        book = self.write({stem: self.chapter(stem, "A", self.INIT_CELL, *cells)})
+        with pytest.raises(TangleError) as error:
+            tangle_book(book)
+        return str(error.value)
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> ToyBook:
+    return ToyBook(tmp_path)
+
+
+@pytest.fixture
+def two_chapters(toy: ToyBook) -> Book:
+    """A chapter with no code, one with a class, one that adds a method."""
+    return toy.write({
+        "00-intro": toy.chapter("00-intro", "Intro", "\nNo code here.\n", setup=False),
+        "01-value": toy.chapter("01-value", "Value", "\n## The class\n", toy.INIT_CELL,
+                                toy.tangled(toy.VALUE)),
+        "02-add": toy.chapter("02-add", "Adding", "\n## Plus\n",
+                              toy.tangled(toy.ADD)),
+    })

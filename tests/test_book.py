@@ -1,7 +1,7 @@
 """House rules for chapters, checked on every chapter of the book.
 
 (The tangler enforces the rules it needs, such as the hidden set-up cell
-that opens every chapter with code; test_tangle.py tests those.)
+that opens every chapter with code; test_tangle_book.py tests those.)
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ import moons  # benchmarks/moons.py, the moons problem (see conftest.py)
 from conftest import lecture_neuron
 from micrograd.engine import Value, topological_order
 from micrograd.nn import MLP
-from tangle.tangler import Result, write_snapshots
+from tangle.package import write_snapshots
+from tangle.tangler import Result
 
 
 # -- no reference cycles ----------------------------------------------------------
@@ -64,20 +65,28 @@ def test_every_operation_is_free_of_cycles():
     assert unreachable_after(graph) == 0
 
 
-def test_an_old_style_closure_still_works_and_is_the_only_cycle():
+def test_a_custom_rule_works_and_makes_no_cycle():
+    def cube_backward(out):
+        out._left.grad += 3 * out._left.data ** 2 * out.grad
+
     def cube(x):
         out = Value(x.data ** 3, (x,), "cube")
-
-        def _backward():
-            x.grad += 3 * x.data ** 2 * out.grad
-        out._backward = _backward
+        out._rule = cube_backward
         return out
 
     x = Value(2.0)
     y = cube(x) * 2
     y.backward()
     assert x.grad == 24.0
-    assert unreachable_after(lambda: cube(Value(1.0))) > 0
+    assert unreachable_after(lambda: cube(Value(1.0))) == 0
+
+
+def test_a_closure_cannot_replace_a_values_backward():
+    """The old way of writing a rule, a closure stored in the value, would
+    bring back the reference cycle; the lean Value refuses it."""
+    y = Value(2.0) * Value(3.0)
+    with pytest.raises(AttributeError, match="read-only"):
+        y._backward = lambda: None
 
 
 # -- memory -----------------------------------------------------------------------
@@ -141,10 +150,10 @@ def test_calling_backward_of_each_value_by_hand_gives_backwards_gradients():
     Value(1.0)._backward()  # a leaf's rule does nothing, without error
 
 
-def test_a_rule_can_be_replaced_through_backward():
+def test_a_rule_can_be_replaced_through_rule():
     x = Value(3.0)
     y = x * 2
-    y._backward = lambda: setattr(x, "grad", x.grad + 100.0)
+    y._rule = lambda out: setattr(out._left, "grad", out._left.grad + 100.0)
     y.backward()
     assert x.grad == 100.0
 

@@ -11,7 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tangle.tangler import Result, describe_drift, package_data, write_snapshots
+from tangle.package import describe_drift, package_data, write_snapshots
+from tangle.tangler import Result
 
 
 def test_micrograd_matches_the_chapters(tangled: Result, root: Path):

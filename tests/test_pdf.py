@@ -148,17 +148,3 @@ def test_figures_carry_a_fixed_date_so_two_builds_are_identical(book):
         assert all(d.decode() == fixed for d in dates), (where, dates)
         checked += 1
     assert checked >= 6
-
-
-def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
-    import graphviz
-
-    from tangle.runtime import graph_as_pdf
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    graph = graphviz.Digraph()
-    graph.edge("a", "b")
-    first = graph_as_pdf(graph)
-    time.sleep(1.1)
-    assert graph_as_pdf(graph) == first
-    assert b"/CreationDate (D:19700101000000" in first

@@ -2,61 +2,100 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import pytest
+from sphinx.errors import ExtensionError
 
-from tangle.sphinx_ext import _chapter_inputs
-
-from test_tangle import ADD, INIT_CELL, VALUE, cell, chapter, make_book
-
-
-def inputs(root):
-    app = SimpleNamespace(srcdir=str(root), _tangle_result=None)
-    from tangle.book import Book
-    from tangle.tangler import tangle_book
-
-    app._tangle_book = Book.load(root)
-    app._tangle_result = tangle_book(app._tangle_book)
-    return _chapter_inputs(app)
+from tangle.sphinx_ext import Tangled, with_key
 
 
-def test_a_chapter_reruns_when_the_package_before_it_changes(tmp_path):
-    make_book(tmp_path, {
-        "01-a": chapter("01-a", "A", INIT_CELL, cell(VALUE, tangle="micrograd/engine.py")),
-        "02-b": chapter("02-b", "B", cell(ADD, tangle="micrograd/engine.py")),
-        "03-c": chapter("03-c", "C", "\nProse only.\n", setup=False),
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def three_chapters(toy):
+    """A class, a method added to it, and a chapter of prose after them."""
+    toy.write({
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL,
+                            toy.tangled(toy.VALUE)),
+        "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD)),
+        "03-c": toy.chapter("03-c", "C", "\nProse only.\n", toy.cell("1 + 1")),
     })
-    before = inputs(tmp_path)
+    (toy.root / "tangle").mkdir()
+    for name in ("tangle/kernel.py", "tangle/setup_chapter.py"):
+        (toy.root / name).write_text(f"# {name}\n")
+    (toy.root / "setup").mkdir()
+    (toy.root / "setup/requirements.txt").write_text("toolchain==1.0\n")
+    return toy.root
+
+
+def test_a_chapter_reruns_when_the_package_before_it_changes(three_chapters):
+    before = Tangled.load(three_chapters)
     # Change the code of chapter 1: chapters 2 and 3 run against it.
-    path = tmp_path / "book/01-a.md"
-    path.write_text(path.read_text().replace("self.data = data", "self.data = data  # !"))
-    after = inputs(tmp_path)
-    assert after["book/01-a"] == before["book/01-a"]  # Sphinx sees its own edit
-    assert after["book/02-b"] != before["book/02-b"]
-    assert after["book/03-c"] != before["book/03-c"]
+    edit(three_chapters / "book/01-a.md", "self.data = data", "self.data = data  # !")
+    after = Tangled.load(three_chapters)
+    assert after.keys["book/01-a"] == before.keys["book/01-a"]  # its own cells say so
+    assert after.keys["book/02-b"] != before.keys["book/02-b"]
+    assert after.keys["book/03-c"] != before.keys["book/03-c"]
 
 
-def test_later_chapters_do_not_make_earlier_ones_rerun(tmp_path):
-    make_book(tmp_path, {
-        "01-a": chapter("01-a", "A", INIT_CELL, cell(VALUE, tangle="micrograd/engine.py")),
-        "02-b": chapter("02-b", "B", cell(ADD, tangle="micrograd/engine.py")),
+def test_later_chapters_and_prose_do_not_make_a_chapter_rerun(three_chapters):
+    before = Tangled.load(three_chapters)
+    edit(three_chapters / "book/02-b.md", "other.data)", "other.data)  # !")
+    edit(three_chapters / "book/01-a.md", "# A\n", "# A\n\nA new sentence.\n")
+    after = Tangled.load(three_chapters)
+    assert after.keys["book/01-a"] == before.keys["book/01-a"]
+    assert after.inputs["book/01-a"] == before.inputs["book/01-a"]
+    assert after.keys["book/02-b"] == before.keys["book/02-b"]  # its own edit: its cells
+
+
+def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_chapters):
+    before = Tangled.load(three_chapters)
+    edit(three_chapters / "setup/requirements.txt", "1.0", "1.1")
+    after = Tangled.load(three_chapters)
+    assert all(after.keys[doc] != key for doc, key in before.keys.items())
+    edit(three_chapters / "tangle/kernel.py", "#", "# a new plotting style\n#")
+    assert all(Tangled.load(three_chapters).keys[doc] != key
+               for doc, key in after.keys.items())
+
+
+def test_a_package_data_file_reruns_the_chapters_after_the_first_code(three_chapters):
+    before = Tangled.load(three_chapters)
+    (three_chapters / "micrograd/static").mkdir(parents=True)
+    (three_chapters / "micrograd/static/player.js").write_text("// drawn by hand\n")
+    after = Tangled.load(three_chapters)
+    assert after.keys["book/01-a"] == before.keys["book/01-a"]  # no package yet
+    assert after.keys["book/02-b"] != before.keys["book/02-b"]
+
+
+def test_a_caption_change_rereads_the_chapter_that_shows_it(toy):
+    mul = toy.ADD.replace("__add__", "__mul__").replace("+", "*")
+    toy.write({
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL,
+                            toy.tangled(toy.VALUE),
+                            toy.tangled(toy.ADD)),
+        "02-b": toy.chapter("02-b", "B", toy.tangled(mul)),
     })
-    before = inputs(tmp_path)
-    path = tmp_path / "book/02-b.md"
-    path.write_text(path.read_text().replace("other.data)", "other.data)  # !"))
-    after = inputs(tmp_path)
-    assert after["book/01-a"] == before["book/01-a"]
-
-
-def test_a_caption_change_reruns_the_chapter_that_shows_it(tmp_path):
-    mul = ADD.replace("__add__", "__mul__").replace("+", "*")
-    make_book(tmp_path, {
-        "01-a": chapter("01-a", "A", INIT_CELL, cell(VALUE, tangle="micrograd/engine.py"),
-                        cell(ADD, tangle="micrograd/engine.py")),
-        "02-b": chapter("02-b", "B", cell(mul, tangle="micrograd/engine.py")),
-    })
-    before = inputs(tmp_path)
+    for name in ("tangle/kernel.py", "tangle/setup_chapter.py", "setup/requirements.txt"):
+        (toy.root / name).parent.mkdir(exist_ok=True)
+        (toy.root / name).write_text("")
+    before = Tangled.load(toy.root)
     # Chapter 1 removes __add__: chapter 2's __mul__ now lands "after __repr__".
-    path = tmp_path / "book/01-a.md"
+    path = toy.root / "book/01-a.md"
     text = path.read_text()
     path.write_text(text[:text.rindex("```{code-cell}")])
-    assert inputs(tmp_path)["book/02-b"] != before["book/02-b"]
+    assert Tangled.load(toy.root).inputs["book/02-b"] != before.inputs["book/02-b"]
+
+
+def test_the_key_goes_on_the_set_up_line_and_nowhere_else():
+    text = ("# A\n\n```{code-cell} python\n:tags: [remove-cell]\n"
+            "%run ../tangle/setup_chapter.py 01-a\n```\n\n"
+            "Prose that quotes `%run ../tangle/setup_chapter.py 01-a`.\n")
+    keyed = with_key(text, "01-a", "0123abcd")
+    assert keyed == text.replace("setup_chapter.py 01-a\n```",
+                                 "setup_chapter.py 01-a 0123abcd\n```")
+    assert keyed.count("\n") == text.count("\n")  # every line keeps its number
+    with pytest.raises(ExtensionError, match="book/02-b.md has no set-up line"):
+        with_key(text, "02-b", "0123abcd")

@@ -9,6 +9,7 @@ chapter with code, `import micrograd` fails with a message saying why.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.abc
 import importlib.machinery
 import os
@@ -17,8 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from tangle.book import Book
-from tangle.tangler import PACKAGE, package_data, tangle_book, write_tree
+from tangle.book import Book, Chapter
+from tangle.model import PACKAGE
+from tangle.package import fingerprint, package_data, write_tree
+from tangle.tangler import Result, tangle_book
 
 SNAPSHOTS = Path("_build") / "snapshots"
 
@@ -64,10 +67,37 @@ def use_snapshot(directory: Path | None, chapter: str) -> None:
     sys.meta_path.insert(0, SnapshotFinder(directory, chapter))
 
 
-def setup(stem: str, root: Path) -> None:
+# Besides the package before it, what every chapter's outputs depend on: the
+# set-up its hidden first cell runs, and the versions of the toolchain.
+KERNEL_FILES = ("tangle/kernel.py", "tangle/setup_chapter.py", "setup/requirements.txt")
+
+
+def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
+    """What a chapter's outputs depend on beyond its own code cells.
+
+    The build caches each chapter's outputs under its code cells and this
+    key, so a chapter runs again exactly when one of them changes.
+    """
+    digest = hashlib.sha256()
+    before = result.snapshot_before(chapter)
+    digest.update(fingerprint(before[1], package_data(root)).encode() if before else b"-")
+    for name in KERNEL_FILES:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def setup(stem: str, root: Path, key: str | None = None) -> None:
+    """Run chapter `stem` against the package as the chapters before it left
+    it. `key`, given by the build, is what the chapter's outputs will be
+    cached under: it must still describe what the chapter runs against."""
     book = Book.load(root)
     chapter = book.chapter(stem)
     result = tangle_book(book)
+    if key is not None and key != chapter_key(root, result, chapter):
+        raise RuntimeError(
+            f"{chapter.path}: the package or the set-up changed while the book "
+            f"was being built, so this chapter's outputs would be cached under "
+            f"the wrong key; build again")
     before = result.snapshot_before(chapter)
     directory = None
     if before is not None:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Make sure the system programs a make target needs are installed.
 #
-#   tools/system-packages.sh base   # Python's venv module
-#   tools/system-packages.sh book   # + Graphviz, TeX Live (xelatex), dvisvgm, fonts
-#   tools/system-packages.sh test   # + Poppler (pdftotext) and Chromium
+#   setup/system-packages.sh base   # Python's venv module
+#   setup/system-packages.sh book   # + Graphviz, TeX Live (xelatex), dvisvgm, fonts
+#   setup/system-packages.sh test   # + Poppler (pdftotext) and Chromium
 #
 # On Debian or Ubuntu it installs what is missing with apt-get (as root, or
 # through passwordless sudo); anywhere else, or without the rights, it says

@@ -1,0 +1,21 @@
+"""Sphinx extensions that shape the site and the PDF (tangling is elsewhere,
+in `tangle.sphinx_ext`).
+
+- `bookbuild.latex`: the PDF is a book: part pages, an unnumbered preface,
+  lettered appendices, and the package's version on the title page.
+- `bookbuild.pages`: the site's pages load nothing they do not use (Jupyter
+  Book's live-code assets), so they make no network request and log no
+  console error.
+"""
+
+from __future__ import annotations
+
+from sphinx.application import Sphinx
+
+from bookbuild import latex, pages
+
+
+def setup(app: Sphinx) -> dict:
+    latex.setup(app)
+    pages.setup(app)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
