@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import json
 import os
 import re
 import sys
@@ -78,10 +79,16 @@ def setup(stem: str, root: Path) -> None:
     style()
 
 
-# The book's one plotting style: quiet axes, readable type, colour-blind-safe
-# colours (Okabe and Ito), white figures that read on light and dark pages.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-           "#F0E442", "#000000"]
+# The book's one plotting style: quiet axes, readable type, the colours of
+# the book's palette (Okabe and Ito's, which are colour-blind-safe; the same
+# file colours the figures), white figures that read on light and dark pages.
+PALETTE_FILE = Path(__file__).resolve().parents[1] / PACKAGE / "static" / "palette.json"
+
+
+def colour_cycle() -> list[str]:
+    """The colours of the plots, in order, from the book's palette."""
+    palette = json.loads(PALETTE_FILE.read_text(encoding="utf-8"))
+    return [palette["okabe_ito"][name] for name in palette["cycle"]]
 
 
 def style() -> None:
@@ -100,7 +107,7 @@ def style() -> None:
         "figure.dpi": 100,
         "figure.facecolor": "white",
         "axes.facecolor": "white",
-        "axes.prop_cycle": cycler(color=PALETTE),
+        "axes.prop_cycle": cycler(color=colour_cycle()),
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.grid": True,

@@ -57,9 +57,10 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     names = zipfile.ZipFile(wheel).namelist()
     code = sorted(n for n in names if not n.startswith("micrograd_book-"))
     expected = sorted(p.relative_to(root).as_posix() for p in (root / "micrograd").rglob("*.py"))
-    # ... plus the package data: the figures' JavaScript, and nothing else.
+    # ... plus the package data: the figures' JavaScript and colours, and
+    # nothing else.
     data = sorted(package_data(root))
-    assert data == ["micrograd/static/viz.js"]
+    assert data == ["micrograd/static/palette.json", "micrograd/static/viz.js"]
     assert code == sorted(expected + data)
     metadata = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("/METADATA"))).decode()

@@ -88,7 +88,7 @@ def test_the_player_is_package_data_and_asks_for_nothing(root):
     assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
     assert "</script" not in player.lower()
     pyproject = (root / "pyproject.toml").read_text()
-    assert 'micrograd = ["static/viz.js"]' in pyproject
+    assert 'micrograd = ["static/viz.js", "static/palette.json"]' in pyproject
 
 
 def test_axe_is_the_vendored_release():
