@@ -7,7 +7,7 @@
 #     book/11-moons.md
 #     book/90-how-pictures-are-made.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 7e3ee10ed5e1cecb
+# sha256 of the code below: ad15c516e28c947c
 
 import base64
 import io
@@ -548,3 +548,19 @@ def draw_loop_poster(canvas, record):
         axes.set_title(f"{run['name']}: {accuracy:.0%} right", fontsize=8)
         axes.tick_params(labelsize=6)
         axes.grid(False)
+
+
+# book/90-how-pictures-are-made.md § The player
+def marked_part(path, name):
+    """The lines of the file at `path` between the lines `// [book:NAME]`
+    and `// [/book:NAME]`: the part of it called `name`."""
+    begin, end = f'// [book:{name}]', f'// [/book:{name}]'
+    lines = path.read_text('utf-8').splitlines(keepends=True)
+    marks = [(number, line.strip()) for number, line in enumerate(lines, 1)
+             if line.strip() in (begin, end)]
+    if [mark for _, mark in marks] != [begin, end]:
+        found = ', '.join(f'{mark} on line {n}' for n, mark in marks)
+        raise ValueError(f'{path}: the part {name!r} needs one line {begin} '
+                         f'and after it one line {end}; found '
+                         f'{found or "neither"}')
+    return ''.join(lines[marks[0][0]:marks[1][0] - 1])

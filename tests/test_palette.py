@@ -1,5 +1,7 @@
 """One palette, one source: every colour of the figures, their stills and
-the book's plots comes from micrograd/static/palette.json."""
+the book's plots comes from micrograd/static/palette.json. And the parts of
+the player the appendix shows are cut out of viz.js by named markers, which
+fail loudly when they are missing, repeated or out of order."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from micrograd.engine import Value
-from micrograd.viz import LIGHT, PALETTE, backward_figure
+from micrograd.viz import LIGHT, PALETTE, backward_figure, marked_part
 from tangle.book import Book
 from tangle.runtime import colour_cycle
 
@@ -131,3 +133,41 @@ def test_the_player_without_its_palette_says_so(browser, tmp_path):
     page.goto(page_file.as_uri())
     page.close()
     assert len(errors) == 1 and "palette" in errors[0], errors
+
+
+# -- named markers ---------------------------------------------------------------
+
+
+def test_the_appendix_shows_the_whole_of_evaluate():
+    part = marked_part(PLAYER, "evaluate")
+    assert part.startswith("    function evaluate(nodes, leaves, ops, root) {\n")
+    assert part.endswith("\n      return { data, grad };\n    }\n")
+    assert "[book:" not in part and "[/book:" not in part
+
+
+def test_a_part_is_the_lines_between_its_markers(tmp_path):
+    path = tmp_path / "player.js"
+    path.write_text("a\n  // [book:one]\nb\n  c\n  // [/book:one]\nd\n", encoding="utf-8")
+    assert marked_part(path, "one") == "b\n  c\n"
+
+
+@pytest.mark.parametrize("text, found", [
+    ("no markers at all\n", "neither"),
+    ("// [book:one]\nb\n", "// [book:one] on line 1"),
+    ("b\n// [/book:one]\n", "// [/book:one] on line 2"),
+    ("// [/book:one]\nb\n// [book:one]\n",
+     "// [/book:one] on line 1, // [book:one] on line 3"),
+    ("// [book:one]\n// [book:one]\nb\n// [/book:one]\n",
+     "// [book:one] on line 1, // [book:one] on line 2, // [/book:one] on line 4"),
+    ("// [book:one]\nb\n// [/book:one]\n// [/book:one]\n",
+     "// [book:one] on line 1, // [/book:one] on line 3, // [/book:one] on line 4"),
+])
+def test_a_missing_repeated_or_misplaced_marker_is_an_error_naming_it(
+        tmp_path, text, found):
+    path = tmp_path / "player.js"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError) as error:
+        marked_part(path, "one")
+    message = str(error.value)
+    assert message.startswith(f"{path}: the part 'one' needs one line // [book:one]")
+    assert message.endswith(f"found {found}")

@@ -14,6 +14,10 @@
    yet. The figure kinds are "graph" (a backward pass, replayed), "neuron"
    (a neuron with sliders), "network" (an MLP learning) and "loop"
    (training runs on four data sets).
+
+   Comment lines such as // [book:evaluate] and // [/book:evaluate] mark
+   the parts of this file the appendix prints: keep each pair around its
+   code (the book's build stops if one is missing or repeated).
 */
 (function () {
   'use strict';
@@ -485,6 +489,7 @@
 
     // The engine's arithmetic, for the few operations a neuron uses: data
     // forward in topological order, then every grad backward, with +=.
+    // [book:evaluate]
     function evaluate(nodes, leaves, ops, root) {
       const data = nodes.map((node, i) => (i in leaves ? leaves[i]
                                                         : node.data));
@@ -514,6 +519,7 @@
       }
       return { data, grad };
     }
+    // [/book:evaluate]
 
     function neuronFigure(root, trace) {
       const nodes = trace.nodes;
