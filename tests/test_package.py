@@ -25,8 +25,9 @@ def test_micrograd_matches_the_chapters(result, root):
     assert problems == [], "\n".join(problems)
 
 
-def test_every_snapshot_imports_on_its_own(result, tmp_path):
-    written = write_snapshots(result, tmp_path)
+def test_every_snapshot_imports_on_its_own(result, tmp_path, root):
+    # With the package data, as every snapshot has it (viz reads its colours).
+    written = write_snapshots(result, tmp_path, package_data(root))
     assert written, "no chapter tangles any code"
     for directory in written:
         modules = sorted(
