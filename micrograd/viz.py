@@ -7,7 +7,7 @@
 #     book/11-moons.md
 #     book/90-how-pictures-are-made.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: df65d1591c24517c
+# sha256 of the code below: ad15c516e28c947c
 
 import base64
 import io
@@ -63,10 +63,26 @@ def draw_dot(root, rankdir='LR'):
 
 
 # book/04-neuron.md § Steering the neuron
+def load_palette():
+    """The book's colours, from micrograd/static/palette.json: for light
+    and dark pages, the colour of each role (pos, neg, active, ...)."""
+    palette = json.loads((files('micrograd') / 'static' / 'palette.json')
+                         .read_text('utf-8'))
+    named = palette['okabe_ito']  # the roles name these, or give a hex
+    return {mode: {role: named.get(colour, colour)
+                   for role, colour in palette[mode].items()}
+            for mode in ('light', 'dark')}
+
+
+PALETTE = load_palette()
+LIGHT = PALETTE['light']  # for drawings on white: stills, graphs
+
+
 def player_script():
-    """The JavaScript player that draws every figure. It comes with the
-    package, as micrograd/static/viz.js."""
+    """The JavaScript player that draws every figure, and its colours. It
+    comes with the package, as micrograd/static/viz.js."""
     script = (files('micrograd') / 'static' / 'viz.js').read_text('utf-8')
+    script = f'window.microgradPalette = {json.dumps(PALETTE)};\n{script}'
     return script.replace('</', '<\\/')  # it must not end its <script>
 
 
@@ -201,10 +217,10 @@ def draw_graph_poster(canvas, record, notes=None):
     at = [(node['col'] * step, -node['row'] * 1.05) for node in nodes]
     axes = canvas.add_axes([0, 0, 1, 1], aspect='equal')
     axes.set_axis_off()
-    ink = dict(ec='#555555', lw=0.8)
+    ink = dict(ec=LIGHT['muted'], lw=0.8)
     for i, ((x, y), node) in enumerate(zip(at, nodes)):
         axes.add_patch(FancyBboxPatch(
-            (x, y - 0.34), 1.75, 0.68, fc='white',
+            (x, y - 0.34), 1.75, 0.68, fc=LIGHT['bg'],
             boxstyle='round,pad=0,rounding_size=0.08', **ink))
         axes.text(x + 0.08, y + 0.18, node['label'], fontsize=7.5,
                   weight='bold', va='center')
@@ -215,19 +231,20 @@ def draw_graph_poster(canvas, record, notes=None):
             continue
         ox = x - 0.45  # the operation's circle, left of its box
         symbol = OP_SYMBOLS.get(node['op'], node['op'])
-        axes.add_patch(Circle((ox, y), 0.19, fc='#f3f4f6', **ink))
+        axes.add_patch(Circle((ox, y), 0.19, fc=LIGHT['panel'], **ink))
         axes.text(ox, y, symbol, ha='center', va='center',
                   fontsize=7 if len(symbol) == 1 else 5)
-        axes.plot([ox + 0.19, x], [y, y], color='#777777', lw=0.8)
+        axes.plot([ox + 0.19, x], [y, y], color=LIGHT['line'], lw=0.8)
         for c in dict.fromkeys(node['children']):
             cx, cy = at[c][0] + 1.75, at[c][1]
-            axes.plot([cx, ox - 0.19], [cy, y], color='#777777', lw=0.8)
+            axes.plot([cx, ox - 0.19], [cy, y], color=LIGHT['line'], lw=0.8)
             note = (notes or {}).get((c, i))
             if note:  # a third of the way along, clear of the others
                 axes.text(cx + (ox - cx) / 3, cy + (y - cy) / 3, note,
                           fontsize=6, ha='center', va='center',
-                          bbox=dict(boxstyle='round,pad=0.2', fc='white',
-                                    ec='#009E73', lw=0.7))
+                          bbox=dict(boxstyle='round,pad=0.2',
+                                    fc=LIGHT['bg'], ec=LIGHT['active'],
+                                    lw=0.7))
     xs, ys = [x for x, _ in at], [y for _, y in at]
     axes.set_xlim(min(xs) - 0.7, max(xs) + 1.8)
     axes.set_ylim(min(ys) - 0.4, max(ys) + 0.4)
@@ -307,13 +324,13 @@ def draw_mlp(model):
     nin = len(model.layers[0].neurons[0].w)
     previous = [f'x{i}' for i in range(nin)]
     for name in previous:
-        dot.node(name, name, style='filled', fillcolor='#eeeeee')
+        dot.node(name, name, style='filled', fillcolor=LIGHT['panel'])
     for k, layer in enumerate(model.layers):
         names = [f'L{k}n{j}' for j in range(len(layer.neurons))]
         for name, neuron in zip(names, layer.neurons):
             dot.node(name, neuron.activation[:4])
             for source, w in zip(previous, neuron.w):
-                colour = '#0072B2' if w.data >= 0 else '#D55E00'
+                colour = LIGHT['pos'] if w.data >= 0 else LIGHT['neg']
                 width = f'{0.4 + 2.5 * min(abs(w.data), 1):.2f}'
                 dot.edge(source, name, color=colour, penwidth=width,
                          arrowhead='none')
@@ -419,7 +436,7 @@ def sign_colours():
     from matplotlib.colors import LinearSegmentedColormap
 
     return LinearSegmentedColormap.from_list(
-        'signs', ['#D55E00', '#ffffff', '#0072B2'])
+        'signs', [LIGHT['neg'], LIGHT['bg'], LIGHT['pos']])
 
 
 def unpack(text):
@@ -443,11 +460,11 @@ def draw_network_poster(canvas, record):
                 (x0, y0), (x1, y1) = at[l - 1][i], at[l][j]
                 net.plot([x0, x1], [y0, y1], zorder=1,
                          lw=min(6, max(0.3, 1.6 * abs(w))),
-                         color='#0072B2' if w >= 0 else '#D55E00',
+                         color=LIGHT['pos'] if w >= 0 else LIGHT['neg'],
                          ls='-' if w >= 0 else '--')
     for places in at:
-        net.scatter(*zip(*places), s=160, c='#f3f4f6',
-                    edgecolors='#555555', zorder=2)
+        net.scatter(*zip(*places), s=160, c=LIGHT['panel'],
+                    edgecolors=LIGHT['muted'], zorder=2)
     net.set_title(f"after step {frame['step']}: width ∝ |w|, "
                   "blue +, orange dashed −", fontsize=8)
     net.set_axis_off()
@@ -459,10 +476,10 @@ def draw_network_poster(canvas, record):
                         plane['ymin'], plane['ymax']))
     for (x, y), target in zip(record['inputs'], record['targets']):
         heat.scatter([x], [y], marker='s' if target > 0 else 'o', s=18,
-                     c='#0072B2' if target > 0 else '#D55E00',
-                     edgecolors='white')
+                     c=LIGHT['pos'] if target > 0 else LIGHT['neg'],
+                     edgecolors=LIGHT['bg'])
     heat.set_title('the output over the plane', fontsize=8)
-    curve.plot([f['loss'] for f in record['frames']], color='#0072B2')
+    curve.plot([f['loss'] for f in record['frames']], color=LIGHT['pos'])
     curve.set_title('loss', fontsize=8)
     curve.set_xlabel('step', fontsize=8)
     for axes in (heat, curve):
@@ -522,12 +539,28 @@ def draw_loop_poster(canvas, record):
         for i, ((x, y), label) in enumerate(zip(run['points'],
                                                 run['labels'])):
             axes.scatter([x], [y], marker='s' if label > 0 else 'o', s=12,
-                         c='#0072B2' if label > 0 else '#D55E00',
-                         edgecolors='#222222', linewidths=0.4)
+                         c=LIGHT['pos'] if label > 0 else LIGHT['neg'],
+                         edgecolors=LIGHT['fg'], linewidths=0.4)
             if i in frame['wrong']:
                 axes.scatter([x], [y], s=60, facecolors='none',
-                             edgecolors='#000000', linewidths=0.8)
+                             edgecolors=LIGHT['fg'], linewidths=0.8)
         accuracy = run['accuracy'][frame['step']]
         axes.set_title(f"{run['name']}: {accuracy:.0%} right", fontsize=8)
         axes.tick_params(labelsize=6)
         axes.grid(False)
+
+
+# book/90-how-pictures-are-made.md § The player
+def marked_part(path, name):
+    """The lines of the file at `path` between the lines `// [book:NAME]`
+    and `// [/book:NAME]`: the part of it called `name`."""
+    begin, end = f'// [book:{name}]', f'// [/book:{name}]'
+    lines = path.read_text('utf-8').splitlines(keepends=True)
+    marks = [(number, line.strip()) for number, line in enumerate(lines, 1)
+             if line.strip() in (begin, end)]
+    if [mark for _, mark in marks] != [begin, end]:
+        found = ', '.join(f'{mark} on line {n}' for n, mark in marks)
+        raise ValueError(f'{path}: the part {name!r} needs one line {begin} '
+                         f'and after it one line {end}; found '
+                         f'{found or "neither"}')
+    return ''.join(lines[marks[0][0]:marks[1][0] - 1])

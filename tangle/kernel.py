@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.machinery
+import json
 import os
 import re
 import sys
@@ -68,8 +69,10 @@ def use_snapshot(directory: Path | None, chapter: str) -> None:
 
 
 # Besides the package before it, what every chapter's outputs depend on: the
-# set-up its hidden first cell runs, and the versions of the toolchain.
-KERNEL_FILES = ("tangle/kernel.py", "tangle/setup_chapter.py", "setup/requirements.txt")
+# set-up its hidden first cell runs (with the palette its plots take their
+# colours from), and the versions of the toolchain.
+KERNEL_FILES = ("tangle/kernel.py", "tangle/setup_chapter.py",
+                "micrograd/static/palette.json", "setup/requirements.txt")
 
 
 def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
@@ -108,10 +111,16 @@ def setup(stem: str, root: Path, key: str | None = None) -> None:
     style()
 
 
-# The book's one plotting style: quiet axes, readable type, colour-blind-safe
-# colours (Okabe and Ito), white figures that read on light and dark pages.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-           "#F0E442", "#000000"]
+# The book's one plotting style: quiet axes, readable type, the colours of
+# the book's palette (Okabe and Ito's, which are colour-blind-safe; the same
+# file colours the figures), white figures that read on light and dark pages.
+PALETTE_FILE = Path(__file__).resolve().parents[1] / PACKAGE / "static" / "palette.json"
+
+
+def colour_cycle() -> list[str]:
+    """The colours of the plots, in order, from the book's palette."""
+    palette = json.loads(PALETTE_FILE.read_text(encoding="utf-8"))
+    return [palette["okabe_ito"][name] for name in palette["cycle"]]
 
 
 def style() -> None:
@@ -130,7 +139,7 @@ def style() -> None:
         "figure.dpi": 100,
         "figure.facecolor": "white",
         "axes.facecolor": "white",
-        "axes.prop_cycle": cycler(color=PALETTE),
+        "axes.prop_cycle": cycler(color=colour_cycle()),
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.grid": True,

@@ -63,8 +63,9 @@ def test_the_package_imports_without_numpy(root: Path):
     assert done.stdout.strip() == "tensor needs numpy"
 
 
-def test_every_snapshot_imports_on_its_own(tangled: Result, tmp_path: Path):
-    written = write_snapshots(tangled, tmp_path)
+def test_every_snapshot_imports_on_its_own(tangled: Result, tmp_path: Path, root: Path):
+    # With the package data, as every snapshot has it (viz reads its colours).
+    written = write_snapshots(tangled, tmp_path, package_data(root))
     assert written, "no chapter tangles any code"
     for directory in written:
         modules = sorted(
@@ -95,9 +96,10 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     names = zipfile.ZipFile(wheel).namelist()
     code = sorted(n for n in names if not n.startswith("micrograd_book-"))
     expected = sorted(p.relative_to(root).as_posix() for p in (root / "micrograd").rglob("*.py"))
-    # ... plus the package data: the figures' JavaScript, and nothing else.
+    # ... plus the package data: the figures' JavaScript and colours, and
+    # nothing else.
     data = sorted(package_data(root))
-    assert data == ["micrograd/static/viz.js"]
+    assert data == ["micrograd/static/palette.json", "micrograd/static/viz.js"]
     assert code == sorted(expected + data)
     metadata = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("/METADATA"))).decode()

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from sphinx.errors import ExtensionError
 
+from tangle.kernel import KERNEL_FILES
 from tangle.sphinx_ext import Tangled, with_key
+
+
+def write_kernel_files(root) -> None:
+    """What every chapter's key depends on besides the package before it."""
+    for name in KERNEL_FILES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(f"# {name}, version 1\n")
 
 
 def edit(path, old: str, new: str) -> None:
@@ -23,11 +31,7 @@ def three_chapters(toy):
         "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD)),
         "03-c": toy.chapter("03-c", "C", "\nProse only.\n", toy.cell("1 + 1")),
     })
-    (toy.root / "tangle").mkdir()
-    for name in ("tangle/kernel.py", "tangle/setup_chapter.py"):
-        (toy.root / name).write_text(f"# {name}\n")
-    (toy.root / "setup").mkdir()
-    (toy.root / "setup/requirements.txt").write_text("toolchain==1.0\n")
+    write_kernel_files(toy.root)
     return toy.root
 
 
@@ -51,19 +55,17 @@ def test_later_chapters_and_prose_do_not_make_a_chapter_rerun(three_chapters):
     assert after.keys["book/02-b"] == before.keys["book/02-b"]  # its own edit: its cells
 
 
-def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_chapters):
+@pytest.mark.parametrize("name", KERNEL_FILES)
+def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_chapters, name):
     before = Tangled.load(three_chapters)
-    edit(three_chapters / "setup/requirements.txt", "1.0", "1.1")
+    edit(three_chapters / name, "version 1", "version 2")
     after = Tangled.load(three_chapters)
     assert all(after.keys[doc] != key for doc, key in before.keys.items())
-    edit(three_chapters / "tangle/kernel.py", "#", "# a new plotting style\n#")
-    assert all(Tangled.load(three_chapters).keys[doc] != key
-               for doc, key in after.keys.items())
 
 
 def test_a_package_data_file_reruns_the_chapters_after_the_first_code(three_chapters):
     before = Tangled.load(three_chapters)
-    (three_chapters / "micrograd/static").mkdir(parents=True)
+    (three_chapters / "micrograd/static").mkdir(parents=True, exist_ok=True)
     (three_chapters / "micrograd/static/player.js").write_text("// drawn by hand\n")
     after = Tangled.load(three_chapters)
     assert after.keys["book/01-a"] == before.keys["book/01-a"]  # no package yet
@@ -78,9 +80,7 @@ def test_a_caption_change_rereads_the_chapter_that_shows_it(toy):
                             toy.tangled(toy.ADD)),
         "02-b": toy.chapter("02-b", "B", toy.tangled(mul)),
     })
-    for name in ("tangle/kernel.py", "tangle/setup_chapter.py", "setup/requirements.txt"):
-        (toy.root / name).parent.mkdir(exist_ok=True)
-        (toy.root / name).write_text("")
+    write_kernel_files(toy.root)
     before = Tangled.load(toy.root)
     # Chapter 1 removes __add__: chapter 2's __mul__ now lands "after __repr__".
     path = toy.root / "book/01-a.md"

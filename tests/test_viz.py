@@ -25,7 +25,7 @@ def test_the_player_is_package_data_and_asks_for_nothing(root: Path):
     assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
     assert "</script" not in player.lower()
     pyproject = (root / "pyproject.toml").read_text()
-    assert 'micrograd = ["static/viz.js"]' in pyproject
+    assert 'micrograd = ["static/viz.js", "static/palette.json"]' in pyproject
 
 
 # -- the graph of a backward pass ----------------------------------------------

@@ -8,11 +8,16 @@
    appendix, walks through it.
 
    A figure in a page is a <div class="mgv"> holding its trace in a
-   <script type="application/json"> element, followed by this file in a
-   script element of its own, which mounts every figure of the page
-   that is not mounted yet. The figure kinds are "graph" (a backward pass,
-   replayed), "neuron" (a neuron with sliders), "network" (an MLP learning)
-   and "loop" (training runs on four data sets).
+   <script type="application/json"> element, followed by a script element
+   that sets the book's colours (window.microgradPalette) and then runs
+   this file, which mounts every figure of the page that is not mounted
+   yet. The figure kinds are "graph" (a backward pass, replayed), "neuron"
+   (a neuron with sliders), "network" (an MLP learning) and "loop"
+   (training runs on four data sets).
+
+   Comment lines such as // [book:evaluate] and // [/book:evaluate] mark
+   the parts of this file the appendix prints: keep each pair around its
+   code (the book's build stops if one is missing or repeated).
 */
 (function () {
   'use strict';
@@ -484,6 +489,7 @@
 
     // The engine's arithmetic, for the few operations a neuron uses: data
     // forward in topological order, then every grad backward, with +=.
+    // [book:evaluate]
     function evaluate(nodes, leaves, ops, root) {
       const data = nodes.map((node, i) => (i in leaves ? leaves[i]
                                                         : node.data));
@@ -513,6 +519,7 @@
       }
       return { data, grad };
     }
+    // [/book:evaluate]
 
     function neuronFigure(root, trace) {
       const nodes = trace.nodes;
@@ -1036,27 +1043,33 @@
 
     // -- putting figures in the page ---------------------------------------
 
+    // The colours are not written here: they come from the book's palette,
+    // micrograd/static/palette.json, which Python puts in the page just
+    // before this file (player_script in micrograd/viz.py). Each role, `pos`
+    // say, becomes a CSS variable, --mgv-pos, with a value for light pages
+    // and one for dark pages.
+    const PALETTE = window.microgradPalette;
+    if (!PALETTE) {
+      throw new Error('the player has no colours: give it the palette, ' +
+                      'as player_script() in micrograd/viz.py does');
+    }
+    const colours = (mode) => Object.entries(PALETTE[mode])
+      .map(([role, colour]) => `--mgv-${role}:${colour};`).join('');
+
     const STYLE = `
-.mgv{--mgv-fg:#1b1b1b;--mgv-muted:#4d4d4d;--mgv-bg:#fff;--mgv-panel:#f3f4f6;
---mgv-border:#c9ccd1;--mgv-line:#7a7a7a;--mgv-pos:#0072B2;--mgv-neg:#D55E00;
---mgv-active:#009E73;--mgv-current:#CC79A7;--mgv-dead:#c4c4c4;
---mgv-focus:#0072B2;color:var(--mgv-fg);background:var(--mgv-bg);
+.mgv{${colours('light')}color:var(--mgv-fg);background:var(--mgv-bg);
 border:1px solid var(--mgv-border);border-radius:8px;padding:10px 12px;
 margin:8px 0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;
 max-width:100%;box-sizing:border-box;text-align:left}
 html[data-theme=dark] .mgv,body[data-jp-theme-light=false] .mgv,.mgv.mgv-dark{
---mgv-fg:#e8e8e8;--mgv-muted:#c2c2c2;--mgv-bg:#1c1e22;--mgv-panel:#2a2d33;
---mgv-border:#4a4e56;--mgv-line:#9a9a9a;--mgv-pos:#56B4E9;--mgv-neg:#E69F00;
---mgv-active:#2FBF8F;--mgv-current:#CC79A7;--mgv-dead:#5c5f66;
---mgv-focus:#56B4E9}
+${colours('dark')}}
 .mgv svg.mgv-svg,html[data-theme=dark] .cell_output .mgv svg{background:none;
 padding:0;border-radius:0;display:block;width:100%;height:auto}
 .mgv .mgv-stage{flex:1 1 380px;min-width:0}
 .mgv svg.mgv-heat{max-width:440px}
-.mgv .mgv-heat{--mgv-fg:#1b1b1b;--mgv-muted:#4d4d4d;--mgv-bg:#fff;
---mgv-line:#7a7a7a;--mgv-pos:#0072B2;--mgv-neg:#D55E00}
+.mgv .mgv-heat{${colours('light')}}
 .mgv svg.mgv-heat,html[data-theme=dark] .cell_output .mgv svg.mgv-heat{
-background:#fff;border-radius:4px}
+background:var(--mgv-bg);border-radius:4px}
 .mgv .mgv-side{flex:1 1 240px;min-width:0;max-width:340px}
 .mgv .mgv-row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 .mgv .mgv-controls,.mgv .mgv-choice,.mgv .mgv-sliders{display:flex;
