@@ -29,6 +29,7 @@ def test_a_chapter_kernel_sees_only_the_chapters_before_it(tmp_path, two_chapter
     def run(stem):
         return subprocess.run([sys.executable, "-c", script, stem], cwd=tmp_path,
                               capture_output=True, text=True, check=True).stdout
+    assert "no chapter before book/00-intro.md adds code" in run("00-intro")
     assert "no chapter before book/01-value.md adds code" in run("01-value")
     out = run("02-add")
     assert "has __add__: False" in out and "_build/snapshots/01-value/" in out
