@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.machinery
+import linecache
 import json
 import os
 import re
@@ -109,6 +110,48 @@ def setup(stem: str, root: Path, key: str | None = None) -> None:
                                package_data(root))
     use_snapshot(directory, chapter.path)
     style()
+    report_false_claims(chapter)
+
+
+def report_false_claims(chapter: Chapter) -> None:
+    """Name the chapter and line of a failing `assert`.
+
+    A sentence about an output is backed by an `assert` in a hidden cell
+    right after it. When one fails, the build stops with its traceback; this
+    puts `book/NN-slug.md:LINE: a claim in the text is false` in front of it,
+    so the author knows which sentence to look at, in the chapter itself.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        where = claim_origin(chapter, tb) or chapter.path
+        said = " ".join(str(arg) for arg in value.args)
+        value.args = (f"{where}: a claim in the text is false"
+                      + (f" ({said})" if said else "")
+                      + "; fix the code or the sentence the assert checks",)
+        shell.showtraceback((etype, value, tb))
+
+    shell.set_custom_exc((AssertionError,), handler)
+
+
+def claim_origin(chapter: Chapter, tb) -> str | None:
+    """`book/NN-slug.md:LINE` of the innermost line of the traceback that is
+    in one of the chapter's cells, found by the cell's source."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        source = "".join(linecache.getlines(code.co_filename)).strip()
+        for cell in chapter.cells:
+            if source and cell.source.strip() == source:
+                found = f"{chapter.path}:{cell.line_of(tb.tb_lineno)}"
+        tb = tb.tb_next
+    return found
 
 
 # The book's one plotting style: quiet axes, readable type, the colours of

@@ -418,9 +418,9 @@ class Result:
         previous = None
         for owner, files in self.snapshots:
             if owner is chapter:
-                break
+                return previous
             previous = (owner, files)
-        return previous
+        return None  # a chapter before the first code: there is no package yet
 
 
 def tangle_book(book: Book) -> Result:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+
+import pytest
 
 
 def test_a_chapter_kernel_sees_only_the_chapters_before_it(tmp_path, two_chapters):
@@ -26,6 +29,7 @@ def test_a_chapter_kernel_sees_only_the_chapters_before_it(tmp_path, two_chapter
     def run(stem):
         return subprocess.run([sys.executable, "-c", script, stem], cwd=tmp_path,
                               capture_output=True, text=True, check=True).stdout
+    assert "no chapter before book/00-intro.md adds code" in run("00-intro")
     assert "no chapter before book/01-value.md adds code" in run("01-value")
     out = run("02-add")
     assert "has __add__: False" in out and "_build/snapshots/01-value/" in out
@@ -73,3 +77,30 @@ def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
     time.sleep(1.1)
     assert graph_as_pdf(graph) == first
     assert b"/CreationDate (D:19700101000000" in first
+
+
+def test_a_false_claim_names_its_chapter_and_line(toy, root: Path):
+    """A sentence about an output is checked by an assert in a hidden cell;
+    when the output changes and the assert fails, the error names the line
+    of the chapter to look at."""
+    import nbclient
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    shutil.copytree(root / "tangle", toy.root / "tangle")
+    palette = toy.root / "micrograd/static/palette.json"
+    palette.parent.mkdir(parents=True)
+    shutil.copy(root / "micrograd/static/palette.json", palette)
+    toy.write({"01-a": toy.chapter(
+        "01-a", "A", toy.cell("total = 2 + 2\ntotal"),
+        "\nThe total is five.\n",
+        toy.cell("# The total is five.\nassert total == 5, 'the total'",
+                 tags="[remove-cell]"))})
+    text = (toy.root / "book/01-a.md").read_text()
+    notebook = read_myst_markdown_notebook(text)
+    client = nbclient.NotebookClient(notebook, timeout=60,
+                                     resources={"metadata": {"path": str(toy.root / "book")}})
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
+        client.execute()
+    line = toy.line_of("01-a", "assert total == 5")
+    assert f"book/01-a.md:{line}: a claim in the text is false" in str(error.value)
+    assert "AssertionError" in str(error.value) and "the total" in str(error.value)

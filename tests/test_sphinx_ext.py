@@ -24,8 +24,10 @@ def edit(path, old: str, new: str) -> None:
 
 @pytest.fixture
 def three_chapters(toy):
-    """A class, a method added to it, and a chapter of prose after them."""
+    """Code with no package yet, a class, a method added to it, and a
+    chapter of prose after them."""
     toy.write({
+        "00-intro": toy.chapter("00-intro", "Intro", toy.cell("2 + 2")),
         "01-a": toy.chapter("01-a", "A", toy.INIT_CELL,
                             toy.tangled(toy.VALUE)),
         "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD)),
@@ -50,6 +52,7 @@ def test_later_chapters_and_prose_do_not_make_a_chapter_rerun(three_chapters):
     edit(three_chapters / "book/02-b.md", "other.data)", "other.data)  # !")
     edit(three_chapters / "book/01-a.md", "# A\n", "# A\n\nA new sentence.\n")
     after = Tangled.load(three_chapters)
+    assert after.keys["book/00-intro"] == before.keys["book/00-intro"]
     assert after.keys["book/01-a"] == before.keys["book/01-a"]
     assert after.inputs["book/01-a"] == before.inputs["book/01-a"]
     assert after.keys["book/02-b"] == before.keys["book/02-b"]  # its own edit: its cells

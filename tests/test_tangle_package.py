@@ -27,6 +27,7 @@ def test_snapshots_hold_the_package_as_each_chapter_leaves_it(tmp_path, two_chap
     before_add = result.snapshot_before(two_chapters.chapter("02-add"))
     assert before_add[0].stem == "01-value"
     assert result.snapshot_before(two_chapters.chapter("01-value")) is None
+    assert result.snapshot_before(two_chapters.chapter("00-intro")) is None
     for stem in stems:  # every snapshot imports on its own
         subprocess.run(
             [sys.executable, "-c", "import micrograd.engine"],
