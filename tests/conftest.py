@@ -273,9 +273,14 @@ class ToyBook:
         return cls.cell(code, tangle="micrograd/engine.py", **options)
 
     @classmethod
-    def chapter(cls, stem: str, title: str, *parts: str, setup: bool = True) -> str:
-        """A chapter's text: its title, its set-up cell, then `parts`."""
-        text = cls.FRONT_MATTER + f"# {title}\n"
+    def chapter(cls, stem: str, title: str, *parts: str, setup: bool = True,
+                apparatus: bool = False) -> str:
+        """A chapter's text: its title, its set-up cell, then `parts`. An
+        apparatus chapter holds the book's machinery (every snapshot has it)."""
+        front = cls.FRONT_MATTER
+        if apparatus:  # one more entry, before the closing ---
+            front = front.removesuffix("---\n") + "tangle:\n  apparatus: true\n---\n"
+        text = front + f"# {title}\n"
         if setup:
             text += cls.cell(f"%run ../tangle/setup_chapter.py {stem}", tags="[remove-cell]")
         return text + "".join(parts)
