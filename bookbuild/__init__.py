@@ -2,7 +2,8 @@
 in `tangle.sphinx_ext`).
 
 - `bookbuild.latex`: the PDF is a book: part pages, an unnumbered preface,
-  lettered appendices, and the package's version on the title page.
+  lettered appendices, the package's version on the title page, and no
+  folded code (what the site folds behind a toggle, paper leaves out).
 - `bookbuild.pages`: the site's pages load nothing they do not use (Jupyter
   Book's live-code assets), so they make no network request and log no
   console error.

@@ -412,6 +412,8 @@ class Result:
     placements: list[Placement]
     # package state after each chapter that has one: (chapter, files)
     snapshots: list[tuple[Chapter, dict[str, Rendered]]]
+    # the files of the apparatus (in every snapshot)
+    apparatus: frozenset[str] = frozenset()
 
     def snapshot_before(self, chapter: Chapter) -> tuple[Chapter, dict[str, Rendered]] | None:
         """The package as the chapters before `chapter` left it, if any."""
@@ -451,7 +453,8 @@ def tangle_book(book: Book) -> Result:
     order = {chapter.path: index for index, chapter in enumerate(book.chapters)}
     placements = sorted(taught.placements + apparatus.placements,
                         key=lambda p: (order[p.cell.chapter.path], p.cell.fence_line))
-    return Result(_with_apparatus(taught, apparatus, machinery), placements, snapshots)
+    return Result(_with_apparatus(taught, apparatus, machinery), placements, snapshots,
+                  frozenset(machinery))
 
 
 def _with_apparatus(taught: Tangler, apparatus: Tangler,

@@ -337,3 +337,19 @@ def test_error_apparatus_setting_that_cannot_be_read(toy, entry, problem):
     with pytest.raises(TangleError, match=problem) as error:
         toy.write({"01-a": text})
     assert str(error.value).startswith("book/01-a.md:1: ")
+
+
+def test_a_caption_names_the_first_place_and_counts_the_others(toy):
+    """A cell whose code lands in several places gets a one-line caption."""
+    spread = ("@add_to_class(Value)\ndef double(self):\n    return self + self\n\n\n"
+              "def helper():\n    return 1")
+    book = toy.write({"01-a": toy.chapter(
+        "01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE), toy.tangled(toy.ADD),
+        toy.tangled(spread), toy.tangled(toy.ADD.replace("other.data)", "other.data + 0)")
+                                         + "\n\n\ndef helper():\n    return 2",
+                                         replaces="Value.__add__ helper"))})
+    captions = [p.caption for p in tangle_book(book).placements]
+    assert captions[-2:] == [
+        "micrograd/engine.py — in class Value, after __add__ (and 1 more place)",
+        "micrograd/engine.py — in class Value, replaces __add__ (and 1 more place)",
+    ]
