@@ -10,6 +10,9 @@
   chapter exactly when one of the two changes, and never for a prose edit.
 - A chapter is re-read when what it depends on beyond its own file changes
   (that key, or its captions): Sphinx alone would only notice edits to it.
+- myst-nb writes each chapter as it ran to `_build/jupyter_execute/`, but
+  from its cache it writes the chapter without outputs; the outputs are put
+  back from the cache, so that file is always the chapter as it ran.
 - Problems in the chapters (see `tangle.tangler`) stop the build with the
   chapter and line to fix.
 """
@@ -18,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
+
+import nbformat
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -172,6 +178,29 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         )
 
 
+def restore_cached_outputs(app: Sphinx, doctree: nodes.document) -> None:
+    """Give `_build/jupyter_execute/<chapter>.ipynb` its outputs when they
+    came from the execution cache (myst-nb writes the notebook it read, not
+    the one it merged with the cache)."""
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return
+    path = Path(config.output_folder, *f"{app.env.docname}.ipynb".split("/"))
+    if not path.exists():
+        return
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if not code or any(cell.get("outputs") for cell in code):
+        return  # nothing to run, or it ran in this build
+    from jupyter_cache import get_cache
+
+    try:
+        _, merged = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+    except KeyError:
+        return  # not in the cache: it did not run
+    nbformat.write(merged, path)
+
+
 def setup(app: Sphinx) -> dict:
     app.add_node(
         tangle_caption,
@@ -185,5 +214,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-purge-doc", on_env_purge_doc)
     # After myst-nb has turned the notebook into cell containers.
     app.connect("doctree-read", on_doctree_read, priority=900)
+    app.connect("doctree-read", restore_cached_outputs, priority=900)
     return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 2}

@@ -301,9 +301,16 @@ class ToyBook:
         lines = (self.root / "book" / f"{stem}.md").read_text().splitlines()
         return next(i for i, line in enumerate(lines, 1) if needle in line)
 
-    def build(self, chapters: dict[str, str], output: Path) -> subprocess.CompletedProcess:
+    @property
+    def site(self) -> Path:
+        """Where `build` puts its output (outside the book, as _build is)."""
+        return self.root.parent / f"{self.root.name}-site"
+
+    def build(self, chapters: dict[str, str]) -> subprocess.CompletedProcess:
         """Build the chapters (after an intro chapter) into a site with
-        Jupyter Book, with the book's own configuration and toolchain."""
+        Jupyter Book, with the book's own configuration and toolchain, in
+        `self.site`."""
+        output = self.site
         import shutil
 
         for folder in ("tangle", "bookbuild", "book/_static", "book/_templates"):

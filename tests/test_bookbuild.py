@@ -13,8 +13,7 @@ def test_an_output_that_fails_to_display_stops_the_build(toy, tmp_path):
               "    def _repr_html_(self):\n"
               "        raise ValueError('cannot draw this')\n\n\n"
               "display(Broken())")
-    build = toy.build({"01-a": toy.chapter("01-a", "A", toy.cell(broken))},
-                      tmp_path / "out")
+    build = toy.build({"01-a": toy.chapter("01-a", "A", toy.cell(broken))})
     assert build.returncode != 0
     assert "a cell's output is a traceback" in build.stdout + build.stderr
 
@@ -22,7 +21,6 @@ def test_an_output_that_fails_to_display_stops_the_build(toy, tmp_path):
 def test_a_book_without_errors_builds(toy, tmp_path):
     """The same small book, working, builds: the failure above is the
     traceback's, not the set-up's."""
-    build = toy.build({"01-a": toy.chapter("01-a", "A", toy.cell("2 + 2"))},
-                      tmp_path / "out")
+    build = toy.build({"01-a": toy.chapter("01-a", "A", toy.cell("2 + 2"))})
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
-    assert (tmp_path / "out/_build/html/book/01-a.html").exists()
+    assert (toy.site / "_build/html/book/01-a.html").exists()

@@ -132,7 +132,7 @@ def test_the_build_stops_on_a_false_claim_naming_its_line(toy, tmp_path):
     build = toy.build({"01-a": toy.chapter(
         "01-a", "A", toy.cell("total = 2 + 2\ntotal"), "\nThe total is five.\n",
         toy.cell("# The total is five.\nassert total == 5, 'the total'",
-                 tags="[remove-cell]"))}, tmp_path / "out")
+                 tags="[remove-cell]"))})
     line = toy.line_of("01-a", "assert total == 5")
     assert build.returncode != 0
     assert (f"book/01-a.md:{line}: a claim in the text is false (the total)"

@@ -137,3 +137,20 @@ def test_a_chapter_without_code_has_no_key(toy):
     })
     write_kernel_files(toy.root)
     assert set(Tangled.load(toy.root).keys) == {"book/01-a"}
+
+
+def test_a_chapter_from_the_cache_keeps_its_outputs(toy, tmp_path):
+    """After a prose edit the chapter does not run again (its outputs come
+    from the execution cache), and the notebook the build writes for it
+    still has them."""
+    import nbformat
+
+    chapter = toy.chapter("01-a", "A", "\nSome prose.\n", toy.cell("6 * 7"))
+    first = toy.build({"01-a": chapter})
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    second = toy.build({"01-a": chapter.replace("Some prose.", "Other prose.")})
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "Using cached notebook" in second.stdout + second.stderr
+    executed = nbformat.read(toy.site / "_build/jupyter_execute/book/01-a.ipynb", as_version=4)
+    outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
+    assert any(output.get("data", {}).get("text/plain") == "42" for output in outputs)
