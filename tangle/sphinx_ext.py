@@ -72,8 +72,9 @@ class Tangled:
     def __init__(self, book: Book, result: Result) -> None:
         self.book = book
         self.result = result
+        # Chapters without code run nothing, so they have no key.
         self.keys = {chapter.docname: chapter_key(book.root, result, chapter)
-                     for chapter in book.chapters}
+                     for chapter in book.chapters if chapter.cells}
         captions: dict[str, hashlib._Hash] = {}
         for placement in result.placements:
             digest = captions.setdefault(placement.cell.chapter.docname, hashlib.sha256())

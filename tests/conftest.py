@@ -301,6 +301,24 @@ class ToyBook:
         lines = (self.root / "book" / f"{stem}.md").read_text().splitlines()
         return next(i for i, line in enumerate(lines, 1) if needle in line)
 
+    def build(self, chapters: dict[str, str], output: Path) -> subprocess.CompletedProcess:
+        """Build the chapters (after an intro chapter) into a site with
+        Jupyter Book, with the book's own configuration and toolchain."""
+        import shutil
+
+        for folder in ("tangle", "bookbuild", "book/_static", "book/_templates"):
+            shutil.copytree(ROOT / folder, self.root / folder, dirs_exist_ok=True)
+        for name in ("_config.yml", "setup/requirements.txt",
+                     "micrograd/static/palette.json"):
+            (self.root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, self.root / name)
+        self.write({"00-intro": self.chapter("00-intro", "Intro", "\nNo code.\n",
+                                             setup=False), **chapters})
+        return subprocess.run(
+            [Path(sys.executable).parent / "jupyter-book", "build", str(self.root),
+             "--builder", "html", "-W", "--keep-going", "--path-output", str(output)],
+            capture_output=True, text=True, timeout=600)
+
     def error(self, *cells: str, stem: str = "01-a") -> str:
         """The message of the error that tangling one chapter of `cells` raises."""
         book = self.write({stem: self.chapter(stem, "A", self.INIT_CELL, *cells)})

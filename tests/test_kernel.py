@@ -124,3 +124,16 @@ def test_every_chapter_kernel_can_use_the_apparatus(tmp_path, toy):
     out = subprocess.run([sys.executable, "-c", script, "02-add"], cwd=tmp_path,
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["<2.0>", "False"]
+
+
+def test_the_build_stops_on_a_false_claim_naming_its_line(toy, tmp_path):
+    """End to end: a chapter whose assert fails stops `jupyter-book build`,
+    and the build's output names the chapter and the line of the claim."""
+    build = toy.build({"01-a": toy.chapter(
+        "01-a", "A", toy.cell("total = 2 + 2\ntotal"), "\nThe total is five.\n",
+        toy.cell("# The total is five.\nassert total == 5, 'the total'",
+                 tags="[remove-cell]"))}, tmp_path / "out")
+    line = toy.line_of("01-a", "assert total == 5")
+    assert build.returncode != 0
+    assert (f"book/01-a.md:{line}: a claim in the text is false (the total)"
+            in build.stdout + build.stderr)

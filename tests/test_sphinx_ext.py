@@ -128,3 +128,12 @@ def test_the_key_goes_on_the_set_up_line_and_nowhere_else():
     assert keyed.count("\n") == text.count("\n")  # every line keeps its number
     with pytest.raises(ExtensionError, match="book/02-b.md has no set-up line"):
         with_key(text, "02-b", "0123abcd")
+
+
+def test_a_chapter_without_code_has_no_key(toy):
+    toy.write({
+        "00-intro": toy.chapter("00-intro", "Intro", "\nProse only.\n", setup=False),
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+    })
+    write_kernel_files(toy.root)
+    assert set(Tangled.load(toy.root).keys) == {"book/01-a"}
