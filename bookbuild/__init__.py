@@ -2,20 +2,24 @@
 in `tangle.sphinx_ext`).
 
 - `bookbuild.latex`: the PDF is a book: part pages, an unnumbered preface,
-  lettered appendices, and the package's version on the title page.
+  lettered appendices, the package's version on the title page, and no
+  folded code (what the site folds behind a toggle, paper leaves out).
 - `bookbuild.pages`: the site's pages load nothing they do not use (Jupyter
   Book's live-code assets), so they make no network request and log no
   console error.
+- `bookbuild.outputs`: no page shows a traceback (an error while displaying
+  a cell's result stops the build, as an error in the cell does).
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import latex, pages
+from bookbuild import latex, outputs, pages
 
 
 def setup(app: Sphinx) -> dict:
     latex.setup(app)
+    outputs.setup(app)
     pages.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -78,6 +78,24 @@ def on_config_inited(app: Sphinx, config) -> None:
     config.today = " "
 
 
+def drop_folded_code(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Print no folded code.
+
+    On the site, a cell tagged `hide-input` shows its output and folds its
+    code behind a toggle: code the reader may open, but need not read (the
+    figure machinery, plumbing). Paper has no toggle, so the PDF shows the
+    output alone, as the page does before the reader opens the code.
+    """
+    if app.builder.name != "latex":
+        return
+    for cell in list(doctree.findall(nodes.container)):
+        if cell.get("nb_element") == "cell_code" and cell.get("hide_mode") in ("input", "all"):
+            for part in list(cell.children):
+                if part.get("nb_element") == "cell_code_source":
+                    cell.remove(part)
+
+
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", on_config_inited)
     app.connect("doctree-resolved", book_structure_for_latex)
+    app.connect("doctree-resolved", drop_folded_code)

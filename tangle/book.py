@@ -52,6 +52,10 @@ class Chapter:
     title: str
     cells: list[CodeCell]
     text: str = dataclasses.field(repr=False)
+    # Apparatus: the book's own machinery (the figures), not a lesson. Its
+    # code is in every snapshot, so every chapter can use it; the front
+    # matter says `tangle: {apparatus: true}`.
+    apparatus: bool = False
 
     @property
     def stem(self) -> str:
@@ -184,6 +188,9 @@ def parse_chapter(path: str, text: str) -> Chapter:
     nesting = 0
     for index, token in enumerate(tokens):
         nesting += token.nesting
+        if token.type == "front_matter":
+            chapter.apparatus = _is_apparatus(path, token.content)
+            continue
         if token.type == "heading_open" and token.nesting == 1 and nesting == 1:
             heading = tokens[index + 1].content.strip()
             section = heading
@@ -213,6 +220,23 @@ def parse_chapter(path: str, text: str) -> Chapter:
     if not chapter.title:
         raise TangleError(f"{path}:1: the chapter has no '# Title' heading")
     return chapter
+
+
+def _is_apparatus(path: str, front_matter: str) -> bool:
+    """What the front matter's `tangle:` entry says; only `apparatus`."""
+    try:
+        settings = (yaml.safe_load(front_matter) or {}).get("tangle") or {}
+    except yaml.YAMLError as error:
+        raise TangleError(f"{path}:1: cannot read the front matter: {error}") from None
+    if not isinstance(settings, dict) or set(settings) - {"apparatus"}:
+        raise TangleError(
+            f"{path}:1: the front matter's `tangle:` entry takes one setting, "
+            f"`apparatus: true` (for the chapter that holds the book's "
+            f"machinery), not {settings!r}")
+    apparatus = settings.get("apparatus", False)
+    if not isinstance(apparatus, bool):
+        raise TangleError(f"{path}:1: `apparatus:` is true or false, not {apparatus!r}")
+    return apparatus
 
 
 def _is_fence_end(lines: list[str], index: int) -> bool:

@@ -84,10 +84,27 @@ def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
     """
     digest = hashlib.sha256()
     before = result.snapshot_before(chapter)
-    digest.update(fingerprint(before[1], package_data(root)).encode() if before else b"-")
+    if before is None:
+        digest.update(b"-")
+    else:
+        # Every snapshot holds the apparatus (the figures) and the package
+        # data it reads (the player, the palette); they count only for a
+        # chapter that uses the apparatus, which names its module.
+        used = uses_apparatus(chapter, result.apparatus)
+        files = {path: rendered for path, rendered in before[1].items()
+                 if path not in result.apparatus or used}
+        digest.update(fingerprint(files, package_data(root) if used else None).encode())
     for name in KERNEL_FILES:
         digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def uses_apparatus(chapter: Chapter, apparatus: frozenset[str]) -> bool:
+    """Whether the chapter's code names a module of the apparatus (as in
+    `from micrograd.figures import neuron_figure`)."""
+    names = [Path(path).stem for path in apparatus]
+    return any(re.search(rf"\b{re.escape(name)}\b", cell.source)
+               for cell in chapter.cells for name in names)
 
 
 def setup(stem: str, root: Path, key: str | None = None) -> None:

@@ -117,7 +117,8 @@ class Placement:
 
     @property
     def where(self) -> str:
-        """e.g. "in class Value, after __mul__"."""
+        """e.g. "in class Value, after __mul__": where the cell's code lands,
+        short enough for one line above the cell."""
         if self.new_file:
             return "new file"
         if not self.places:
@@ -132,7 +133,8 @@ class Placement:
                     or place.cls != previous.cls):
                 kept.append(place)
             previous = place
-        return "; ".join(str(place) for place in kept)
+        more = len(kept) - 1
+        return str(kept[0]) + (f" (and {more} more place{'s' * (more > 1)})" if more else "")
 
     @property
     def caption(self) -> str:

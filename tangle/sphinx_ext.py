@@ -10,6 +10,9 @@
   chapter exactly when one of the two changes, and never for a prose edit.
 - A chapter is re-read when what it depends on beyond its own file changes
   (that key, or its captions): Sphinx alone would only notice edits to it.
+- myst-nb writes each chapter as it ran to `_build/jupyter_execute/`, but
+  from its cache it writes the chapter without outputs; the outputs are put
+  back from the cache, so that file is always the chapter as it ran.
 - Problems in the chapters (see `tangle.tangler`) stop the build with the
   chapter and line to fix.
 """
@@ -18,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
+
+import nbformat
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -48,6 +54,8 @@ def visit_caption_html(self, node: tangle_caption) -> None:
 
 
 def visit_caption_latex(self, node: tangle_caption) -> None:
+    if node.get("folded"):
+        raise nodes.SkipNode  # print shows no folded code, so no caption
     where = f" \u2014 {self.encode(node['where'])}" if node["where"] else ""
     # Keep the caption on the same page as (the start of) its code.
     self.body.append(
@@ -70,8 +78,9 @@ class Tangled:
     def __init__(self, book: Book, result: Result) -> None:
         self.book = book
         self.result = result
+        # Chapters without code run nothing, so they have no key.
         self.keys = {chapter.docname: chapter_key(book.root, result, chapter)
-                     for chapter in book.chapters}
+                     for chapter in book.chapters if chapter.cells}
         captions: dict[str, hashlib._Hash] = {}
         for placement in result.placements:
             digest = captions.setdefault(placement.cell.chapter.docname, hashlib.sha256())
@@ -155,7 +164,8 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             )
             continue
         wanted.remove(match)
-        caption = tangle_caption(target=match.target, where=match.where)
+        caption = tangle_caption(target=match.target, where=match.where,
+                                 folded="hide-input" in match.cell.tags)
         # Just before the cell, not inside it: myst-nb folds a `hide-input`
         # cell only if the cell's first child is its code.
         parent = container.parent
@@ -166,6 +176,29 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             f"rendered, so the reader never sees its code",
             location=(docname, placement.cell.fence_line),
         )
+
+
+def restore_cached_outputs(app: Sphinx, doctree: nodes.document) -> None:
+    """Give `_build/jupyter_execute/<chapter>.ipynb` its outputs when they
+    came from the execution cache (myst-nb writes the notebook it read, not
+    the one it merged with the cache)."""
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache":
+        return
+    path = Path(config.output_folder, *f"{app.env.docname}.ipynb".split("/"))
+    if not path.exists():
+        return
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if not code or any(cell.get("outputs") for cell in code):
+        return  # nothing to run, or it ran in this build
+    from jupyter_cache import get_cache
+
+    try:
+        _, merged = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+    except KeyError:
+        return  # not in the cache: it did not run
+    nbformat.write(merged, path)
 
 
 def setup(app: Sphinx) -> dict:
@@ -181,5 +214,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-purge-doc", on_env_purge_doc)
     # After myst-nb has turned the notebook into cell containers.
     app.connect("doctree-read", on_doctree_read, priority=900)
+    app.connect("doctree-read", restore_cached_outputs, priority=900)
     return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 2}

@@ -412,6 +412,8 @@ class Result:
     placements: list[Placement]
     # package state after each chapter that has one: (chapter, files)
     snapshots: list[tuple[Chapter, dict[str, Rendered]]]
+    # the files of the apparatus (in every snapshot)
+    apparatus: frozenset[str] = frozenset()
 
     def snapshot_before(self, chapter: Chapter) -> tuple[Chapter, dict[str, Rendered]] | None:
         """The package as the chapters before `chapter` left it, if any."""
@@ -424,19 +426,52 @@ class Result:
 
 
 def tangle_book(book: Book) -> Result:
+    """Tangle the whole book: the package, and its snapshot after each chapter.
+
+    Taught code grows chapter by chapter, and a snapshot holds only what the
+    chapters so far have taught. The apparatus (the code of chapters marked
+    `apparatus`, the book's own machinery) is tangled first and goes into
+    every snapshot whole, so that every chapter can use it.
+    """
     check_setup_cells(book)
-    tangler = Tangler()
-    snapshots = []
+    apparatus = Tangler()
     for chapter in book.chapters:
-        tangler.apply_chapter(chapter)
-        if tangler.modules and any("tangle" in c.options for c in chapter.cells):
-            files = tangler.render()
+        if chapter.apparatus:
+            apparatus.apply_chapter(chapter)
+    machinery = apparatus.render()
+    taught = Tangler()
+    snapshots: list[tuple[Chapter, dict[str, Rendered]]] = []
+    for chapter in book.chapters:
+        teaches = not chapter.apparatus and any("tangle" in c.options for c in chapter.cells)
+        if teaches:
+            taught.apply_chapter(chapter)
+            files = _with_apparatus(taught, apparatus, machinery)
             _check_package(chapter, files)
             snapshots.append((chapter, files))
         elif snapshots:
             snapshots.append((chapter, snapshots[-1][1]))
-    files = tangler.render()
-    return Result(files, tangler.placements, snapshots)
+    order = {chapter.path: index for index, chapter in enumerate(book.chapters)}
+    placements = sorted(taught.placements + apparatus.placements,
+                        key=lambda p: (order[p.cell.chapter.path], p.cell.fence_line))
+    return Result(_with_apparatus(taught, apparatus, machinery), placements, snapshots,
+                  frozenset(machinery))
+
+
+def _with_apparatus(taught: Tangler, apparatus: Tangler,
+                    machinery: dict[str, Rendered]) -> dict[str, Rendered]:
+    """The taught files so far and the whole apparatus, which must not share
+    a file: a snapshot could not hold a file that is half taught."""
+    files = taught.render()
+    for path in sorted(set(files) & set(machinery)):
+        lesson = next(p.cell for p in taught.placements if p.target == path)
+        machine = next(p.cell for p in apparatus.placements if p.target == path)
+        raise TangleError(
+            f"{machine.where}: {path} is taught code (from {lesson.where}), "
+            f"but this cell of an apparatus chapter tangles into it too; the "
+            f"apparatus goes into files of its own, so tangle it into another "
+            f"file of the package"
+        )
+    return dict(sorted({**files, **machinery}.items()))
 
 
 def _check_package(chapter: Chapter, files: dict[str, Rendered]) -> None:

@@ -273,9 +273,14 @@ class ToyBook:
         return cls.cell(code, tangle="micrograd/engine.py", **options)
 
     @classmethod
-    def chapter(cls, stem: str, title: str, *parts: str, setup: bool = True) -> str:
-        """A chapter's text: its title, its set-up cell, then `parts`."""
-        text = cls.FRONT_MATTER + f"# {title}\n"
+    def chapter(cls, stem: str, title: str, *parts: str, setup: bool = True,
+                apparatus: bool = False) -> str:
+        """A chapter's text: its title, its set-up cell, then `parts`. An
+        apparatus chapter holds the book's machinery (every snapshot has it)."""
+        front = cls.FRONT_MATTER
+        if apparatus:  # one more entry, before the closing ---
+            front = front.removesuffix("---\n") + "tangle:\n  apparatus: true\n---\n"
+        text = front + f"# {title}\n"
         if setup:
             text += cls.cell(f"%run ../tangle/setup_chapter.py {stem}", tags="[remove-cell]")
         return text + "".join(parts)
@@ -295,6 +300,31 @@ class ToyBook:
         """The line of chapter `stem` that holds `needle`."""
         lines = (self.root / "book" / f"{stem}.md").read_text().splitlines()
         return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+    @property
+    def site(self) -> Path:
+        """Where `build` puts its output (outside the book, as _build is)."""
+        return self.root.parent / f"{self.root.name}-site"
+
+    def build(self, chapters: dict[str, str]) -> subprocess.CompletedProcess:
+        """Build the chapters (after an intro chapter) into a site with
+        Jupyter Book, with the book's own configuration and toolchain, in
+        `self.site`."""
+        output = self.site
+        import shutil
+
+        for folder in ("tangle", "bookbuild", "book/_static", "book/_templates"):
+            shutil.copytree(ROOT / folder, self.root / folder, dirs_exist_ok=True)
+        for name in ("_config.yml", "setup/requirements.txt",
+                     "micrograd/static/palette.json"):
+            (self.root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / name, self.root / name)
+        self.write({"00-intro": self.chapter("00-intro", "Intro", "\nNo code.\n",
+                                             setup=False), **chapters})
+        return subprocess.run(
+            [Path(sys.executable).parent / "jupyter-book", "build", str(self.root),
+             "--builder", "html", "-W", "--keep-going", "--path-output", str(output)],
+            capture_output=True, text=True, timeout=600)
 
     def error(self, *cells: str, stem: str = "01-a") -> str:
         """The message of the error that tangling one chapter of `cells` raises."""

@@ -57,3 +57,25 @@ def test_glue_names_are_unique_within_a_chapter_and_every_one_shown_is_glued(boo
         assert len(names) == len(set(names)), chapter.path
         for used in re.findall(r"\{glue:text\}`([^`:]+)", chapter.text):
             assert used in names, f"{chapter.path}: {used} is shown but never glued"
+
+
+def claim_cells(chapter) -> list:
+    """The hidden cells that hold a chapter's claims: `assert`s."""
+    return [cell for cell in chapter.cells
+            if "remove-cell" in cell.tags and re.search(r"^\s*assert\b", cell.source, re.M)]
+
+
+def test_every_chapter_backs_its_claims_with_assertions(book: Book):
+    """A sentence that says what an output shows is checked by an assert in
+    a hidden cell right after it (README, "Claims are assertions"): every
+    chapter with outputs to talk about has such cells."""
+    missing = [chapter.path for chapter in book.chapters[1:] if not claim_cells(chapter)]
+    assert missing == []
+
+
+def test_claim_cells_show_nothing(book: Book):
+    """A claim cell is hidden: it checks, and prints or displays nothing
+    (its output would be lost, or worse, shown without its code)."""
+    for chapter in book.chapters:
+        for cell in claim_cells(chapter):
+            assert not re.search(r"^\s*(print|display)\(", cell.source, re.M), cell.where

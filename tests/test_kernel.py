@@ -104,3 +104,36 @@ def test_a_false_claim_names_its_chapter_and_line(toy, root: Path):
     line = toy.line_of("01-a", "assert total == 5")
     assert f"book/01-a.md:{line}: a claim in the text is false" in str(error.value)
     assert "AssertionError" in str(error.value) and "the total" in str(error.value)
+
+
+def test_every_chapter_kernel_can_use_the_apparatus(tmp_path, toy):
+    """The book's machinery (an apparatus chapter's code) is there from the
+    first chapter with code on, wherever the apparatus chapter stands."""
+    toy.write({
+        "01-value": toy.chapter("01-value", "Value", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+        "02-add": toy.chapter("02-add", "Adding", toy.tangled(toy.ADD)),
+        "90-pictures": toy.chapter("90-pictures", "Pictures", toy.cell(
+            "def figure(value):\n    return f'<{value.data}>'",
+            tangle="micrograd/figures.py"), apparatus=True),
+    })
+    (tmp_path / "tangle").symlink_to(Path(__file__).parents[1] / "tangle")
+    script = ("import sys; from pathlib import Path; from tangle.kernel import setup; "
+              "setup(sys.argv[1], Path('.')); "
+              "from micrograd.engine import Value; from micrograd.figures import figure; "
+              "print(figure(Value(2.0)), hasattr(Value, '__add__'))")
+    out = subprocess.run([sys.executable, "-c", script, "02-add"], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["<2.0>", "False"]
+
+
+def test_the_build_stops_on_a_false_claim_naming_its_line(toy, tmp_path):
+    """End to end: a chapter whose assert fails stops `jupyter-book build`,
+    and the build's output names the chapter and the line of the claim."""
+    build = toy.build({"01-a": toy.chapter(
+        "01-a", "A", toy.cell("total = 2 + 2\ntotal"), "\nThe total is five.\n",
+        toy.cell("# The total is five.\nassert total == 5, 'the total'",
+                 tags="[remove-cell]"))})
+    line = toy.line_of("01-a", "assert total == 5")
+    assert build.returncode != 0
+    assert (f"book/01-a.md:{line}: a claim in the text is false (the total)"
+            in build.stdout + build.stderr)

@@ -34,10 +34,11 @@ def test_package_imports_only_the_standard_library(root: Path):
                 continue
             for name in names:
                 top = name.split(".")[0]
-                # viz.py imports the viz extra (graphviz for draw_dot,
-                # matplotlib for the figures' stills) lazily, inside the
-                # functions that need it, never at the top of the module
-                if (path.name == "viz.py" and top in ("graphviz", "matplotlib")
+                # viz.py and figures.py import the viz extra (graphviz for
+                # the drawings, matplotlib for the figures' stills) lazily,
+                # inside the functions that need it, never at the top
+                if (path.name in ("viz.py", "figures.py")
+                        and top in ("graphviz", "matplotlib")
                         and id(node) not in top_level):
                     continue
                 # tensor.py is the optional module for arrays: the extra
@@ -52,7 +53,7 @@ def test_the_package_imports_without_numpy(root: Path):
         "import sys\n"
         "sys.modules['numpy'] = None  # any import of numpy now fails\n"
         "import micrograd, micrograd.engine, micrograd.nn, micrograd.data\n"
-        "import micrograd.gradcheck, micrograd.viz\n"
+        "import micrograd.gradcheck, micrograd.viz, micrograd.figures\n"
         "try:\n"
         "    import micrograd.tensor\n"
         "except ImportError:\n"
@@ -128,26 +129,56 @@ def test_wheel_installs_and_works_in_a_clean_venv(run_installed):
 
 
 def test_figures_work_from_the_installed_wheel_without_extras(run_installed, root: Path):
-    """A reader's notebook: the figure inlines the player that ships in the
-    wheel (no file path, no network); without matplotlib there is no still,
-    and nothing fails."""
+    """A reader's notebook: every kind of figure inlines the player that
+    ships in the wheel (no file path, no network); without matplotlib there
+    is no still, and nothing fails."""
     script = (
-        "import json\n"
+        "import json, random\n"
+        "from micrograd.data import make_moons\n"
         "from micrograd.engine import Value\n"
-        "from micrograd.viz import backward_figure, neuron_figure\n"
+        "from micrograd.figures import (backward_figure, loop_figure,\n"
+        "                               network_figure, neuron_figure, record_run)\n"
+        "from micrograd.nn import MLP\n"
         "a, b = Value(2.0, label='a'), Value(-3.0, label='b')\n"
         "c = a * b + a; c.label = 'c'\n"
         "o = c.tanh(); o.label = 'o'\n"
         "o.backward()\n"
-        "out = {}\n"
-        "for name, fig in (('graph', backward_figure(o)), ('neuron', neuron_figure(o))):\n"
-        "    out[name] = fig._repr_mimebundle_()\n"
-        "print(json.dumps(out))\n"
+        "random.seed(1)\n"
+        "xor = [[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]\n"
+        "network = network_figure(MLP(2, [3, 1]), xor, [1.0, 1.0, -1.0, -1.0], steps=2)\n"
+        "def loss_and_accuracy(model, X, y):\n"
+        "    scores = [model(x) for x in X]\n"
+        "    loss = sum((1 - t * s).relu() for t, s in zip(y, scores)) / len(y)\n"
+        "    return loss, sum((s.data > 0) == (t > 0) for t, s in zip(y, scores)) / len(y)\n"
+        "X, y = make_moons(n=10, seed=1)\n"
+        "run = record_run('moons', MLP(2, [4, 1], activation='relu',\n"
+        "                              output_activation='linear'),\n"
+        "                 X, y, loss_and_accuracy, steps=2)\n"
+        "figures = {'graph': backward_figure(o), 'neuron': neuron_figure(o),\n"
+        "           'network': network, 'loop': loop_figure([run])}\n"
+        "print(json.dumps({name: fig._repr_mimebundle_() for name, fig in figures.items()}))\n"
     )
     bundles = json.loads(run_installed(script))
+    assert sorted(bundles) == ["graph", "loop", "network", "neuron"]
     player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
     for bundle in bundles.values():
         assert sorted(bundle) == ["text/html", "text/plain"]
         html = bundle["text/html"]
         assert player.replace("</", "<\\/") in html
         assert "src=" not in html and "href=" not in html
+
+
+def test_the_apparatus_is_the_appendix_and_every_snapshot_carries_it(
+        book, tangled: Result):
+    """The book's machinery (the figures) is taught in one place, the
+    appendix, and every chapter can use it: every snapshot holds all of it.
+    No lesson chapter tangles into it, and it shares no file with them."""
+    apparatus = [chapter.stem for chapter in book.chapters if chapter.apparatus]
+    assert apparatus == ["90-how-pictures-are-made"]
+    machinery = {p.target for p in tangled.placements if p.cell.chapter.apparatus}
+    taught = {p.target for p in tangled.placements if not p.cell.chapter.apparatus}
+    assert machinery == {"micrograd/figures.py"} and not machinery & taught
+    assert tangled.snapshots, "no chapter tangles any code"
+    for chapter, files in tangled.snapshots:
+        for path in machinery:
+            assert files[path].text == tangled.files[path].text, chapter.path

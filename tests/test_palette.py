@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from micrograd.engine import Value
-from micrograd.viz import LIGHT, PALETTE, backward_figure, marked_part
+from micrograd.figures import LIGHT, PALETTE, backward_figure, marked_part
 from tangle.book import Book
 from tangle.kernel import colour_cycle
 

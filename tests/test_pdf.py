@@ -53,14 +53,22 @@ def test_pdf_has_no_object_reprs_or_tracebacks(pdf_text):
         assert bad not in pdf_text, f"{bad!r} in the PDF"
 
 
+HIDDEN = ("remove-input", "remove-cell")  # never on the page, nor on paper
+FOLDED = "hide-input"  # on the page behind a toggle; not on paper
+
+
+def printed_lines(pdf_text: str) -> set[str]:
+    return {" ".join(line.split()) for line in pdf_text.splitlines()}
+
+
 def test_printed_code_never_wraps(pdf_text, book):
-    """Every line of code in the chapters fits the printed page: it appears
-    whole on one line of the PDF (outputs may wrap; code may not)."""
-    printed = {" ".join(line.split()) for line in pdf_text.splitlines()}
+    """Every line of shown code fits the printed page: it appears whole on
+    one line of the PDF (outputs may wrap; code may not)."""
+    printed = printed_lines(pdf_text)
     long_lines = [
         (cell.where, " ".join(line.split()))
         for chapter in book.chapters for cell in chapter.cells
-        if "remove-input" not in cell.tags and "remove-cell" not in cell.tags
+        if not set(cell.tags) & {*HIDDEN, FOLDED}
         for line in cell.source.splitlines() if len(line) >= 70
     ]
     assert len(long_lines) > 20
@@ -68,10 +76,45 @@ def test_printed_code_never_wraps(pdf_text, book):
     assert wrapped == [], wrapped[:5]
 
 
-def test_pdf_has_every_location_caption(pdf_text, tangled: Result):
+def test_folded_code_is_not_printed(pdf_text, book):
+    """Code that the site folds behind a toggle (the figures' machinery,
+    plumbing) is not on paper: the printed book shows its output alone."""
+    printed = printed_lines(pdf_text)
+    shown = {" ".join(line.split()) for chapter in book.chapters for cell in chapter.cells
+             if not set(cell.tags) & {*HIDDEN, FOLDED} for line in cell.source.splitlines()}
+    folded = [
+        (cell.where, " ".join(line.split()))
+        for chapter in book.chapters for cell in chapter.cells if FOLDED in cell.tags
+        for line in cell.source.splitlines() if len(line.strip()) >= 40
+    ]
+    folded = [(where, line) for where, line in folded if line not in shown]
+    assert len(folded) > 100  # the appendix folds the whole apparatus
+    assert [entry for entry in folded if entry[1] in printed] == []
+    for machinery in ("_repr_mimebundle_", "def record_", "_poster(canvas", "def layout("):
+        assert machinery not in pdf_text, machinery
+
+
+def test_every_shown_cell_has_its_location_caption_on_one_line(pdf_text, tangled: Result):
+    printed = {normalise(line) for line in pdf_text.splitlines()}
     text = normalise(pdf_text)
     for placement in tangled.placements:
-        assert normalise(placement.caption) in text, placement.cell.where
+        caption = normalise(placement.caption)
+        if FOLDED in placement.cell.tags:
+            assert caption not in text, placement.cell.where
+        else:
+            assert caption in printed, placement.cell.where
+
+
+def test_wrapped_output_never_splits_a_number(built_pdf):
+    """A long output line wraps at a space or after a comma, never inside a
+    number (`[2.` at the end of one line, `0, 3.0]` on the next)."""
+    raw = subprocess.run(["pdftotext", str(built_pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    continued = [(before, after) for before, after in zip(raw, raw[1:])
+                 if after.startswith(("\u21aa", ",\u2192"))]  # the continuation mark
+    split = [(before, after) for before, after in continued
+             if re.search(r"[0-9][.]?$", before) and re.match(r"(\u21aa|,\u2192)[0-9.]", after)]
+    assert split == [], split
 
 
 def test_pdf_title_page_shows_the_version_not_a_date(pdf_text, root):

@@ -66,13 +66,39 @@ def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_cha
     assert all(after.keys[doc] != key for doc, key in before.keys.items())
 
 
-def test_a_package_data_file_reruns_the_chapters_after_the_first_code(three_chapters):
-    before = Tangled.load(three_chapters)
-    (three_chapters / "micrograd/static").mkdir(parents=True, exist_ok=True)
-    (three_chapters / "micrograd/static/player.js").write_text("// drawn by hand\n")
-    after = Tangled.load(three_chapters)
+@pytest.fixture
+def with_figures(toy):
+    """A class; a chapter that draws it with the apparatus and one that does
+    not; the apparatus itself, in an appendix."""
+    toy.write({
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+        "02-b": toy.chapter("02-b", "B", toy.cell(
+            "from micrograd.figures import picture\npicture(Value(1.0))")),
+        "03-c": toy.chapter("03-c", "C", toy.tangled(toy.ADD)),
+        "90-d": toy.chapter("90-d", "D", toy.cell(
+            "def picture(value):\n    return f'<{value.data}>'",
+            tangle="micrograd/figures.py"), apparatus=True),
+    })
+    write_kernel_files(toy.root)
+    return toy.root
+
+
+def test_the_apparatus_reruns_only_the_chapters_that_use_it(with_figures):
+    before = Tangled.load(with_figures)
+    edit(with_figures / "book/90-d.md", "return f'<", "return f'<<")
+    after = Tangled.load(with_figures)
+    assert after.keys["book/02-b"] != before.keys["book/02-b"]
+    assert after.keys["book/03-c"] == before.keys["book/03-c"]
+
+
+def test_package_data_reruns_only_the_chapters_that_use_the_apparatus(with_figures):
+    before = Tangled.load(with_figures)
+    (with_figures / "micrograd/static").mkdir(parents=True, exist_ok=True)
+    (with_figures / "micrograd/static/player.js").write_text("// drawn by hand\n")
+    after = Tangled.load(with_figures)
     assert after.keys["book/01-a"] == before.keys["book/01-a"]  # no package yet
     assert after.keys["book/02-b"] != before.keys["book/02-b"]
+    assert after.keys["book/03-c"] == before.keys["book/03-c"]
 
 
 def test_a_caption_change_rereads_the_chapter_that_shows_it(toy):
@@ -102,3 +128,29 @@ def test_the_key_goes_on_the_set_up_line_and_nowhere_else():
     assert keyed.count("\n") == text.count("\n")  # every line keeps its number
     with pytest.raises(ExtensionError, match="book/02-b.md has no set-up line"):
         with_key(text, "02-b", "0123abcd")
+
+
+def test_a_chapter_without_code_has_no_key(toy):
+    toy.write({
+        "00-intro": toy.chapter("00-intro", "Intro", "\nProse only.\n", setup=False),
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+    })
+    write_kernel_files(toy.root)
+    assert set(Tangled.load(toy.root).keys) == {"book/01-a"}
+
+
+def test_a_chapter_from_the_cache_keeps_its_outputs(toy, tmp_path):
+    """After a prose edit the chapter does not run again (its outputs come
+    from the execution cache), and the notebook the build writes for it
+    still has them."""
+    import nbformat
+
+    chapter = toy.chapter("01-a", "A", "\nSome prose.\n", toy.cell("6 * 7"))
+    first = toy.build({"01-a": chapter})
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    second = toy.build({"01-a": chapter.replace("Some prose.", "Other prose.")})
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "Using cached notebook" in second.stdout + second.stderr
+    executed = nbformat.read(toy.site / "_build/jupyter_execute/book/01-a.ipynb", as_version=4)
+    outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
+    assert any(output.get("data", {}).get("text/plain") == "42" for output in outputs)

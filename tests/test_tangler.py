@@ -268,3 +268,88 @@ def test_error_add_to_class_must_be_outermost(toy):
     message = toy.error(toy.tangled(toy.VALUE),
                            toy.tangled(method))
     assert "must be the first (outermost) decorator" in message
+
+
+# -- the apparatus: the book's machinery, in every snapshot ----------------------
+
+FIGURE = '''
+def figure(value):
+    """A picture of a value (the apparatus draws; the lessons teach)."""
+    return f"<{value.data}>"
+'''
+
+
+@pytest.fixture
+def with_apparatus(toy):
+    """Two taught chapters, then an appendix that holds the machinery."""
+    return toy.write({
+        "01-value": toy.chapter("01-value", "Value", toy.INIT_CELL,
+                                toy.tangled(toy.VALUE)),
+        "02-add": toy.chapter("02-add", "Adding", toy.tangled(toy.ADD)),
+        "90-pictures": toy.chapter("90-pictures", "Pictures",
+                                   toy.cell(FIGURE, tangle="micrograd/figures.py"),
+                                   apparatus=True),
+    })
+
+
+def test_every_snapshot_carries_the_whole_apparatus(with_apparatus):
+    result = tangle_book(with_apparatus)
+    assert [chapter.stem for chapter, _ in result.snapshots] == [
+        "01-value", "02-add", "90-pictures"]
+    for _, files in result.snapshots:
+        assert "def figure(value):" in files["micrograd/figures.py"].text
+    first = dict(result.snapshots)[with_apparatus.chapter("01-value")]
+    assert "__add__" not in first["micrograd/engine.py"].text  # taught: not yet
+    assert set(result.files) == {"micrograd/__init__.py", "micrograd/engine.py",
+                                 "micrograd/figures.py"}
+    assert "# book/90-pictures.md" in result.files["micrograd/figures.py"].text
+
+
+def test_apparatus_captions_come_in_book_order(with_apparatus):
+    captions = [(p.cell.chapter.stem, p.caption)
+                for p in tangle_book(with_apparatus).placements]
+    assert captions[-1] == ("90-pictures", "micrograd/figures.py — new file")
+    assert [stem for stem, _ in captions] == ["01-value"] * 2 + ["02-add", "90-pictures"]
+
+
+def test_error_apparatus_and_taught_code_in_one_file(toy):
+    book = toy.write({
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+        "90-b": toy.chapter("90-b", "B", toy.tangled(FIGURE), apparatus=True),
+    })
+    with pytest.raises(TangleError) as error:
+        tangle_book(book)
+    message = str(error.value)
+    apparatus_line = toy.line_of("90-b", ":tangle: micrograd/engine.py") - 1
+    taught_line = toy.line_of("01-a", ":tangle: micrograd/engine.py") - 1
+    assert message.startswith(f"book/90-b.md:{apparatus_line}: micrograd/engine.py "
+                              f"is taught code (from book/01-a.md:{taught_line})")
+    assert "files of its own" in message
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ("tangle:\n  apparatus: yes please\n", "`apparatus:` is true or false"),
+    ("tangle:\n  machinery: true\n", "takes one setting, `apparatus: true`"),
+    ("tangle: [apparatus]\n", "takes one setting, `apparatus: true`"),
+])
+def test_error_apparatus_setting_that_cannot_be_read(toy, entry, problem):
+    text = toy.chapter("01-a", "A", toy.INIT_CELL).replace("---\n# A", entry + "---\n# A")
+    with pytest.raises(TangleError, match=problem) as error:
+        toy.write({"01-a": text})
+    assert str(error.value).startswith("book/01-a.md:1: ")
+
+
+def test_a_caption_names_the_first_place_and_counts_the_others(toy):
+    """A cell whose code lands in several places gets a one-line caption."""
+    spread = ("@add_to_class(Value)\ndef double(self):\n    return self + self\n\n\n"
+              "def helper():\n    return 1")
+    book = toy.write({"01-a": toy.chapter(
+        "01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE), toy.tangled(toy.ADD),
+        toy.tangled(spread), toy.tangled(toy.ADD.replace("other.data)", "other.data + 0)")
+                                         + "\n\n\ndef helper():\n    return 2",
+                                         replaces="Value.__add__ helper"))})
+    captions = [p.caption for p in tangle_book(book).placements]
+    assert captions[-2:] == [
+        "micrograd/engine.py — in class Value, after __add__ (and 1 more place)",
+        "micrograd/engine.py — in class Value, replaces __add__ (and 1 more place)",
+    ]

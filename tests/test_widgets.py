@@ -4,7 +4,7 @@ a slider), and the numbers it shows are compared with the Python trace it
 came from and with the engine itself. Plus: no console errors, no outside
 requests, no axe-core violations, keyboard and reduced motion.
 
-The traces themselves, without a browser, are checked in test_viz.py; the
+The traces themselves, without a browser, are checked in test_figures.py; the
 figures' stills in the PDF in test_pdf.py."""
 
 from __future__ import annotations

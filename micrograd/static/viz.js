@@ -1,6 +1,6 @@
 /* micrograd, the book: the player for its moving pictures.
 
-   Python (micrograd/viz.py) runs the book's engine and records what it
+   Python (micrograd/figures.py) runs the book's engine and records what it
    computed as a JSON trace. This file draws the trace and replays it, step
    by step, in the page. It has no dependencies and makes no requests: each
    figure carries its own data, so it works from file://, from a web server
@@ -1045,13 +1045,13 @@
 
     // The colours are not written here: they come from the book's palette,
     // micrograd/static/palette.json, which Python puts in the page just
-    // before this file (player_script in micrograd/viz.py). Each role, `pos`
+    // before this file (player_script in micrograd/figures.py). Each role, `pos`
     // say, becomes a CSS variable, --mgv-pos, with a value for light pages
     // and one for dark pages.
     const PALETTE = window.microgradPalette;
     if (!PALETTE) {
       throw new Error('the player has no colours: give it the palette, ' +
-                      'as player_script() in micrograd/viz.py does');
+                      'as player_script() in micrograd/figures.py does');
     }
     const colours = (mode) => Object.entries(PALETTE[mode])
       .map(([role, colour]) => `--mgv-${role}:${colour};`).join('');

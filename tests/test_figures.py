@@ -1,4 +1,4 @@
-"""The figures' Python half (micrograd/viz.py) and its player file: each
+"""The figures' Python half (micrograd/figures.py) and its player file: each
 trace the built site carries is what the engine computes, recorded again
 now, and the player (micrograd/static/viz.js) asks the network for nothing.
 No browser here: test_widgets.py drives the same figures in Chromium."""
@@ -33,7 +33,7 @@ def test_the_player_is_package_data_and_asks_for_nothing(root: Path):
 
 def test_the_graph_trace_is_the_engines_backward_pass(built_site: Path):
     from micrograd.engine import Value
-    from micrograd.viz import record_backward
+    from micrograd.figures import record_backward
 
     (trace,) = traces_of(built_site, "book/05-backward")
     a = Value(-2.0, label="a")
@@ -61,7 +61,7 @@ def test_the_graph_trace_is_the_engines_backward_pass(built_site: Path):
 
 def test_the_network_trace_is_a_real_run_of_the_engine(built_site: Path):
     from micrograd.nn import MLP
-    from micrograd.viz import network_figure
+    from micrograd.figures import network_figure
 
     (trace,) = traces_of(built_site, "book/09-networks")
     random.seed(1337)
