@@ -1,0 +1,407 @@
+"""Every chapter as a notebook a reader downloads from the site and runs
+anywhere (bookbuild/notebooks.py), and the links that lead to it.
+
+The slow test takes each chapter's notebook from the built site and runs it
+top to bottom with nbclient, as a reader would: in a fresh virtual
+environment with only Python, ipykernel and what the notebook's first cell
+installs, started in an empty folder outside the repository, so nothing of
+the repository can be imported. Its outputs must match the book's.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import venv
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from conftest import ROOT, page_soup
+from bookbuild.notebooks import (Converter, requirements, setup_source,
+                                 snapshot_zip)
+
+VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
+KARPATHY = "https://github.com/karpathy/micrograd"
+PIP_LINE = re.compile(r"^%pip install --quiet (.+)$", re.M)
+
+
+def repository() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["sphinx"]["config"]["html_theme_options"]["repository_url"]
+
+
+def notebook_chapters(book):
+    """Every chapter but the preface has a notebook."""
+    return book.chapters[1:]
+
+
+def site_notebook(site: Path, chapter):
+    path = site / "notebooks" / f"{chapter.stem}.ipynb"
+    if not path.exists():
+        pytest.fail(f"{chapter.path} has no notebook at {path}: run `make book`")
+    return nbformat.read(path, as_version=4)
+
+
+# -- the links ---------------------------------------------------------------
+
+
+def test_the_repository_is_named_once_and_agrees(root):
+    url = repository()
+    assert url.startswith("https://github.com/")
+    assert url in (root / "README.md").read_text(encoding="utf-8")
+    assert f'Source = "{url}"' in (root / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_every_chapter_page_links_its_notebook_the_pdf_and_the_repository(
+        built_site, book):
+    url = repository()
+    for chapter in notebook_chapters(book):
+        soup = page_soup(built_site, chapter.docname)
+        page = (built_site / chapter.docname).parent
+        header = soup.select_one(".bd-header-article nav.book-links")
+        assert header is not None, chapter.path
+        menu = soup.select_one("nav.pdf-download")
+        for links in (header, menu):
+            hrefs = [a["href"] for a in links.select("a")]
+            notebook = [h for h in hrefs if h.endswith(".ipynb")]
+            assert len(notebook) == 1, (chapter.path, hrefs)
+            assert (page / notebook[0]).resolve() == \
+                (built_site / "notebooks" / f"{chapter.stem}.ipynb").resolve()
+            assert any((page / h).resolve() == (built_site / "micrograd-book.pdf").resolve()
+                       for h in hrefs if h.endswith(".pdf")), chapter.path
+            assert url in hrefs, chapter.path
+        link = menu.select_one("a.notebook-download-link")
+        assert link.get_text(" ", strip=True) == "Download notebook (.ipynb)"
+        assert link["download"] == f"{chapter.stem}.ipynb"
+
+
+def test_the_preface_links_the_lecture_and_the_repositories(built_site, book):
+    soup = page_soup(built_site, book.chapters[0].docname)
+    hrefs = {a["href"] for a in soup.select("article a")}
+    assert any(h.startswith(VIDEO) for h in hrefs), hrefs
+    assert KARPATHY in hrefs and repository() in hrefs
+    # Every chapter that follows the lecture says where in it.
+    text = soup.select_one("article").get_text(" ")
+    for number in range(1, 12):
+        assert re.search(rf"\b{number}\b", text)
+    stamps = [h for h in hrefs if h.startswith(VIDEO + "&t=")]
+    assert len(stamps) >= 10, stamps
+
+
+# -- the notebooks as files ----------------------------------------------------
+
+
+def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
+    for chapter in notebook_chapters(book):
+        notebook = site_notebook(built_site, chapter)
+        nbformat.validate(notebook)
+        note, setup, title = notebook.cells[:3]
+        assert note.cell_type == "markdown" and "Run the next cell first" in note.source
+        assert setup.cell_type == "code" and setup.source.startswith("# Set-up")
+        assert title.source == f"# {chapter.title}", chapter.path
+        for cell in notebook.cells:
+            tags = cell.metadata.get("tags", [])
+            assert not set(tags) & {"remove-cell", "remove-input", "hide-input"}, chapter.path
+            if cell.cell_type == "code":
+                assert "%run" not in cell.source, chapter.path
+                assert not re.search(r"\b(tangle|glue)\b", cell.source), chapter.path
+            else:
+                # No MyST left for a plain Jupyter to show raw.
+                assert not re.search(r"\{[\w:-]+\}`|^[`:]{3,}\{", cell.source, re.M), \
+                    (chapter.path, cell.source[:200])
+                assert "{{" not in cell.source, chapter.path
+        shown = [c.source.strip() for c in chapter.cells
+                 if not {"remove-cell", "remove-input"} & set(c.tags)]
+        kept = [c.source.strip() for c in notebook.cells[2:] if c.cell_type == "code"]
+        assert kept == shown, chapter.path
+
+
+def test_the_set_up_cell_installs_what_the_chapter_imports(built_site, book):
+    installs = {}
+    for chapter in notebook_chapters(book):
+        setup = site_notebook(built_site, chapter).cells[1].source
+        match = PIP_LINE.search(setup)
+        installs[chapter.stem] = match[1].split() if match else []
+        # The package is there from the first chapter that adds to it.
+        assert ("use_package(" in setup) == (chapter.stem != "01-derivatives"), chapter.path
+    assert installs["01-derivatives"] == ["matplotlib"]
+    assert "torch" in installs["07-pytorch"]
+    assert [stem for stem, names in installs.items() if "torch" in names] == ["07-pytorch"]
+    assert "numpy" in installs["13-tensors"]
+
+
+def test_no_visible_cell_needs_code_the_page_hides(book):
+    """A reader who copies the shown cells of a chapter, in order, gets code
+    that runs: no shown cell uses a name that only a hidden cell, or the
+    hidden set-up, defines."""
+    problems = []
+    for chapter in book.chapters:
+        hidden = {"add_to_class": "the hidden set-up", "glue": "the hidden set-up"}
+        shown: set[str] = set()
+        for cell in chapter.cells[1:]:
+            defined, used = names_in(cell.source)
+            if "remove-cell" in cell.tags:
+                hidden.update({name: cell.where for name in defined - shown})
+                continue
+            for name in sorted(used & set(hidden) - shown - defined):
+                problems.append(f"{cell.where} uses {name}, defined in {hidden[name]}")
+            shown |= defined
+    assert problems == []
+
+
+def names_in(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell defines, names it reads), magics left out."""
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+    defined, used = set(), set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name):
+            (defined if isinstance(node.ctx, ast.Store) else used).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+    return defined, used
+
+
+# -- the converter and the set-up, on small cases ------------------------------
+
+
+def convert(*sources: str, glue=None, number="5"):
+    warnings = []
+    converter = Converter(glue or {}, number, {"repository": "[r](https://r)"},
+                          warnings.append, lambda text, spec: format(float(text), spec))
+    cells = [converter.markdown(source) for source in sources]
+    return cells, warnings, converter
+
+
+def test_myst_becomes_plain_markdown():
+    (cells,), warnings, _ = convert(
+        "(a-target)=\n## Gradients\n\nThe slope is {glue:text}`slope:.2f`, see "
+        "{{ repository }}.\n\n:::{admonition} In this chapter\n:class: tip\n- one\n"
+        "- two\n:::\n\n```{admonition} Why?\n:class: note dropdown\nBecause "
+        "$x^2$.\n```\n\n`data`\n: the number itself,\n  on two lines.\n\n"
+        "```{only} html\nOnly on the site.\n```\n\n```python\n:not: an option\n```",
+        glue={"slope": "13.999"})
+    assert warnings == []
+    assert cells == [
+        "## Gradients\n\nThe slope is 14.00, see [r](https://r).\n\n"
+        "> **In this chapter**\n>\n> - one\n> - two\n\n"
+        "<details>\n<summary><b>Why?</b></summary>\n\nBecause $x^2$.\n\n</details>\n\n"
+        "- `data`: the number itself,\n  on two lines.\n\n"
+        "```python\n:not: an option\n```"]
+
+
+def test_exercises_are_numbered_and_solutions_fold():
+    cells, warnings, converter = convert(
+        "## Exercises\n\n````{exercise-start}\n:label: ex-a\n````\n\nTry it.\n\n"
+        "````{exercise-end}\n````\n\n````{solution-start} ex-a\n:class: dropdown\n"
+        "````\n\nLike this:",
+        "````{solution-end}\n````\n\n````{exercise-start}\n:label: ex-b\n````\n\nMore.")
+    assert warnings == []
+    assert cells[0] == ["## Exercises\n\n### Exercise 5.1\n\nTry it.",
+                        "<details>\n<summary><b>Solution to Exercise 5.1</b></summary>"
+                        "\n\nLike this:\n\n</details>"]
+    assert cells[1] == ["### Exercise 5.2\n\nMore."]
+    assert converter.solution is None
+
+
+def test_what_the_converter_cannot_show_is_an_error():
+    _, warnings, _ = convert("{ref}`somewhere` and {glue:text}`missing`\n\n"
+                             "```{figure} x.png\nA figure.\n```")
+    assert len(warnings) == 3
+    assert "{ref}" in warnings[0] and "'missing'" in warnings[1] and "{figure}" in warnings[2]
+
+
+def test_requirements_follow_the_imports_into_the_package():
+    package = {"micrograd/__init__.py": b"",
+               "micrograd/viz.py": b"def draw():\n    from graphviz import Digraph\n",
+               "micrograd/tensor.py": b"import numpy as np\nfrom micrograd import viz\n"}
+    assert requirements(["import math\nfrom micrograd.viz import draw"], package) == ["graphviz"]
+    assert requirements(["%matplotlib inline\nimport micrograd.tensor"], package) == \
+        ["graphviz", "numpy"]
+    assert requirements(["import random, IPython.display"], package) == []
+    with pytest.raises(ValueError, match="'pandas'.*PIP_NAMES"):
+        requirements(["import pandas"], package)
+
+
+def test_the_set_up_cell_brings_exactly_its_package(tmp_path):
+    files = {"micrograd/__init__.py": b"WHERE = 'snapshot'\n",
+             "micrograd/static/palette.json": b"{}"}
+    archive = snapshot_zip(files)
+    assert snapshot_zip(dict(reversed(files.items()))) == archive  # reproducible
+    source = setup_source([], "micrograd-book/after-02-value", archive)
+    assert "%pip" not in source
+    (tmp_path / "micrograd").mkdir()  # another micrograd, in the way
+    (tmp_path / "micrograd" / "__init__.py").write_text("WHERE = 'elsewhere'\n")
+    script = source + ("import micrograd, pathlib\nprint(micrograd.WHERE)\n"
+                       "print(pathlib.Path(micrograd.__file__).parent.parent.name)\n")
+    result = subprocess.run([sys.executable, "-I", "-c",
+                             "import micrograd\n" + script],
+                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["snapshot", "after-02-value"]
+    assert (tmp_path / "micrograd-book/after-02-value/micrograd/static/palette.json").exists()
+    assert "%pip install --quiet graphviz numpy" in setup_source(["graphviz", "numpy"], None, None)
+
+
+# -- the notebooks, run as a reader runs them -----------------------------------
+
+# Outputs that differ from run to run by nature, and are not compared. Every
+# entry says why; the rest of each chapter's outputs must match the book's.
+VARYING = {
+    # Chapter 12 measures the engine's speed: seconds, milliseconds, ratios
+    # of times, and collector counts change with the machine and its load.
+    "12-why-slow": "timings",
+}
+
+ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+RUNNER = """
+import sys, time, nbformat
+from nbclient import NotebookClient
+source, target, cwd = sys.argv[1:4]
+notebook = nbformat.read(source, as_version=4)
+start = time.perf_counter()
+NotebookClient(notebook, timeout=3600, kernel_name='micrograd-reader',
+               resources={'metadata': {'path': cwd}}).execute()
+notebook.metadata['seconds'] = time.perf_counter() - start
+nbformat.write(notebook, target)
+"""
+
+
+def text_outputs(cell) -> list[str]:
+    """A cell's outputs that are text: streams, and results with no richer
+    form (a picture's text form is only its repr, `<Figure size ...>`)."""
+    texts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            texts.append(output.text)
+        elif output.output_type in ("execute_result", "display_data"):
+            if set(output.data) == {"text/plain"}:
+                texts.append(output.data["text/plain"])
+        elif output.output_type == "error":
+            texts.append(f"{output.ename}: {output.evalue}")
+    return texts
+
+
+def same_text(book: str, run: str) -> bool:
+    """Equal up to memory addresses, and numbers within 1e-9."""
+    book, run = ADDRESS.sub("0x?", book), ADDRESS.sub("0x?", run)
+    if NUMBER.sub("#", book) != NUMBER.sub("#", run):
+        return False
+    return all(a == b or math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+               for a, b in zip(NUMBER.findall(book), NUMBER.findall(run)))
+
+
+def reader_env() -> dict[str, str]:
+    """The environment of a reader's kernel: nothing points into the
+    repository, and pip resolves exactly the book's pinned versions (so that
+    the outputs can match to 1e-9)."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
+    env["PIP_CONSTRAINT"] = str(ROOT / "setup" / "requirements.txt")
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def make_reader_env(folder: Path, packages: list[str]) -> dict[str, str]:
+    """A fresh virtual environment with ipykernel and `packages`, and a
+    kernel that runs in it; returns the environment to run notebooks in."""
+    venv.EnvBuilder(with_pip=True, clear=True).create(folder / "venv")
+    python = folder / "venv" / "bin" / "python"
+    env = reader_env()
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "ipykernel", *packages],
+                   env=env, check=True, capture_output=True)
+    spec = folder / "jupyter" / "kernels" / "micrograd-reader"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "A reader's Python", "language": "python"}))
+    env["JUPYTER_PATH"] = str(folder / "jupyter")
+    return env
+
+
+@pytest.fixture(scope="session")
+def reader_runs(built_site, book, tmp_path_factory):
+    """Each chapter's notebook from the site, run by a reader: stem ->
+    (the site's notebook, the notebook as it ran). Chapters that install the
+    same packages share one fresh environment; two notebooks run at a time."""
+    notebooks = {chapter.stem: site_notebook(built_site, chapter)
+                 for chapter in notebook_chapters(book)}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for stem, notebook in notebooks.items():
+        match = PIP_LINE.search(notebook.cells[1].source)
+        groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
+    base = tmp_path_factory.mktemp("readers")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        envs = dict(zip(groups, pool.map(
+            lambda item: make_reader_env(base / f"env{item[0]}", list(item[1])),
+            enumerate(groups))))
+
+    def run(stem: str) -> tuple[str, float]:
+        env = next(envs[key] for key, stems in groups.items() if stem in stems)
+        home = base / f"reader-{stem}"  # an empty folder outside the repository
+        home.mkdir()
+        source = home / f"{stem}.ipynb"
+        source.write_bytes((built_site / "notebooks" / f"{stem}.ipynb").read_bytes())
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-c", RUNNER, str(source),
+                                 str(home / "ran.ipynb"), str(home)],
+                                cwd=home, env={**env, "PATH": os.environ["PATH"]},
+                                capture_output=True, text=True)
+        return result.stdout + result.stderr, time.perf_counter() - started
+
+    # The longest first, so the two workers finish together.
+    order = sorted(notebooks, key=lambda stem: -len(notebooks[stem].cells)
+                   - (10_000 if stem == "11-moons" else 0))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        finished = dict(zip(order, pool.map(run, order)))
+    report = [f"{stem}: {seconds:.0f} s" for stem, (_, seconds) in sorted(finished.items())]
+    (ROOT / "_build" / "notebook-times.txt").write_text("\n".join(report) + "\n")
+    runs = {}
+    for stem, (log, _) in finished.items():
+        ran = base / f"reader-{stem}" / "ran.ipynb"
+        runs[stem] = (notebooks[stem], nbformat.read(ran, as_version=4) if ran.exists()
+                      else log)
+    return runs
+
+
+@pytest.mark.parametrize("stem", [
+    "01-derivatives", "02-value", "03-backprop-by-hand", "04-neuron",
+    "05-backward", "06-more-operations", "07-pytorch", "08-gradient-check",
+    "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
+    "90-how-pictures-are-made"])
+def test_the_notebook_runs_anywhere_and_matches_the_book(reader_runs, stem):
+    book_notebook, ran = reader_runs[stem]
+    assert not isinstance(ran, str), f"{stem}.ipynb did not run:\n{ran[-3000:]}"
+    errors = [output for cell in ran.cells for output in cell.get("outputs", [])
+              if output.output_type == "error"]
+    assert errors == []
+    assert len(ran.cells) == len(book_notebook.cells)
+    if stem in VARYING:
+        return
+    for index, (book_cell, ran_cell) in enumerate(zip(book_notebook.cells, ran.cells)):
+        if book_cell.cell_type != "code" or index == 1:  # 1: the set-up, new here
+            continue
+        book_texts, ran_texts = text_outputs(book_cell), text_outputs(ran_cell)
+        assert len(book_texts) == len(ran_texts), (stem, book_cell.source[:200])
+        for book_text, ran_text in zip(book_texts, ran_texts):
+            assert same_text(book_text, ran_text), (stem, book_cell.source[:200],
+                                                    book_text[:500], ran_text[:500])
+
+
+def test_every_chapter_has_a_notebook_test(book):
+    tested = test_the_notebook_runs_anywhere_and_matches_the_book.pytestmark[0].args[1]
+    assert tested == [chapter.stem for chapter in notebook_chapters(book)]
