@@ -248,8 +248,8 @@ def test_the_set_up_cell_brings_exactly_its_package(tmp_path):
     (tmp_path / "micrograd" / "__init__.py").write_text("WHERE = 'elsewhere'\n")
     script = source + ("import micrograd, pathlib\nprint(micrograd.WHERE)\n"
                        "print(pathlib.Path(micrograd.__file__).parent.parent.name)\n")
-    result = subprocess.run([sys.executable, "-I", "-c",
-                             "import micrograd\n" + script],
+    result = subprocess.run([sys.executable, "-E", "-s", "-c",
+                             "import micrograd\nassert micrograd.WHERE == 'elsewhere'\n" + script],
                             cwd=tmp_path, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["snapshot", "after-02-value"]
     assert (tmp_path / "micrograd-book/after-02-value/micrograd/static/palette.json").exists()
