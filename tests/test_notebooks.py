@@ -155,29 +155,50 @@ def test_no_visible_cell_needs_code_the_page_hides(book):
         for cell in chapter.cells[1:]:
             defined, used = names_in(cell.source)
             if "remove-cell" in cell.tags:
-                hidden.update({name: cell.where for name in defined - shown})
+                # What a hidden cell binds (or deletes) is hidden from then on.
+                hidden.update({name: cell.where for name in defined})
+                shown -= defined
                 continue
-            for name in sorted(used & set(hidden) - shown - defined):
+            for name in sorted(used & set(hidden) - shown):
                 problems.append(f"{cell.where} uses {name}, defined in {hidden[name]}")
             shown |= defined
     assert problems == []
 
 
 def names_in(source: str) -> tuple[set[str], set[str]]:
-    """(names a cell defines, names it reads), magics left out."""
+    """(names a cell binds or deletes at the top level, names it reads that
+    it does not bind itself anywhere), magics left out."""
     code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                      for line in source.splitlines())
-    defined, used = set(), set()
-    for node in ast.walk(ast.parse(code)):
+    tree = ast.parse(code)
+    top, bound, used = set(), set(), set()
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+    def visit(node, at_top: bool) -> None:
         if isinstance(node, ast.Name):
-            (defined if isinstance(node.ctx, ast.Store) else used).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined.add(node.name)
+            if isinstance(node.ctx, ast.Load):
+                used.add(node.id)
+            else:  # (`del x` changes what x is, too)
+                bound.add(node.id)
+                if at_top:
+                    top.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+            names = {(a.asname or a.name).split(".")[0] for a in node.names}
+            bound.update(names)
+            if at_top:
+                top.update(names)
         elif isinstance(node, ast.arg):
-            defined.add(node.arg)
-    return defined, used
+            bound.add(node.arg)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            if at_top:
+                top.add(node.name)
+        for child in ast.iter_child_nodes(node):
+            visit(child, at_top and not isinstance(node, scopes))
+
+    visit(tree, True)
+    return top, used - bound
 
 
 # -- the converter and the set-up, on small cases ------------------------------
