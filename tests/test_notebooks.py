@@ -299,8 +299,8 @@ VARYING = {
     "12-why-slow": re.compile(
         r"\btrain\(|where_the_time_goes|profile|CollectorClock|best_time"
         r"|statistics\.median|tracemalloc|bytes_per_value|objects_left_behind"),
-    # Chapter 13 times the scalar engine against the tensor one.
-    "13-tensors": re.compile(r"perf_counter|timeit"),
+    # Chapter 13 times the scalar engine, the tensor one and PyTorch.
+    "13-tensors": re.compile(r"perf_counter|timeit|_seconds\(|statistics\.median"),
 }
 
 ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")
