@@ -6,7 +6,7 @@ this module makes `notebooks/NN-slug.ipynb` in the site, a notebook that
 opens in plain Jupyter, JupyterLab, VS Code or Colab and runs top to bottom
 with nothing but Python and pip:
 
-- Its first cells are visible: a short note, and one code cell that installs
+- After the title, a short note and one code cell, visible, that installs
   what the chapter imports (`%pip`) and unpacks the `micrograd` package as
   the chapters before this one left it (the chapter's snapshot, embedded as
   a zip in base64) into a folder next to the notebook, first on `sys.path`.
@@ -384,9 +384,9 @@ def convert(executed, *, glue: dict[str, str], number: str | None, setup: list,
             substitutions: dict[str, str], warn: Callable[[str], None],
             format_text: Callable[[str, str], str]):
     """The reader's notebook from the chapter as it ran (`executed`); the
-    `setup` cells go first."""
+    `setup` cells go right after the chapter's title."""
     converter = Converter(glue, number, substitutions, warn, format_text)
-    cells = list(setup)
+    cells = []
     for cell in executed.cells:
         if cell.cell_type == "markdown":
             for text in converter.markdown(cell.source):
@@ -409,6 +409,10 @@ def convert(executed, *, glue: dict[str, str], number: str | None, setup: list,
                 "*" + converter.inline(" ".join(caption.split())) + "*"))
     if converter.solution:
         warn("a solution is never ended (solution-end)")
+    # The set-up goes right after the chapter's title.
+    titled = bool(cells) and cells[0].cell_type == "markdown" and \
+        cells[0].source.startswith("# ")
+    cells[int(titled):int(titled)] = setup
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python",
                        "name": "python3"},

@@ -33,6 +33,7 @@ from bookbuild.notebooks import (Converter, requirements, setup_source,
 VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
 KARPATHY = "https://github.com/karpathy/micrograd"
 PIP_LINE = re.compile(r"^%pip install --quiet (.+)$", re.M)
+SETUP = 2  # the set-up cell: after the chapter's title and a note on it
 
 
 def repository() -> str:
@@ -106,10 +107,10 @@ def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
     for chapter in notebook_chapters(book):
         notebook = site_notebook(built_site, chapter)
         nbformat.validate(notebook)
-        note, setup, title = notebook.cells[:3]
+        title, note, setup = notebook.cells[:SETUP + 1]
+        assert title.source == f"# {chapter.title}", chapter.path
         assert note.cell_type == "markdown" and "Run the next cell first" in note.source
         assert setup.cell_type == "code" and setup.source.startswith("# Set-up")
-        assert title.source == f"# {chapter.title}", chapter.path
         for cell in notebook.cells:
             tags = cell.metadata.get("tags", [])
             assert not set(tags) & {"remove-cell", "remove-input", "hide-input"}, chapter.path
@@ -123,14 +124,14 @@ def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
                 assert "{{" not in cell.source, chapter.path
         shown = [c.source.strip() for c in chapter.cells
                  if not {"remove-cell", "remove-input"} & set(c.tags)]
-        kept = [c.source.strip() for c in notebook.cells[2:] if c.cell_type == "code"]
+        kept = [c.source.strip() for c in notebook.cells[SETUP + 1:] if c.cell_type == "code"]
         assert kept == shown, chapter.path
 
 
 def test_the_set_up_cell_installs_what_the_chapter_imports(built_site, book):
     installs = {}
     for chapter in notebook_chapters(book):
-        setup = site_notebook(built_site, chapter).cells[1].source
+        setup = site_notebook(built_site, chapter).cells[SETUP].source
         match = PIP_LINE.search(setup)
         installs[chapter.stem] = match[1].split() if match else []
         # The package is there after the first chapter that adds to it, 2.
@@ -389,7 +390,7 @@ def reader_runs(built_site, book, tmp_path_factory):
                  for chapter in notebook_chapters(book)}
     groups: dict[tuple[str, ...], list[str]] = {}
     for stem, notebook in notebooks.items():
-        match = PIP_LINE.search(notebook.cells[1].source)
+        match = PIP_LINE.search(notebook.cells[SETUP].source)
         groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
     base = tmp_path_factory.mktemp("readers")
     group_of = {stem: key for key, stems in groups.items() for stem in stems}
@@ -446,7 +447,7 @@ def test_the_notebook_runs_anywhere_and_matches_the_book(reader_runs, stem):
     varying = VARYING.get(stem)
     compared = 0
     for index, (book_cell, ran_cell) in enumerate(zip(book_notebook.cells, ran.cells)):
-        if book_cell.cell_type != "code" or index == 1:  # 1: the set-up, new here
+        if book_cell.cell_type != "code" or index == SETUP:  # new here
             continue
         if varying and varying.search(book_cell.source):
             continue
