@@ -125,18 +125,13 @@ def requirements(sources: list[str], package: Files) -> list[str]:
     return sorted(wanted)
 
 
-def setup_source(requirements: list[str], folder: str | None,
-                 archive: bytes | None) -> str:
-    """The code of a notebook's first cell: install `requirements` with
-    `%pip`, and make `import micrograd` find the package in `archive` (a zip,
-    see `snapshot_zip`) unpacked into `folder` next to the notebook."""
-    lines = ["# Set-up: run this cell first (see the note above)."]
-    if requirements:
-        lines.append(f"%pip install --quiet {' '.join(requirements)}")
-    if archive is None:
-        return "\n".join(lines) + "\n"
+def package_source(folder: str, archive: bytes) -> str:
+    """Python that makes `import micrograd` find the package in `archive` (a
+    zip, see `snapshot_zip`), unpacked into `folder`, and nothing else. It
+    needs only the standard library, so any Python runs it: the notebooks'
+    set-up cell, and a browser's (Pyodide) as well."""
     blob = base64.b64encode(archive).decode("ascii")
-    lines += [
+    return "\n".join([
         "import base64, io, pathlib, sys, zipfile",
         "",
         "",
@@ -151,8 +146,20 @@ def setup_source(requirements: list[str], folder: str | None,
         "",
         "# The package micrograd as the chapters before this one left it.",
         f"use_package({folder!r}, '{blob}')",
-    ]
-    return "\n".join(lines) + "\n"
+    ]) + "\n"
+
+
+def setup_source(requirements: list[str], folder: str | None,
+                 archive: bytes | None) -> str:
+    """The code of a notebook's set-up cell: install `requirements` with
+    `%pip`, then `package_source` (when the chapters before made a package)."""
+    lines = ["# Set-up: run this cell first (see the note above)."]
+    if requirements:
+        lines.append(f"%pip install --quiet {' '.join(requirements)}")
+    source = "\n".join(lines) + "\n"
+    if archive is not None and folder is not None:
+        source += package_source(folder, archive)
+    return source
 
 
 def setup_note(requirements: list[str], chapter_title: str, owner: str | None,
