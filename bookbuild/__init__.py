@@ -9,17 +9,21 @@ in `tangle.sphinx_ext`).
   console error.
 - `bookbuild.outputs`: no page shows a traceback (an error while displaying
   a cell's result stops the build, as an error in the cell does).
+- `bookbuild.notebooks`: every chapter as a notebook the reader downloads
+  and runs anywhere (`notebooks/NN-slug.ipynb` in the site), and the links
+  of each page's header to it, the PDF and the book's repository.
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import latex, outputs, pages
+from bookbuild import latex, notebooks, outputs, pages
 
 
 def setup(app: Sphinx) -> dict:
     latex.setup(app)
+    notebooks.setup(app)
     outputs.setup(app)
     pages.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

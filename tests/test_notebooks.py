@@ -1,0 +1,465 @@
+"""Every chapter as a notebook a reader downloads from the site and runs
+anywhere (bookbuild/notebooks.py), and the links that lead to it.
+
+The slow test takes each chapter's notebook from the built site and runs it
+top to bottom with nbclient, as a reader would: in a fresh virtual
+environment with only Python, ipykernel and what the notebook's first cell
+installs, started in an empty folder outside the repository, so nothing of
+the repository can be imported. Its outputs must match the book's.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import venv
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from conftest import ROOT, page_soup
+from bookbuild.notebooks import (Converter, requirements, setup_source,
+                                 snapshot_zip)
+
+VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
+KARPATHY = "https://github.com/karpathy/micrograd"
+PIP_LINE = re.compile(r"^%pip install --quiet (.+)$", re.M)
+SETUP = 2  # the set-up cell: after the chapter's title and a note on it
+
+
+def repository() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["sphinx"]["config"]["html_theme_options"]["repository_url"]
+
+
+def notebook_chapters(book):
+    """Every chapter but the preface has a notebook."""
+    return book.chapters[1:]
+
+
+def site_notebook(site: Path, chapter):
+    path = site / "notebooks" / f"{chapter.stem}.ipynb"
+    if not path.exists():
+        pytest.fail(f"{chapter.path} has no notebook at {path}: run `make book`")
+    return nbformat.read(path, as_version=4)
+
+
+# -- the links ---------------------------------------------------------------
+
+
+def test_the_repository_is_named_once_and_agrees(root):
+    url = repository()
+    assert url.startswith("https://github.com/")
+    assert url in (root / "README.md").read_text(encoding="utf-8")
+    assert f'Source = "{url}"' in (root / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_every_chapter_page_links_its_notebook_the_pdf_and_the_repository(
+        built_site, book):
+    url = repository()
+    for chapter in notebook_chapters(book):
+        soup = page_soup(built_site, chapter.docname)
+        page = (built_site / chapter.docname).parent
+        header = soup.select_one(".bd-header-article nav.book-links")
+        assert header is not None, chapter.path
+        menu = soup.select_one("nav.pdf-download")
+        for links in (header, menu):
+            hrefs = [a["href"] for a in links.select("a")]
+            notebook = [h for h in hrefs if h.endswith(".ipynb")]
+            assert len(notebook) == 1, (chapter.path, hrefs)
+            assert (page / notebook[0]).resolve() == \
+                (built_site / "notebooks" / f"{chapter.stem}.ipynb").resolve()
+            assert any((page / h).resolve() == (built_site / "micrograd-book.pdf").resolve()
+                       for h in hrefs if h.endswith(".pdf")), chapter.path
+            assert url in hrefs, chapter.path
+        link = menu.select_one("a.notebook-download-link")
+        assert link.get_text(" ", strip=True) == "Download notebook (.ipynb)"
+        assert link["download"] == f"{chapter.stem}.ipynb"
+
+
+def test_the_preface_links_the_lecture_and_the_repositories(built_site, book):
+    soup = page_soup(built_site, book.chapters[0].docname)
+    hrefs = {a["href"] for a in soup.select("article a")}
+    assert any(h.startswith(VIDEO) for h in hrefs), hrefs
+    assert KARPATHY in hrefs and repository() in hrefs
+    # Every chapter that follows the lecture says where in it.
+    text = soup.select_one("article").get_text(" ")
+    for number in range(1, 12):
+        assert re.search(rf"\b{number}\b", text)
+    # (Times as youtu.be links: an `&` in a MyST link is escaped twice.)
+    stamps = [h for h in hrefs if re.fullmatch(r"https://youtu\.be/VMj-3S1tku0\?t=\d+", h)]
+    assert len(stamps) >= 10, stamps
+
+
+# -- the notebooks as files ----------------------------------------------------
+
+
+def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
+    for chapter in notebook_chapters(book):
+        notebook = site_notebook(built_site, chapter)
+        nbformat.validate(notebook)
+        title, note, setup = notebook.cells[:SETUP + 1]
+        assert title.source == f"# {chapter.title}", chapter.path
+        assert note.cell_type == "markdown" and "Run the next cell first" in note.source
+        assert setup.cell_type == "code" and setup.source.startswith("# Set-up")
+        for cell in notebook.cells:
+            tags = cell.metadata.get("tags", [])
+            assert not set(tags) & {"remove-cell", "remove-input", "hide-input"}, chapter.path
+            if cell.cell_type == "code":
+                assert "%run" not in cell.source, chapter.path
+                assert not re.search(r"\b(tangle|glue)\b", cell.source), chapter.path
+            else:
+                # No MyST left for a plain Jupyter to show raw.
+                assert not re.search(r"\{[\w:-]+\}`|^[`:]{3,}\{", cell.source, re.M), \
+                    (chapter.path, cell.source[:200])
+                assert "{{" not in cell.source, chapter.path
+        shown = [c.source.strip() for c in chapter.cells
+                 if not {"remove-cell", "remove-input"} & set(c.tags)]
+        kept = [c.source.strip() for c in notebook.cells[SETUP + 1:] if c.cell_type == "code"]
+        assert kept == shown, chapter.path
+
+
+def test_the_set_up_cell_installs_what_the_chapter_imports(built_site, book):
+    installs = {}
+    for chapter in notebook_chapters(book):
+        setup = site_notebook(built_site, chapter).cells[SETUP].source
+        match = PIP_LINE.search(setup)
+        installs[chapter.stem] = match[1].split() if match else []
+        # The package is there after the first chapter that adds to it, 2.
+        assert ("use_package(" in setup) == (chapter.stem not in (
+            "01-derivatives", "02-value")), chapter.path
+    assert installs["01-derivatives"] == ["matplotlib"]
+    assert "torch" in installs["07-pytorch"]
+    # PyTorch (a large download) only where the chapter's own code uses it:
+    # the PyTorch chapter, and the tensor chapter's comparison with it.
+    assert [stem for stem, names in installs.items() if "torch" in names] == \
+        ["07-pytorch", "13-tensors"]
+    assert "numpy" in installs["13-tensors"]
+
+
+def test_no_visible_cell_needs_code_the_page_hides(book):
+    """A reader who copies the shown cells of a chapter, in order, gets code
+    that runs: no shown cell uses a name that only a hidden cell, or the
+    hidden set-up, defines."""
+    problems = []
+    for chapter in book.chapters:
+        hidden = {"add_to_class": "the hidden set-up", "glue": "the hidden set-up"}
+        shown: set[str] = set()
+        for cell in chapter.cells[1:]:
+            defined, used = names_in(cell.source)
+            if "remove-cell" in cell.tags:
+                # What a hidden cell binds (or deletes) is hidden from then on.
+                hidden.update({name: cell.where for name in defined})
+                shown -= defined
+                continue
+            for name in sorted(used & set(hidden) - shown):
+                problems.append(f"{cell.where} uses {name}, defined in {hidden[name]}")
+            shown |= defined
+    assert problems == []
+
+
+def names_in(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds or deletes at the top level, names it reads that
+    it does not bind itself anywhere), magics left out."""
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+    tree = ast.parse(code)
+    top, bound, used = set(), set(), set()
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+    def visit(node, at_top: bool) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                used.add(node.id)
+            else:  # (`del x` changes what x is, too)
+                bound.add(node.id)
+                if at_top:
+                    top.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = {(a.asname or a.name).split(".")[0] for a in node.names}
+            bound.update(names)
+            if at_top:
+                top.update(names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            if at_top:
+                top.add(node.name)
+        for child in ast.iter_child_nodes(node):
+            visit(child, at_top and not isinstance(node, scopes))
+
+    visit(tree, True)
+    return top, used - bound
+
+
+# -- the converter and the set-up, on small cases ------------------------------
+
+
+def convert(*sources: str, glue=None, number="5"):
+    warnings = []
+    converter = Converter(glue or {}, number, {"repository": "[r](https://r)"},
+                          warnings.append, lambda text, spec: format(float(text), spec))
+    cells = [converter.markdown(source) for source in sources]
+    return cells, warnings, converter
+
+
+def test_myst_becomes_plain_markdown():
+    (cells,), warnings, _ = convert(
+        "(a-target)=\n## Gradients\n\nThe slope is {glue:text}`slope:.2f`, see "
+        "{{ repository }}.\n\n:::{admonition} In this chapter\n:class: tip\n- one\n"
+        "- two\n:::\n\n```{admonition} Why?\n:class: note dropdown\nBecause "
+        "$x^2$.\n```\n\n`data`\n: the number itself,\n  on two lines.\n\n"
+        "```{only} html\nOnly on the site.\n```\n\n```python\n:not: an option\n```",
+        glue={"slope": "13.999"})
+    assert warnings == []
+    assert cells == [
+        "## Gradients\n\nThe slope is 14.00, see [r](https://r).\n\n"
+        "> **In this chapter**\n>\n> - one\n> - two\n\n"
+        "<details>\n<summary><b>Why?</b></summary>\n\nBecause $x^2$.\n\n</details>\n\n"
+        "- `data`: the number itself,\n  on two lines.\n\n"
+        "```python\n:not: an option\n```"]
+
+
+def test_exercises_are_numbered_and_solutions_fold():
+    cells, warnings, converter = convert(
+        "## Exercises\n\n````{exercise-start}\n:label: ex-a\n````\n\nTry it.\n\n"
+        "````{exercise-end}\n````\n\n````{solution-start} ex-a\n:class: dropdown\n"
+        "````\n\nLike this:",
+        "````{solution-end}\n````\n\n````{exercise-start}\n:label: ex-b\n````\n\nMore.")
+    assert warnings == []
+    assert cells[0] == ["## Exercises\n\n### Exercise 5.1\n\nTry it.",
+                        "<details>\n<summary><b>Solution to Exercise 5.1</b></summary>"
+                        "\n\nLike this:\n\n</details>"]
+    assert cells[1] == ["### Exercise 5.2\n\nMore."]
+    assert converter.solution is None
+
+
+def test_what_the_converter_cannot_show_is_an_error():
+    _, warnings, _ = convert("{ref}`somewhere` and {glue:text}`missing`\n\n"
+                             "```{figure} x.png\nA figure.\n```")
+    assert len(warnings) == 3
+    assert "{ref}" in warnings[0] and "'missing'" in warnings[1] and "{figure}" in warnings[2]
+
+
+def test_requirements_follow_the_imports_into_the_package():
+    package = {"micrograd/__init__.py": b"",
+               "micrograd/viz.py": b"def draw():\n    from graphviz import Digraph\n",
+               "micrograd/tensor.py": b"import numpy as np\nfrom micrograd import viz\n"}
+    assert requirements(["import math\nfrom micrograd.viz import draw"], package) == ["graphviz"]
+    assert requirements(["%matplotlib inline\nimport micrograd.tensor"], package) == \
+        ["graphviz", "numpy"]
+    assert requirements(["import random, IPython.display"], package) == []
+    with pytest.raises(ValueError, match="'pandas'.*PIP_NAMES"):
+        requirements(["import pandas"], package)
+
+
+def test_the_set_up_cell_brings_exactly_its_package(tmp_path):
+    files = {"micrograd/__init__.py": b"WHERE = 'snapshot'\n",
+             "micrograd/static/palette.json": b"{}"}
+    archive = snapshot_zip(files)
+    assert snapshot_zip(dict(reversed(files.items()))) == archive  # reproducible
+    source = setup_source([], "micrograd-book/after-02-value", archive)
+    assert "%pip" not in source
+    (tmp_path / "micrograd").mkdir()  # another micrograd, in the way
+    (tmp_path / "micrograd" / "__init__.py").write_text("WHERE = 'elsewhere'\n")
+    script = source + ("import micrograd, pathlib\nprint(micrograd.WHERE)\n"
+                       "print(pathlib.Path(micrograd.__file__).parent.parent.name)\n")
+    result = subprocess.run([sys.executable, "-E", "-s", "-c",
+                             "import micrograd\nassert micrograd.WHERE == 'elsewhere'\n" + script],
+                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["snapshot", "after-02-value"]
+    assert (tmp_path / "micrograd-book/after-02-value/micrograd/static/palette.json").exists()
+    assert "%pip install --quiet graphviz numpy" in setup_source(["graphviz", "numpy"], None, None)
+
+
+# -- the notebooks, run as a reader runs them -----------------------------------
+
+# Outputs that differ from run to run by nature: measurements of time, and
+# of the garbage collector (which runs as memory fills, so its counts move
+# with everything else in the process). A cell whose code matches its
+# chapter's pattern must still run without error, but its outputs are not
+# compared; every other output of every chapter must match the book's.
+VARYING = {
+    # Chapter 12 measures. Time: it times training steps (`train` returns
+    # seconds), profiles them, splits them into parts, counts the
+    # collector's runs, and prints the table of it all. Memory: tracemalloc
+    # and the count of live objects see everything the process holds (the
+    # kernel's history and caches too), so they move by a few bytes or
+    # objects from run to run.
+    "12-why-slow": re.compile(
+        r"\btrain\(|where_the_time_goes|profile|CollectorClock|best_time"
+        r"|statistics\.median|tracemalloc|bytes_per_value|objects_left_behind"),
+    # Chapter 13 times the scalar engine, the tensor one and PyTorch.
+    "13-tensors": re.compile(r"perf_counter|timeit|_seconds\(|statistics\.median"),
+}
+
+ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+RUNNER = """
+import sys, time, nbformat
+from nbclient import NotebookClient
+source, target, cwd = sys.argv[1:4]
+notebook = nbformat.read(source, as_version=4)
+start = time.perf_counter()
+NotebookClient(notebook, timeout=3600, kernel_name='micrograd-reader',
+               resources={'metadata': {'path': cwd}}).execute()
+notebook.metadata['seconds'] = time.perf_counter() - start
+nbformat.write(notebook, target)
+"""
+
+
+def text_outputs(cell) -> list[str]:
+    """A cell's outputs that are text: streams, and results with no richer
+    form (a picture's text form is only its repr, `<Figure size ...>`)."""
+    texts, stream = [], None
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            # One text per run of a stream, as the build merges them.
+            if stream == output.name:
+                texts[-1] += output.text
+            else:
+                texts.append(output.text)
+            stream = output.name
+            continue
+        stream = None
+        if output.output_type in ("execute_result", "display_data"):
+            if set(output.data) == {"text/plain"}:
+                texts.append(output.data["text/plain"])
+        elif output.output_type == "error":
+            texts.append(f"{output.ename}: {output.evalue}")
+    return texts
+
+
+def same_text(book: str, run: str) -> bool:
+    """Equal up to memory addresses, numbers within 1e-9, and the blank
+    space at the end (the build merges a cell's streams and drops a final
+    empty line)."""
+    book, run = (ADDRESS.sub("0x?", text).rstrip() for text in (book, run))
+    if NUMBER.sub("#", book) != NUMBER.sub("#", run):
+        return False
+    return all(a == b or math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+               for a, b in zip(NUMBER.findall(book), NUMBER.findall(run)))
+
+
+def reader_env() -> dict[str, str]:
+    """The environment of a reader's kernel: nothing points into the
+    repository, and pip resolves exactly the book's pinned versions (so that
+    the outputs can match to 1e-9)."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
+    env["PIP_CONSTRAINT"] = str(ROOT / "setup" / "requirements.txt")
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+def make_reader_env(folder: Path, packages: list[str]) -> dict[str, str]:
+    """A fresh virtual environment with ipykernel and `packages`, and a
+    kernel that runs in it; returns the environment to run notebooks in."""
+    venv.EnvBuilder(with_pip=True, clear=True).create(folder / "venv")
+    python = folder / "venv" / "bin" / "python"
+    env = reader_env()
+    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", "ipykernel",
+                                *packages], env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    spec = folder / "jupyter" / "kernels" / "micrograd-reader"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "A reader's Python", "language": "python"}))
+    env["JUPYTER_PATH"] = str(folder / "jupyter")
+    return env
+
+
+@pytest.fixture(scope="session")
+def reader_runs(built_site, book, tmp_path_factory):
+    """Each chapter's notebook from the site, run by a reader: stem ->
+    (the site's notebook, the notebook as it ran). Chapters that install the
+    same packages share one fresh environment; two notebooks run at a time."""
+    notebooks = {chapter.stem: site_notebook(built_site, chapter)
+                 for chapter in notebook_chapters(book)}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for stem, notebook in notebooks.items():
+        match = PIP_LINE.search(notebook.cells[SETUP].source)
+        groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
+    base = tmp_path_factory.mktemp("readers")
+    group_of = {stem: key for key, stems in groups.items() for stem in stems}
+    # The longest first (the moons chapter trains for minutes), so that the
+    # two workers finish together; environments are made as they are needed.
+    order = sorted(notebooks, key=lambda stem: (stem != "11-moons",
+                                                -len(notebooks[stem].cells)))
+    keys = list(dict.fromkeys(group_of[stem] for stem in order))
+
+    def run(stem: str, env_ready) -> tuple[str, float]:
+        env = env_ready.result()
+        home = base / f"reader-{stem}"  # an empty folder outside the repository
+        home.mkdir()
+        source = home / f"{stem}.ipynb"
+        source.write_bytes((built_site / "notebooks" / f"{stem}.ipynb").read_bytes())
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-c", RUNNER, str(source),
+                                 str(home / "ran.ipynb"), str(home)],
+                                cwd=home, env={**env, "PATH": os.environ["PATH"]},
+                                capture_output=True, text=True)
+        return result.stdout + result.stderr, time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=2) as making, \
+            ThreadPoolExecutor(max_workers=2) as running:
+        envs = {key: making.submit(make_reader_env, base / f"env{index}", list(key))
+                for index, key in enumerate(keys)}
+        started = time.perf_counter()
+        futures = {stem: running.submit(run, stem, envs[group_of[stem]]) for stem in order}
+        finished = {stem: future.result() for stem, future in futures.items()}
+        total = time.perf_counter() - started
+    report = [f"{stem}: {seconds:.0f} s" for stem, (_, seconds) in sorted(finished.items())]
+    report.append(f"all, with {len(keys)} environments made: {total:.0f} s")
+    (ROOT / "_build" / "notebook-times.txt").write_text("\n".join(report) + "\n")
+    runs = {}
+    for stem, (log, _) in finished.items():
+        ran = base / f"reader-{stem}" / "ran.ipynb"
+        runs[stem] = (notebooks[stem], nbformat.read(ran, as_version=4) if ran.exists()
+                      else log)
+    return runs
+
+
+@pytest.mark.parametrize("stem", [
+    "01-derivatives", "02-value", "03-backprop-by-hand", "04-neuron",
+    "05-backward", "06-more-operations", "07-pytorch", "08-gradient-check",
+    "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
+    "90-how-pictures-are-made"])
+def test_the_notebook_runs_anywhere_and_matches_the_book(reader_runs, stem):
+    book_notebook, ran = reader_runs[stem]
+    assert not isinstance(ran, str), f"{stem}.ipynb did not run:\n{ran[-3000:]}"
+    errors = [output for cell in ran.cells for output in cell.get("outputs", [])
+              if output.output_type == "error"]
+    assert errors == []
+    assert len(ran.cells) == len(book_notebook.cells)
+    varying = VARYING.get(stem)
+    compared = 0
+    for index, (book_cell, ran_cell) in enumerate(zip(book_notebook.cells, ran.cells)):
+        if book_cell.cell_type != "code" or index == SETUP:  # new here
+            continue
+        if varying and varying.search(book_cell.source):
+            continue
+        compared += len(text_outputs(book_cell))
+        book_texts, ran_texts = text_outputs(book_cell), text_outputs(ran_cell)
+        assert len(book_texts) == len(ran_texts), (stem, book_cell.source[:200])
+        for book_text, ran_text in zip(book_texts, ran_texts):
+            assert same_text(book_text, ran_text), (stem, book_cell.source[:200],
+                                                    book_text[:500], ran_text[:500])
+    assert compared > 0, f"{stem}: no text output to compare"
+
+
+def test_every_chapter_has_a_notebook_test(book):
+    tested = test_the_notebook_runs_anywhere_and_matches_the_book.pytestmark[0].args[1]
+    assert tested == [chapter.stem for chapter in notebook_chapters(book)]
