@@ -88,6 +88,18 @@ def lecture_neuron(tanh: Callable | None = None) -> tuple:
 # -- the built products (`make book` builds them; tests never rebuild) -----------
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The readers' notebook runs (test_notebooks.py) take about ten minutes,
+    mostly the moons chapter: the test that starts them in the background
+    comes first, the tests that wait for them come last, and every other
+    test runs meanwhile."""
+    first = [item for item in items if item.name == "test_the_readers_notebooks_start"]
+    last = [item for item in items if item not in first
+            and "reader_runs" in getattr(item, "fixturenames", ())]
+    items[:] = first + [item for item in items
+                        if item not in first and item not in last] + last
+
+
 @pytest.fixture(scope="session")
 def built_site() -> Path:
     """The site `make book` built; the tests read it, never rebuild it."""

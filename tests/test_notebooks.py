@@ -381,31 +381,44 @@ def make_reader_env(folder: Path, packages: list[str]) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def reader_runs(built_site, book, tmp_path_factory):
-    """Each chapter's notebook from the site, run by a reader: stem ->
-    (the site's notebook, the notebook as it ran). Chapters that install the
-    same packages share one fresh environment; two notebooks run at a time."""
-    notebooks = {chapter.stem: site_notebook(built_site, chapter)
-                 for chapter in notebook_chapters(book)}
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for stem, notebook in notebooks.items():
-        match = PIP_LINE.search(notebook.cells[SETUP].source)
-        groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
-    base = tmp_path_factory.mktemp("readers")
-    group_of = {stem: key for key, stems in groups.items() for stem in stems}
-    # The longest first (the moons chapter trains for minutes), so that the
-    # two workers finish together; environments are made as they are needed.
-    order = sorted(notebooks, key=lambda stem: (stem != "11-moons",
-                                                -len(notebooks[stem].cells)))
-    keys = list(dict.fromkeys(group_of[stem] for stem in order))
+class ReaderRuns:
+    """Each chapter's notebook from the site, run by a reader, in the
+    background: `get(stem)` waits for one and gives (the site's notebook,
+    the notebook as it ran, or the log of a run that failed). Chapters that
+    install the same packages share one fresh environment; two notebooks run
+    at a time."""
 
-    def run(stem: str, env_ready) -> tuple[str, float]:
+    def __init__(self, site: Path, book, base: Path) -> None:
+        self.site, self.base = site, base
+        self.notebooks = {chapter.stem: site_notebook(site, chapter)
+                          for chapter in notebook_chapters(book)}
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for stem, notebook in self.notebooks.items():
+            match = PIP_LINE.search(notebook.cells[SETUP].source)
+            groups.setdefault(tuple(match[1].split()) if match else (),
+                              []).append(stem)
+        group_of = {stem: key for key, stems in groups.items() for stem in stems}
+        # The longest first (the moons chapter trains for minutes), so that
+        # the two workers finish together; environments are made as needed.
+        order = sorted(self.notebooks, key=lambda stem: (
+            stem != "11-moons", -len(self.notebooks[stem].cells)))
+        self.keys = list(dict.fromkeys(group_of[stem] for stem in order))
+        self.making = ThreadPoolExecutor(max_workers=2)
+        self.running = ThreadPoolExecutor(max_workers=2)
+        envs = {key: self.making.submit(make_reader_env, base / f"env{index}",
+                                        list(key))
+                for index, key in enumerate(self.keys)}
+        self.started = time.perf_counter()
+        self.futures = {stem: self.running.submit(self.run, stem,
+                                                  envs[group_of[stem]])
+                        for stem in order}
+
+    def run(self, stem: str, env_ready) -> tuple[str, float]:
         env = env_ready.result()
-        home = base / f"reader-{stem}"  # an empty folder outside the repository
+        home = self.base / f"reader-{stem}"  # an empty folder outside the repository
         home.mkdir()
         source = home / f"{stem}.ipynb"
-        source.write_bytes((built_site / "notebooks" / f"{stem}.ipynb").read_bytes())
+        source.write_bytes((self.site / "notebooks" / f"{stem}.ipynb").read_bytes())
         started = time.perf_counter()
         result = subprocess.run([sys.executable, "-c", RUNNER, str(source),
                                  str(home / "ran.ipynb"), str(home)],
@@ -413,23 +426,40 @@ def reader_runs(built_site, book, tmp_path_factory):
                                 capture_output=True, text=True)
         return result.stdout + result.stderr, time.perf_counter() - started
 
-    with ThreadPoolExecutor(max_workers=2) as making, \
-            ThreadPoolExecutor(max_workers=2) as running:
-        envs = {key: making.submit(make_reader_env, base / f"env{index}", list(key))
-                for index, key in enumerate(keys)}
-        started = time.perf_counter()
-        futures = {stem: running.submit(run, stem, envs[group_of[stem]]) for stem in order}
-        finished = {stem: future.result() for stem, future in futures.items()}
-        total = time.perf_counter() - started
-    report = [f"{stem}: {seconds:.0f} s" for stem, (_, seconds) in sorted(finished.items())]
-    report.append(f"all, with {len(keys)} environments made: {total:.0f} s")
-    (ROOT / "_build" / "notebook-times.txt").write_text("\n".join(report) + "\n")
-    runs = {}
-    for stem, (log, _) in finished.items():
-        ran = base / f"reader-{stem}" / "ran.ipynb"
-        runs[stem] = (notebooks[stem], nbformat.read(ran, as_version=4) if ran.exists()
-                      else log)
-    return runs
+    def get(self, stem: str):
+        log, _ = self.futures[stem].result()
+        ran = self.base / f"reader-{stem}" / "ran.ipynb"
+        return (self.notebooks[stem],
+                nbformat.read(ran, as_version=4) if ran.exists() else log)
+
+    def finish(self) -> None:
+        """Wait for every run, and write down how long each took."""
+        finished = {stem: future.result() for stem, future in self.futures.items()}
+        total = time.perf_counter() - self.started
+        self.making.shutdown()
+        self.running.shutdown()
+        report = [f"{stem}: {seconds:.0f} s"
+                  for stem, (_, seconds) in sorted(finished.items())]
+        report.append(f"all, with {len(self.keys)} environments made: {total:.0f} s")
+        (ROOT / "_build" / "notebook-times.txt").write_text("\n".join(report) + "\n")
+
+
+@pytest.fixture(scope="session")
+def reader_runs(built_site, book, tmp_path_factory):
+    """The readers' runs. They start as soon as the session does when any
+    test needs them (see conftest.py), so that the other tests run beside
+    the moons chapter's minutes of training instead of after them."""
+    runs = ReaderRuns(built_site, book, tmp_path_factory.mktemp("readers"))
+    yield runs
+    runs.finish()
+
+
+def test_the_readers_notebooks_start(reader_runs, book):
+    """The first test of the session (conftest.py puts it there): it starts
+    every chapter's notebook run in the background."""
+    assert list(reader_runs.futures) != []
+    assert sorted(reader_runs.futures) == sorted(
+        chapter.stem for chapter in notebook_chapters(book))
 
 
 @pytest.mark.parametrize("stem", [
@@ -438,7 +468,7 @@ def reader_runs(built_site, book, tmp_path_factory):
     "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
     "90-how-pictures-are-made"])
 def test_the_notebook_runs_anywhere_and_matches_the_book(reader_runs, stem):
-    book_notebook, ran = reader_runs[stem]
+    book_notebook, ran = reader_runs.get(stem)
     assert not isinstance(ran, str), f"{stem}.ipynb did not run:\n{ran[-3000:]}"
     errors = [output for cell in ran.cells for output in cell.get("outputs", [])
               if output.output_type == "error"]
