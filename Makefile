@@ -6,8 +6,10 @@
 #                the book, site and PDF, if that is not already done)
 #
 # Every target installs what it needs: system packages through apt (see
-# setup/system-packages.sh) and Python packages into .venv (pinned in
-# setup/requirements.txt).
+# setup/system-packages.sh), Python packages into .venv (pinned in
+# setup/requirements.txt) and the browser runtime of the live pages into
+# .vendor (Pyodide and Graphviz-in-WebAssembly from npm, pinned with their
+# sha256 in setup/vendor.py).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -20,6 +22,7 @@ PY := $(BIN)/python
 JB := $(BIN)/jupyter-book
 BUILD := _build
 PDF := $(BUILD)/latex/micrograd-book.pdf
+VENDOR := .vendor
 JBFLAGS := -W --keep-going
 
 # Two builds give the same book: fixed dates in PDFs, fixed hashing.
@@ -33,7 +36,7 @@ BOOK_SOURCES := $(shell find book tangle bookbuild -type f -not -path '*/__pycac
 	_config.yml _toc.yml pyproject.toml setup/requirements.txt
 
 .PHONY: help book html pdf test benchmark tangle tangle-check snapshots serve \
-	clean lock setup system-base system-book system-test
+	clean lock setup vendor system-base system-book system-test
 
 help:
 	@echo "make book          build the site and the PDF (sets everything up first)"
@@ -63,6 +66,15 @@ $(BIN)/.ready: setup/requirements.txt | system-base
 
 setup: $(BIN)/.ready
 
+# The live pages' runtime, fetched once with npm and checked; the build copies
+# it into the site (bookbuild/live.py), so nothing is fetched when a reader
+# opens a page.
+$(VENDOR)/vendored.json: setup/vendor.py | system-book $(BIN)/.ready
+	$(PY) setup/vendor.py $(VENDOR)
+	@touch $@
+
+vendor: $(VENDOR)/vendored.json
+
 lock:
 	PYTHON=$(PYTHON) setup/lock.sh
 
@@ -83,7 +95,7 @@ snapshots: setup
 # again only when its code, or the package the chapters before it build,
 # changed (its outputs are cached in $(BUILD)/.jupyter_cache).
 # Sphinx skips copying static files when no chapter changed: copy ours.
-html: setup system-book tangle
+html: setup system-book vendor tangle
 	$(JB) build . --builder html $(JBFLAGS)
 	cp book/_static/* $(BUILD)/html/_static/
 
@@ -95,7 +107,8 @@ pdf: html
 # first) and every warning is seen (an incremental build would not repeat the
 # warnings of unchanged chapters).
 book: $(BUILD)/.book-built
-$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static/*) | setup system-book
+$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static/*) \
+		$(VENDOR)/vendored.json | setup system-book
 	$(PY) -m tangle
 	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute \
 		$(BUILD)/.jupyter_cache
@@ -120,6 +133,7 @@ test: setup system-test
 benchmark: setup
 	$(PY) benchmarks/run.py
 
+# The live pages need a web server: browsers refuse WebAssembly from file://.
 serve: setup
 	$(PY) -m http.server --bind 127.0.0.1 --directory $(BUILD)/html 8000
 

@@ -12,17 +12,20 @@ in `tangle.sphinx_ext`).
 - `bookbuild.notebooks`: every chapter as a notebook the reader downloads
   and runs anywhere (`notebooks/NN-slug.ipynb` in the site), and the links
   of each page's header to it, the PDF and the book's repository.
+- `bookbuild.live`: every chapter's code runs and can be edited in the
+  reader's browser (Pyodide), switched on by a button in the page header.
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import latex, notebooks, outputs, pages
+from bookbuild import latex, live, notebooks, outputs, pages
 
 
 def setup(app: Sphinx) -> dict:
     latex.setup(app)
+    live.setup(app)
     notebooks.setup(app)
     outputs.setup(app)
     pages.setup(app)

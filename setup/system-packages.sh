@@ -2,7 +2,8 @@
 # Make sure the system programs a make target needs are installed.
 #
 #   setup/system-packages.sh base   # Python's venv module
-#   setup/system-packages.sh book   # + Graphviz, TeX Live (xelatex), dvisvgm, fonts
+#   setup/system-packages.sh book   # + Graphviz, TeX Live (xelatex), dvisvgm, fonts,
+#                                   #   npm (fetches the live pages' runtime)
 #   setup/system-packages.sh test   # + Poppler (pdftotext) and Chromium
 #
 # On Debian or Ubuntu it installs what is missing with apt-get (as root, or
@@ -20,6 +21,9 @@ fi
 if [[ $level == book || $level == test ]]; then
   want+=(graphviz texlive-xetex texlive-latex-recommended texlive-latex-extra
          texlive-fonts-recommended latexmk dvisvgm fonts-freefont-otf)
+  # npm fetches the live pages' runtime (setup/vendor.py). Any npm will do:
+  # one that came with Node.js from elsewhere is not Debian's package.
+  command -v npm >/dev/null 2>&1 || want+=(npm)
 fi
 if [[ $level == test ]]; then
   want+=(poppler-utils chromium)
@@ -34,7 +38,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
 else
   # Not Debian: check for the programs themselves.
   declare -A program=([python3-venv]="" [graphviz]=dot [texlive-xetex]=xelatex
-    [latexmk]=latexmk [dvisvgm]=dvisvgm [poppler-utils]=pdftotext [chromium]=chromium)
+    [latexmk]=latexmk [dvisvgm]=dvisvgm [poppler-utils]=pdftotext [chromium]=chromium
+    [npm]=npm)
   for package in "${want[@]}"; do
     cmd=${program[$package]-}
     if [[ $package == python3-venv ]] || { [[ -n $cmd ]] && ! command -v "$cmd" >/dev/null 2>&1; }; then

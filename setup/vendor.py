@@ -4,7 +4,8 @@
 
 Each package in VENDORED is fetched with `npm pack` (npm's own client and
 registry), checked against its pinned sha256, and unpacked into
-DESTINATION/<name>/, keeping only the files the site ships. Nothing is
+DESTINATION/<name>/, keeping only the files the site ships (each under its
+own file name: dist/viz.js becomes viz/viz.js). Nothing is
 fetched at build time or when a reader opens a page: the build copies
 DESTINATION into the site. Run again, it does nothing if the files are
 already there and match.
@@ -30,6 +31,13 @@ VENDORED = {
         ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
          "python_stdlib.zip", "pyodide-lock.json", "package.json",
          "LICENSE"),
+    ),
+    # Graphviz compiled to WebAssembly: draws `draw_dot` graphs in live pages
+    # (the browser has no `dot` program). One ES module, the wasm inside.
+    "viz": (
+        "@viz-js/viz@3.31.0",
+        "7dc0189874849cca2fed7cbe88bf334cd0e6e012db16657794a812ad6f2b8c70",
+        ("dist/viz.js", "package.json"),
     ),
 }
 STAMP = "vendored.json"
@@ -67,7 +75,7 @@ def unpack(tarball: Path, keep: tuple[str, ...], destination: Path) -> None:
         for name in keep:
             if name in members:
                 data = archive.extractfile(members[name]).read()
-                (destination / name).write_bytes(data)
+                (destination / Path(name).name).write_bytes(data)
 
 
 def vendor(root: Path) -> None:
@@ -75,7 +83,8 @@ def vendor(root: Path) -> None:
     stamp = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
     for name, (spec, sha256, keep) in VENDORED.items():
         if stamp.get(name) == [spec, sha256] and all(
-                (root / name / f).exists() for f in keep if f != "LICENSE"):
+                (root / name / Path(f).name).exists()
+                for f in keep if f != "LICENSE"):
             continue
         with tempfile.TemporaryDirectory() as scratch:
             tarball = npm_pack(spec, Path(scratch))

@@ -1,0 +1,286 @@
+"""Live pages: each chapter's code runs and can be edited in the reader's
+browser, with Pyodide (CPython compiled to WebAssembly).
+
+Off by default: the page header's "Run the code" button (book-links.html)
+switches it on, and `_static/live/live.js` takes over from there. What this
+extension adds to the site, at the end of each HTML build:
+
+- `_static/live/pyodide/` and `_static/live/viz/`: the browser runtime
+  (Pyodide, and Graphviz compiled to WebAssembly for `draw_dot`), copied
+  from `.vendor/`, where `make vendor` (setup/vendor.py) put it. Nothing is
+  fetched from the network at build time or when a reader opens a page.
+- `_static/live/live.js`, `worker.mjs`, `runner.py` (from bookbuild/live/):
+  the page's controls, the Web Worker that runs Python, and the Python that
+  runs a cell in it as Jupyter would.
+- `_static/live/NN-slug.zip`: the package as the chapters before this one
+  left it, the same zip the chapter's notebook embeds.
+- `_static/live/NN-slug.json`: the chapter's manifest: its code cells as
+  the page shows them (hidden cells are not on the page and never run),
+  each with its place (`cell`, its index among the chapter's code cells)
+  and, for a cell that needs what the browser lacks (matplotlib, NumPy,
+  PyTorch), why it runs in Jupyter only (`jupyter`).
+
+Every chapter that gets a notebook gets a live page: all but the preface,
+whose code draws the book's structure from the repository's own files.
+
+The hook for exercise checks: a cell's manifest entry may carry
+`"check": {"label": "Check", "code": "..."}`; live.js then gives the cell a
+Check button that runs `code` in the page's interpreter, after the reader's
+code, and shows its output under the cell. `cell_checks` below is where
+the build adds them (it adds none yet).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+from bookbuild.notebooks import (chapter_notebooks, imported_modules,
+                                 requirements, snapshot_zip)
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR = ROOT / ".vendor"
+ASSETS = Path(__file__).resolve().parent / "live"
+FOLDER = "_static/live"  # in the site
+# What the browser runtime gets from the vendored folders, and must be there.
+RUNTIME = {"pyodide": ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
+                       "python_stdlib.zip", "pyodide-lock.json"),
+           "viz": ("viz.js",)}
+# Third-party packages the browser has: `graphviz` is a stand-in in
+# runner.py that hands the DOT source to Graphviz in WebAssembly.
+IN_BROWSER = {"graphviz"}
+# What the reader is told a cell needs, by pip name.
+WHAT = {"matplotlib": "matplotlib (plots)", "numpy": "NumPy",
+        "torch": "PyTorch"}
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def names(node: ast.AST) -> tuple[set[str], set[str]]:
+    """(names a top-level statement binds, names it reads from outside;
+    a name that a function or comprehension in it binds for itself, such
+    as a parameter, is its own, not read from outside)."""
+    bound, loads, local = set(), set(), set()
+
+    def visit(inner: ast.AST, nested: bool) -> None:
+        if isinstance(inner, ast.Name):
+            if isinstance(inner.ctx, ast.Load):
+                loads.add(inner.id)
+            else:
+                (local if nested else bound).add(inner.id)
+        elif isinstance(inner, ast.arg):
+            local.add(inner.arg)
+        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+            (local if nested else bound).update(
+                (a.asname or a.name).split(".")[0] for a in inner.names)
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            (local if nested else bound).add(inner.name)
+        for child in ast.iter_child_nodes(inner):
+            visit(child, nested or isinstance(inner, SCOPES))
+
+    visit(node, False)
+    return bound, loads - (local - bound)
+
+
+def parse(source: str) -> ast.Module:
+    return ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                               for line in source.splitlines()))
+
+
+def missing(module: str, package: dict[str, bytes]) -> set[str]:
+    """What importing `module` needs that the browser lacks (pip names):
+    for a module of the package, what its own top-level imports need
+    (imports inside its functions run only when called, and the apparatus
+    guards them)."""
+    top = module.split(".")[0]
+    if top == "micrograd":
+        path = module.replace(".", "/")
+        for name in (f"{path}.py", f"{path}/__init__.py"):
+            if name in package:
+                tree = parse(package[name].decode("utf-8"))
+                return {need for node in tree.body
+                        if isinstance(node, (ast.Import, ast.ImportFrom))
+                        for imported in imports_of(node)
+                        if imported != module
+                        for need in missing(imported, package)}
+        return set()
+    needs = requirements([f"import {module}"], {})
+    return {name for name in needs if name not in IN_BROWSER}
+
+
+def imports_of(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level or not node.module:
+        return []
+    return [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+
+
+def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | None]:
+    """For each cell (in page order): None if it runs in the browser, else
+    what it needs that the browser lacks (as the page tells the reader).
+
+    Importing is not using: the page's Python has stand-ins for matplotlib,
+    NumPy and PyTorch that can be imported but not used (runner.py). So the
+    names imported from them (`plt`, `np`, or `Tensor` from a module of the
+    package that needs NumPy) are marked, statement by statement; so is a
+    function whose body reads a marked name (defining it runs; calling it
+    would not). A cell with any other statement that reads a marked name
+    cannot run, and everything it binds is marked in turn."""
+    marked: dict[str, set[str]] = {}  # name -> the packages it needs
+    verdicts: list[str | None] = []
+    for source in sources:
+        tree = parse(source)
+        visible = dict(marked)
+        needs: set[str] = set()
+        bound_by_cell: set[str] = set()
+        for node in tree.body:
+            bound, loads = names(node)
+            bound_by_cell |= bound
+            taint = set().union(*(visible[name] for name in loads if name in visible))
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    name = (alias.asname or alias.name).split(".")[0]
+                    modules = [alias.name] if isinstance(node, ast.Import) else \
+                        [node.module or "", f"{node.module}.{alias.name}"]
+                    if getattr(node, "level", 0):
+                        modules = []
+                    got = set().union(*(missing(m, package) for m in modules if m))
+                    if got:
+                        visible[name] = got
+                    else:
+                        visible.pop(name, None)
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if taint:
+                    visible[node.name] = taint
+                else:
+                    visible.pop(node.name, None)
+                continue
+            needs |= taint
+            for name in bound:
+                if taint:
+                    visible[name] = taint
+                else:
+                    visible.pop(name, None)
+        if needs:
+            marked.update({name: needs for name in bound_by_cell})
+            verdicts.append(" and ".join(WHAT.get(n, n) for n in sorted(needs)))
+        else:
+            marked = visible
+            verdicts.append(None)
+    return verdicts
+
+
+def cell_checks(chapter) -> dict[int, dict]:
+    """The exercise checks of a chapter, by the cell's place (its index
+    among the chapter's code cells): {"label": ..., "code": ...}. None yet:
+    this is the hook the exercise checks (issue 11, item 4) fill in."""
+    return {}
+
+
+def manifest(chapter, package: dict[str, bytes] | None) -> dict:
+    """What live.js needs to know about a chapter's code cells."""
+    shown = [(place, cell) for place, cell in enumerate(chapter.cells)
+             if "remove-cell" not in cell.tags]
+    sources = [cell.source for _, cell in shown]
+    verdicts = browser_cells(sources, package or {})
+    checks = cell_checks(chapter)
+    cells = []
+    for (place, cell), verdict in zip(shown, verdicts):
+        entry = {"cell": place, "source": cell.source, "jupyter": verdict}
+        if place in checks:
+            entry["check"] = checks[place]
+        cells.append(entry)
+    graphviz = any(verdict is None and "graphviz" in requirements([source], package or {})
+                   for source, verdict in zip(sources, verdicts))
+    return {"chapter": chapter.stem,
+            "package": f"{chapter.stem}.zip" if package else None,
+            "graphviz": graphviz,
+            "cells": cells}
+
+
+def missing_runtime() -> list[str]:
+    return [f"{name}/{file}" for name, files in RUNTIME.items()
+            for file in files if not (VENDOR / name / file).exists()]
+
+
+def copy_if_changed(source: Path, target: Path) -> None:
+    if (target.exists() and target.stat().st_size == source.stat().st_size
+            and target.stat().st_mtime >= source.stat().st_mtime):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
+def write_live(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    from tangle.package import package_data
+
+    target = Path(app.outdir) / FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    absent = missing_runtime()
+    if absent:
+        logger.warning(
+            f"live pages: the browser runtime is missing from {VENDOR} "
+            f"({', '.join(absent)}); run `make vendor` (make html and make "
+            f"book run it), which fetches it with npm")
+    else:
+        for name in RUNTIME:
+            for source in sorted((VENDOR / name).iterdir()):
+                copy_if_changed(source, target / name / source.name)
+    for source in sorted(ASSETS.iterdir()):
+        if source.is_file():
+            copy_if_changed(source, target / source.name)
+    state, chapters = chapter_notebooks(app)
+    data = package_data(state.book.root)
+    for chapter in chapters:
+        before = state.result.snapshot_before(chapter)
+        package = None
+        if before is not None:
+            package = {path: rendered.text.encode("utf-8")
+                       for path, rendered in before[1].items()}
+            package.update(data)
+            write_if_changed(target / f"{chapter.stem}.zip", snapshot_zip(package))
+        try:
+            entry = manifest(chapter, package)
+        except (ValueError, SyntaxError) as error:
+            logger.warning(f"live pages: {chapter.path}: {error}",
+                           location=chapter.path)
+            continue
+        text = json.dumps(entry, indent=1, ensure_ascii=False) + "\n"
+        write_if_changed(target / f"{chapter.stem}.json", text.encode("utf-8"))
+
+
+def live_context(app: Sphinx, pagename: str, templatename: str, context: dict,
+                 doctree) -> None:
+    """What the page header needs for its "Run the code" button: the
+    chapter's manifest and the script (book/_templates/book-links.html)."""
+    _, chapters = chapter_notebooks(app)
+    stems = {chapter.docname: chapter.stem for chapter in chapters}
+    pathto = context["pathto"]
+    if pagename in stems:
+        context["book_live"] = pathto(f"{FOLDER}/{stems[pagename]}.json", 1)
+        context["book_live_script"] = pathto(f"{FOLDER}/live.js", 1)
+    else:
+        context["book_live"] = context["book_live_script"] = ""
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("html-page-context", live_context)
+    app.connect("build-finished", write_live)

@@ -1,0 +1,424 @@
+/* micrograd, the book: live pages. The chapter's code runs, and can be
+   edited, in the reader's browser.
+
+   Off by default. The page header's "Run the code" button
+   ([data-live="toggle"], book/_templates/book-links.html) switches it on:
+   this script reads the chapter's manifest (_static/live/NN-slug.json,
+   written by bookbuild/live.py), starts a module Web Worker (worker.mjs)
+   that loads Pyodide and unpacks the package as the chapters before this
+   one left it, and turns each code cell of the page into a live cell
+   ([data-live="cell"]): an editor (a plain <textarea>: Shift+Enter runs,
+   Tab indents, Escape then Tab leaves it), the buttons Run, Run all above,
+   Reset and Stop, and an output ([data-live="output"]) that takes the
+   place of the book's. All cells of a page share one interpreter, in the
+   order the reader runs them. Stop ends the worker and starts a new one:
+   the only way to stop `while True: pass` in a worker.
+
+   A cell that needs what the browser lacks (matplotlib, NumPy, PyTorch;
+   the build decides, from the cell's code) keeps the book's output and
+   says so ([data-live="jupyter"]).
+
+   Each live cell knows its place: data-live-chapter (NN-slug) and
+   data-live-cell (its index among the chapter's code cells, hidden ones
+   included, as in the chapter's source). Hook for exercise checks: when a
+   cell's manifest entry has "check": {"label", "code"}, the cell gets a
+   button ([data-live="check"]) that runs `code` after the reader's code,
+   in the same interpreter, and shows its output under the cell's.
+
+   window.bookLive exposes the state (the tests and the benchmark read it):
+   cells (each with its outputs, as the worker sent them), startMs,
+   firstOutputMs.
+*/
+(function () {
+  'use strict';
+  const toggle = document.querySelector('[data-live="toggle"]');
+  if (!toggle) return;
+
+  const live = {
+    on: false, worker: null, manifest: null, cells: [], runs: new Map(),
+    nextId: 1, clickedAt: 0, startMs: null, firstOutputMs: null, restarts: 0,
+  };
+  window.bookLive = live;
+  const label = toggle.querySelector('.book-link-text');
+  const OFF_LABEL = 'Run the code';
+  const ON_LABEL = 'Live: on (switch off)';
+  let banner = null;
+
+  toggle.addEventListener('click', () => (live.on ? switchOff() : switchOn()));
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    node.append(...children);
+    return node;
+  }
+
+  function say(text, kind) {
+    if (!banner) {
+      banner = el('div', {class: 'live-banner', role: 'status', 'data-live': 'status'});
+      const article = document.querySelector('.bd-article') || document.querySelector('main');
+      article.prepend(banner);
+    }
+    banner.className = `live-banner live-banner-${kind || 'info'}`;
+    banner.textContent = text;
+  }
+
+  // -- switching on and off ---------------------------------------------------
+
+  async function switchOn() {
+    if (location.protocol === 'file:') {
+      say('Your browser refuses to run WebAssembly from a page opened as a file ' +
+          '(file://), so the code cannot run here. Serve the site instead: run ' +
+          '`make serve` and open http://127.0.0.1:8000/.', 'error');
+      return;
+    }
+    live.on = true;
+    live.clickedAt = performance.now();
+    toggle.setAttribute('aria-pressed', 'true');
+    if (label) label.textContent = ON_LABEL;
+    say('Starting Python in your browser (a few seconds)... You can already edit ' +
+        'and run cells: they run once it is ready.');
+    try {
+      if (!live.manifest) {
+        const response = await fetch(new URL(toggle.dataset.liveManifest, document.baseURI));
+        if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+        live.manifest = await response.json();
+      }
+    } catch (error) {
+      say(`The page's code could not be loaded (${error.message}).`, 'error');
+      return;
+    }
+    if (!live.on) return;
+    if (!makeCells()) return;
+    startWorker();
+  }
+
+  function switchOff() {
+    live.on = false;
+    toggle.setAttribute('aria-pressed', 'false');
+    if (label) label.textContent = OFF_LABEL;
+    stopWorker();
+    for (const cell of live.cells) cell.remove();
+    live.cells = [];
+    if (banner) banner.remove();
+    banner = null;
+  }
+
+  function startWorker() {
+    const worker = new Worker(new URL('worker.mjs', toggle.dataset.liveScript ?
+      new URL(toggle.dataset.liveScript, document.baseURI) : document.baseURI),
+    {type: 'module'});
+    live.worker = worker;
+    const started = performance.now();
+    worker.onmessage = (event) => receive(event.data);
+    worker.onerror = (event) => {
+      say(`Python could not start in this browser (${event.message || 'worker error'}).`,
+          'error');
+    };
+    const manifest = live.manifest;
+    worker.postMessage({type: 'start', graphviz: manifest.graphviz,
+                        package: manifest.package});
+    live.startedWorkerAt = started;
+  }
+
+  function stopWorker() {
+    if (live.worker) live.worker.terminate();
+    live.worker = null;
+    for (const run of live.runs.values()) run.finish(false, true);
+    live.runs.clear();
+    busy();
+  }
+
+  function restart() {
+    stopWorker();
+    live.restarts += 1;
+    say('Stopped. The Python interpreter restarted, so what the cells defined ' +
+        'is gone: run the cells above again ("Run all above") before this one.',
+        'warning');
+    startWorker();
+  }
+
+  // -- messages from the worker ---------------------------------------------------
+
+  function receive(message) {
+    if (message.type === 'ready') {
+      live.startMs = message.ms;
+      if (live.restarts === 0) {
+        say('Python runs in your browser: edit any cell, then press Run ' +
+            '(or Shift+Enter). All the cells of this page share it.', 'ready');
+      } else {
+        say('Stopped, and Python restarted: what the cells defined is gone. ' +
+            'Run the cells above again ("Run all above") before this one.', 'warning');
+      }
+      return;
+    }
+    if (message.type === 'failed') {
+      say(`Python could not start: ${message.error}`, 'error');
+      return;
+    }
+    const run = live.runs.get(message.id);
+    if (!run) return;
+    if (message.type === 'done') {
+      live.runs.delete(message.id);
+      run.finish(message.ok, false);
+      busy();
+      return;
+    }
+    if (live.firstOutputMs === null) {
+      live.firstOutputMs = performance.now() - live.clickedAt;
+    }
+    run.cell.show(message);
+  }
+
+  function busy() {
+    const running = live.runs.size > 0;
+    for (const cell of live.cells) {
+      if (cell.stopButton) cell.stopButton.disabled = !running;
+    }
+  }
+
+  // -- the cells --------------------------------------------------------------------
+
+  function makeCells() {
+    const divs = [...document.querySelectorAll('.bd-article div.cell')];
+    const entries = live.manifest.cells;
+    if (divs.length !== entries.length) {
+      say(`This page shows ${divs.length} code cells but its code has ` +
+          `${entries.length}: the site is out of date; build it again.`, 'error');
+      return false;
+    }
+    live.cells = divs.map((div, index) => new Cell(div, entries[index], index));
+    return true;
+  }
+
+  class Cell {
+    constructor(div, entry, index) {
+      this.div = div;
+      this.entry = entry;
+      this.index = index;
+      this.outputs = [];
+      this.added = [];
+      this.input = div.querySelector('.cell_input');
+      this.bookOutput = div.querySelector('.cell_output');
+      div.dataset.live = 'cell';
+      div.dataset.liveChapter = live.manifest.chapter;
+      div.dataset.liveCell = entry.cell;
+      if (entry.jupyter) {
+        div.dataset.live = 'jupyter';
+        this.add(el('p', {class: 'live-note', 'data-live': 'jupyter-note'},
+          `Runs in Jupyter only; this is the book's output. This cell needs ` +
+          `${entry.jupyter}, which Python in the browser does not have: ` +
+          `download the notebook to run it.`), this.input, 'before');
+        return;
+      }
+      this.makeEditor();
+      this.makeToolbar();
+      this.output = el('div', {class: 'cell_output docutils container live-output',
+                               'data-live': 'output', 'aria-live': 'polite', hidden: ''});
+      this.add(this.output, this.toolbar, 'after');
+    }
+
+    add(node, where, how) {
+      if (!where) this.div.append(node);
+      else if (how === 'before') where.before(node);
+      else where.after(node);
+      this.added.push(node);
+    }
+
+    makeEditor() {
+      const code = this.entry.source;
+      const help = `live-help-${this.index}`;
+      this.editor = el('textarea', {
+        class: 'live-editor', 'data-live': 'editor', spellcheck: 'false',
+        autocapitalize: 'off', autocomplete: 'off', wrap: 'off',
+        'aria-label': `Code of cell ${this.index + 1}, editable`,
+        'aria-describedby': help,
+      });
+      this.editor.value = code;
+      this.add(this.editor, this.input, 'after');
+      this.add(el('span', {id: help, class: 'live-help', hidden: ''},
+        'Shift+Enter runs the cell. Tab indents; press Escape, then Tab, ' +
+        'to leave the editor.'), this.editor, 'after');
+      this.input.hidden = true;
+      this.fit();
+      let escaped = false;
+      this.editor.addEventListener('input', () => this.fit());
+      this.editor.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' && (event.shiftKey || event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          this.run();
+        } else if (event.key === 'Tab' && !escaped && !event.altKey) {
+          event.preventDefault();
+          indent(this.editor, event.shiftKey);
+          this.fit();
+        }
+        escaped = event.key === 'Escape';
+      });
+    }
+
+    fit() {
+      this.editor.style.height = 'auto';
+      this.editor.style.height = `${this.editor.scrollHeight + 2}px`;
+    }
+
+    makeToolbar() {
+      const button = (text, action, name, title) => {
+        const b = el('button', {type: 'button', class: `live-button live-${name}`,
+                                'data-live': name, title}, text);
+        b.addEventListener('click', action);
+        return b;
+      };
+      const n = this.index + 1;
+      this.toolbar = el('div', {class: 'live-toolbar', role: 'toolbar',
+                                'aria-label': `Cell ${n}`});
+      this.toolbar.append(
+        button('Run', () => this.run(), 'run', `Run cell ${n} (Shift+Enter)`),
+        button('Run all above', () => this.runAbove(), 'run-above',
+               `Run every cell above cell ${n}, in order`),
+        button('Reset', () => this.reset(), 'reset', "Back to the book's code"));
+      if (this.entry.check) {
+        this.toolbar.append(button(this.entry.check.label || 'Check',
+                                   () => this.check(), 'check', 'Check your answer'));
+      }
+      this.stopButton = button('Stop', () => restart(), 'stop',
+                               'Stop the running code (Python restarts)');
+      this.stopButton.disabled = true;
+      this.toolbar.append(this.stopButton);
+      this.add(this.toolbar, this.editor.nextSibling, 'after');
+    }
+
+    reset() {
+      this.editor.value = this.entry.source;
+      this.fit();
+    }
+
+    remove() {
+      for (const node of this.added) node.remove();
+      if (this.input) this.input.hidden = false;
+      if (this.bookOutput) this.bookOutput.hidden = false;
+      delete this.div.dataset.live;
+    }
+
+    // Runs `code` (the editor's, by default); resolves to true if it ran
+    // without an error.
+    run(code, keep) {
+      if (!live.worker) return Promise.resolve(false);
+      if (!keep) {
+        this.outputs = [];
+        this.output.replaceChildren();
+      }
+      if (this.bookOutput) this.bookOutput.hidden = true;
+      this.output.hidden = false;
+      this.div.classList.add('live-running');
+      const id = live.nextId++;
+      return new Promise((resolve) => {
+        live.runs.set(id, {cell: this, finish: (ok, stopped) => {
+          this.div.classList.remove('live-running');
+          if (stopped) {
+            this.show({type: 'stream', name: 'stderr',
+                       text: 'Stopped: the interpreter restarted.\n'});
+          }
+          resolve(ok);
+        }});
+        busy();
+        live.worker.postMessage({type: 'run', id, name: String(this.index + 1),
+                                 code: code === undefined ? this.editor.value : code});
+      });
+    }
+
+    async runAbove() {
+      for (const cell of live.cells.slice(0, this.index)) {
+        if (cell.entry.jupyter) continue;
+        if (!await cell.run()) return false;
+      }
+      return true;
+    }
+
+    check() {
+      return this.run(undefined).then((ok) => ok && this.run(this.entry.check.code, true));
+    }
+
+    show(message) {
+      this.outputs.push(message);
+      const out = this.output;
+      if (message.type === 'stream') {
+        const last = out.lastElementChild;
+        if (last && last.dataset.stream === message.name) {
+          last.querySelector('pre').append(message.text);
+        } else {
+          out.append(textOutput(message.text, `live-${message.name}`, message.name));
+        }
+      } else if (message.type === 'display' || message.type === 'result') {
+        const node = richOutput(message.data);
+        if (message.display_id) node.dataset.displayId = message.display_id;
+        out.append(node);
+      } else if (message.type === 'update') {
+        for (const old of document.querySelectorAll(
+          `[data-display-id="${CSS.escape(message.display_id)}"]`)) {
+          const node = richOutput(message.data);
+          node.dataset.displayId = message.display_id;
+          old.replaceWith(node);
+        }
+      } else if (message.type === 'error') {
+        out.append(textOutput(message.traceback, 'live-error'));
+      } else if (message.type === 'clear') {
+        out.replaceChildren();
+      }
+    }
+  }
+
+  function textOutput(text, kind, stream) {
+    const node = el('div', {class: `output text_plain highlight-myst-ansi ${kind}`},
+                    el('div', {class: 'highlight'}, el('pre', {}, text)));
+    if (stream) node.dataset.stream = stream;
+    return node;
+  }
+
+  function richOutput(data) {
+    if (data['text/html'] !== undefined) {
+      const node = el('div', {class: 'output text_html'});
+      node.innerHTML = data['text/html'];
+      // Scripts put in by innerHTML do not run: the figures' player must.
+      for (const old of node.querySelectorAll('script')) {
+        if (old.type && old.type !== 'text/javascript') continue;
+        const script = document.createElement('script');
+        script.textContent = old.textContent;
+        old.replaceWith(script);
+      }
+      return node;
+    }
+    if (data['image/svg+xml'] !== undefined) {
+      const node = el('div', {class: 'output image_svg live-svg'});
+      node.innerHTML = data['image/svg+xml'];
+      const svg = node.querySelector('svg');
+      if (svg) {
+        svg.setAttribute('role', 'img');
+        svg.setAttribute('aria-label', 'A graph drawn by Graphviz');
+      }
+      return node;
+    }
+    if (data['image/png'] !== undefined) {
+      return el('img', {src: `data:image/png;base64,${data['image/png']}`, alt: ''});
+    }
+    return textOutput(data['text/plain'] || '', 'live-result');
+  }
+
+  // Tab indents the line (or every selected line) by four spaces; Shift+Tab
+  // takes four away.
+  function indent(editor, back) {
+    const {value, selectionStart: start, selectionEnd: end} = editor;
+    const first = value.lastIndexOf('\n', start - 1) + 1;
+    if (!back && start === end) {
+      editor.setRangeText('    ', start, end, 'end');
+      return;
+    }
+    const block = value.slice(first, end);
+    const lines = block.split('\n');
+    const changed = lines.map((line) => (back ? line.replace(/^ {1,4}/, '') : `    ${line}`));
+    editor.setRangeText(changed.join('\n'), first, end, 'select');
+  }
+})();

@@ -1,0 +1,328 @@
+"""Runs the cells of a live page in the browser (Pyodide), as Jupyter would.
+
+worker.mjs imports this module once per interpreter and calls `start`, then
+`run_cell` for each cell the reader runs. Everything a cell shows goes to
+`emit` (a JavaScript function) as JSON, as it happens:
+
+    {"type": "stream", "name": "stdout", "text": ...}
+    {"type": "display", "data": {mime: ...}, "display_id": ... or None}
+    {"type": "update", "data": {mime: ...}, "display_id": ...}
+    {"type": "result", "data": {mime: ...}}
+    {"type": "error", "ename": ..., "evalue": ..., "traceback": ...}
+
+What the hidden set-up cell of a chapter gives its code in the book, the
+page gets here: `add_to_class`, and `glue` (which only puts numbers into
+the prose, so here it does nothing). IPython is not in Pyodide: a small
+`IPython.display` (display, update_display, Pretty, HTML) stands in for it,
+and a small `graphviz` that only writes DOT source, which worker.mjs draws
+with Graphviz compiled to WebAssembly.
+"""
+
+import ast
+import itertools
+import json
+import linecache
+import pprint
+import sys
+import traceback
+import types
+
+namespace = {}
+_emit = None
+_ids = itertools.count(1)
+
+
+def send(message):
+    _emit(json.dumps(message))
+
+
+# -- what the chapters' hidden set-up gives them ---------------------------------
+
+def add_to_class(cls):
+    """Attach the decorated function to `cls` as a method (the book's
+    set-up does the same; the tangler moves it into the class)."""
+    def attach(function):
+        setattr(cls, function.__name__, function)
+        return function
+    return attach
+
+
+def glue(name, value, display=True):
+    """In the book, puts a number into the prose; the page has it already."""
+
+
+# -- output -----------------------------------------------------------------------
+
+class Stream:
+    """sys.stdout and sys.stderr: what is written goes to the page."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def write(self, text):
+        if text:
+            send({"type": "stream", "name": self.name, "text": text})
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def plain(value):
+    """The text form of a value, as IPython shows it (containers that do
+    not fit on a line, one item a line)."""
+    if type(value) in (list, tuple, dict, set, frozenset):
+        return pprint.pformat(value, width=79, sort_dicts=False)
+    return repr(value)
+
+
+def bundle(value):
+    """{mime type: data} for a value, from its _repr_*_ methods."""
+    data = {}
+    if not isinstance(value, type):
+        method = getattr(value, "_repr_mimebundle_", None)
+        if callable(method):
+            got = method()
+            if isinstance(got, tuple):
+                got = got[0]
+            data.update(got or {})
+        for mime, name in (("text/html", "_repr_html_"),
+                           ("image/svg+xml", "_repr_svg_"),
+                           ("text/markdown", "_repr_markdown_")):
+            method = getattr(value, name, None)
+            if mime not in data and callable(method):
+                got = method()
+                if got is not None:
+                    data[mime] = got
+    data.pop("application/pdf", None)  # the printed book's form
+    data.setdefault("text/plain", plain(value))
+    return data
+
+
+class DisplayHandle:
+    def __init__(self, display_id):
+        self.display_id = display_id
+
+    def display(self, value):
+        display(value, display_id=self.display_id)
+
+    def update(self, value):
+        update_display(value, display_id=self.display_id)
+
+
+def display(*values, display_id=None, **options):
+    if display_id is True:
+        display_id = f"live-{next(_ids)}"
+    for value in values:
+        send({"type": "display", "data": bundle(value), "display_id": display_id})
+    return DisplayHandle(display_id) if display_id else None
+
+
+def update_display(value, display_id):
+    send({"type": "update", "data": bundle(value), "display_id": display_id})
+
+
+class Pretty:
+    def __init__(self, data):
+        self.data = data
+
+    def _repr_mimebundle_(self):
+        return {"text/plain": str(self.data)}
+
+
+class HTML:
+    def __init__(self, data):
+        self.data = data
+
+    def _repr_mimebundle_(self):
+        return {"text/html": self.data, "text/plain": "<IPython.core.display.HTML object>"}
+
+
+def clear_output(wait=False):
+    send({"type": "clear"})
+
+
+# -- the graphviz stand-in ----------------------------------------------------------
+
+DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def quote(text):
+    text = str(text)
+    if text.isidentifier() and text.isascii() and text.lower() not in DOT_KEYWORDS:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def attributes(label=None, options=None):
+    pairs = ([("label", label)] if label is not None else []) + \
+        [(key, value) for key, value in (options or {}).items() if value is not None]
+    return (" [" + " ".join(f"{key}={quote(value)}" for key, value in pairs) + "]"
+            if pairs else "")
+
+
+class Digraph:
+    """The part of graphviz.Digraph the book uses: it writes DOT source,
+    which the page draws (Graphviz compiled to WebAssembly)."""
+
+    _kind, _arrow = "digraph", "->"
+    __module__ = "graphviz.graphs"  # its repr, as the real one's
+
+    def __init__(self, name=None, comment=None, graph_attr=None, node_attr=None,
+                 edge_attr=None, body=None, **ignored):
+        self.name = name
+        self.body = list(body or [])
+        self.graph_attr = dict(graph_attr or {})
+        self.node_attr = dict(node_attr or {})
+        self.edge_attr = dict(edge_attr or {})
+
+    def node(self, name, label=None, _attributes=None, **options):
+        self.body.append(f"\t{quote(name)}{attributes(label, {**(_attributes or {}), **options})}")
+
+    def edge(self, tail_name, head_name, label=None, _attributes=None, **options):
+        self.body.append(f"\t{quote(tail_name)} {self._arrow} {quote(head_name)}"
+                         f"{attributes(label, {**(_attributes or {}), **options})}")
+
+    def attr(self, kw=None, _attributes=None, **options):
+        options = {**(_attributes or {}), **options}
+        if kw is None:
+            self.graph_attr.update(options)
+        else:
+            self.body.append(f"\t{kw}{attributes(None, options)}")
+
+    @property
+    def source(self):
+        head = f"{self._kind} {quote(self.name)} {{" if self.name else f"{self._kind} {{"
+        lines = [head]
+        for kind, options in (("graph", self.graph_attr), ("node", self.node_attr),
+                              ("edge", self.edge_attr)):
+            if options:
+                lines.append(f"\t{kind}{attributes(None, options)}")
+        return "\n".join(lines + self.body + ["}"]) + "\n"
+
+    def __str__(self):
+        return self.source
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/vnd.graphviz": self.source}
+
+    def pipe(self, *args, **kwargs):
+        raise RuntimeError("the page draws graphs itself; rendering to a file "
+                           "needs Graphviz installed (run the notebook)")
+
+    render = view = pipe
+
+
+class Graph(Digraph):
+    _kind, _arrow = "graph", "--"
+
+
+# -- what the browser does not have --------------------------------------------------
+
+ABSENT = {"matplotlib": "matplotlib", "numpy": "NumPy", "torch": "PyTorch"}
+
+
+class Absent(types.ModuleType):
+    """A package the browser's Python does not have. It can be imported (a
+    cell of imports runs), but not used: the build marks the cells that use
+    it, and the page shows the book's output for them."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        top = self.__name__.split(".")[0]
+        raise ModuleNotFoundError(
+            f"{ABSENT[top]} does not run in the browser: this cell runs in "
+            f"Jupyter (download the notebook)", name=self.__name__)
+
+
+class AbsentFinder:
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in ABSENT:
+            import importlib.machinery
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        module = Absent(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+def install_modules():
+    """IPython.display and graphviz, as the page has them, and stand-ins
+    for the packages it does not have."""
+    sys.meta_path.append(AbsentFinder())
+    ipython = types.ModuleType("IPython")
+    ipython_display = types.ModuleType("IPython.display")
+    for name in ("display", "update_display", "DisplayHandle", "Pretty", "HTML",
+                 "clear_output"):
+        setattr(ipython_display, name, globals()[name])
+    ipython.display = ipython_display
+    ipython.get_ipython = lambda: None
+    graphviz = types.ModuleType("graphviz")
+    graphviz.Digraph, graphviz.Graph = Digraph, Graph
+    graphviz.__doc__ = "The page's stand-in for graphviz: it writes DOT source."
+    sys.modules.update({"IPython": ipython, "IPython.display": ipython_display,
+                        "graphviz": graphviz})
+
+
+# -- running a cell -----------------------------------------------------------------
+
+def start(folder, emit):
+    """Make `import micrograd` find the package in `folder` and get the
+    namespace the cells share ready; `emit` takes what cells show."""
+    global _emit
+    _emit = emit
+    if folder:
+        sys.path.insert(0, folder)
+    install_modules()
+    sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+    namespace.clear()
+    namespace.update({"__name__": "__main__", "__builtins__": __builtins__,
+                      "add_to_class": add_to_class, "glue": glue})
+
+
+def report(error, skip_frames=1):
+    """An error as Jupyter shows it: the traceback of the cell's code
+    (without this module's frames)."""
+    tb = error.__traceback__
+    for _ in range(skip_frames):
+        if tb is not None:
+            tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb)
+    send({"type": "error", "ename": type(error).__name__, "evalue": str(error),
+          "traceback": "".join(lines)})
+
+
+def run_cell(name, code):
+    """Run a cell's code; show the value of its last line if that is an
+    expression (not ended by `;`). True if it ran without an error."""
+    filename = f"<cell {name}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    try:
+        tree = ast.parse(code, filename)
+    except SyntaxError as error:
+        report(error, skip_frames=99)
+        return False
+    last = None
+    if (tree.body and isinstance(tree.body[-1], ast.Expr)
+            and not code.rstrip().endswith(";")):
+        last = ast.Expression(tree.body.pop().value)
+    try:
+        exec(compile(tree, filename, "exec"), namespace)
+        if last is not None:
+            value = eval(compile(last, filename, "eval"), namespace)
+            if value is not None:
+                namespace["_"] = value
+                send({"type": "result", "data": bundle(value)})
+    except BaseException as error:  # noqa: B036 (the reader's SystemExit too)
+        report(error)
+        return False
+    return True

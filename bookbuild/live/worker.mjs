@@ -1,0 +1,92 @@
+// micrograd, the book: the Web Worker that runs a live page's Python.
+//
+// live.js starts it as a module worker (Pyodide 314 needs one) and sends
+//   {type: 'start', package: URL of the chapter's zip or null, graphviz: bool}
+//   {type: 'run', id, code}
+// It answers {type: 'ready', ms} once Python is up with the chapter's
+// package, then, for each run, what the cell shows as it happens (see
+// runner.py) with the run's id, and {type: 'done', id, ok}. Everything it
+// loads sits next to it in the site: no request leaves the site.
+import { loadPyodide } from './pyodide/pyodide.mjs';
+
+const HOME = '/home/pyodide';
+let runner = null;
+let viz = null;
+let current = null;  // the id of the run in progress
+
+function emit(text) {
+  const message = JSON.parse(text);
+  message.id = current;
+  const data = message.data;
+  if (data && data['text/vnd.graphviz'] !== undefined) {
+    try {
+      data['image/svg+xml'] = viz.renderString(data['text/vnd.graphviz'], {format: 'svg'});
+      data['text/plain'] = data['text/plain'] || '<graphviz.graphs.Digraph object>';
+    } catch (error) {
+      postMessage({type: 'stream', name: 'stderr', id: current,
+                   text: `Graphviz could not draw this graph: ${error.message}\n`});
+    }
+    delete data['text/vnd.graphviz'];
+  }
+  postMessage(message);
+}
+
+async function start(message) {
+  const started = performance.now();
+  const here = new URL('./', import.meta.url);
+  const loading = [
+    loadPyodide({indexURL: new URL('pyodide/', here).href}),
+    fetch(new URL('runner.py', here)).then((response) => response.text()),
+    message.package
+      ? fetch(new URL(message.package, here)).then((response) => response.arrayBuffer())
+      : null,
+    message.graphviz
+      ? import('./viz/viz.js').then((module) => module.instance())
+      : null,
+  ];
+  const [pyodide, runnerSource, archive, graphviz] = await Promise.all(loading);
+  viz = graphviz;
+  let folder = null;
+  if (archive) {
+    folder = `${HOME}/micrograd-book`;
+    pyodide.unpackArchive(archive, 'zip', {extractDir: folder});
+  }
+  pyodide.FS.writeFile(`${HOME}/book_live_runner.py`, runnerSource);
+  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(HOME)})`);
+  runner = pyodide.pyimport('book_live_runner');
+  runner.start(folder, emit);
+  postMessage({type: 'ready', ms: performance.now() - started});
+}
+
+function run(message) {
+  current = message.id;
+  let ok = false;
+  try {
+    ok = runner.run_cell(message.name || String(message.id), message.code);
+  } catch (error) {
+    postMessage({type: 'error', id: current, ename: 'Error', evalue: String(error),
+                 traceback: String(error)});
+  }
+  postMessage({type: 'done', id: current, ok});
+  current = null;
+}
+
+let queue = Promise.resolve();
+self.onmessage = (event) => {
+  const message = event.data;
+  queue = queue.then(async () => {
+    if (message.type === 'start') {
+      try {
+        await start(message);
+      } catch (error) {
+        postMessage({type: 'failed', error: String(error && error.stack || error)});
+      }
+    } else if (message.type === 'run') {
+      if (runner === null) {
+        postMessage({type: 'done', id: message.id, ok: false});
+      } else {
+        run(message);
+      }
+    }
+  });
+};
