@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import os
 import re
 import subprocess
@@ -26,7 +25,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import ROOT, page_soup
+from conftest import ROOT, VARYING, page_soup, same_text, text_outputs
 from bookbuild.notebooks import (Converter, requirements, setup_source,
                                  snapshot_zip)
 
@@ -285,27 +284,6 @@ def test_the_set_up_cell_brings_exactly_its_package(tmp_path):
 
 # -- the notebooks, run as a reader runs them -----------------------------------
 
-# Outputs that differ from run to run by nature: measurements of time, and
-# of the garbage collector (which runs as memory fills, so its counts move
-# with everything else in the process). A cell whose code matches its
-# chapter's pattern must still run without error, but its outputs are not
-# compared; every other output of every chapter must match the book's.
-VARYING = {
-    # Chapter 12 measures. Time: it times training steps (`train` returns
-    # seconds), profiles them, splits them into parts, counts the
-    # collector's runs, and prints the table of it all. Memory: tracemalloc
-    # and the count of live objects see everything the process holds (the
-    # kernel's history and caches too), so they move by a few bytes or
-    # objects from run to run.
-    "12-why-slow": re.compile(
-        r"\btrain\(|where_the_time_goes|profile|CollectorClock|best_time"
-        r"|statistics\.median|tracemalloc|bytes_per_value|objects_left_behind"),
-    # Chapter 13 times the scalar engine, the tensor one and PyTorch.
-    "13-tensors": re.compile(r"perf_counter|timeit|_seconds\(|statistics\.median"),
-}
-
-ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")
-NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 RUNNER = """
 import sys, time, nbformat
 from nbclient import NotebookClient
@@ -317,39 +295,6 @@ NotebookClient(notebook, timeout=3600, kernel_name='micrograd-reader',
 notebook.metadata['seconds'] = time.perf_counter() - start
 nbformat.write(notebook, target)
 """
-
-
-def text_outputs(cell) -> list[str]:
-    """A cell's outputs that are text: streams, and results with no richer
-    form (a picture's text form is only its repr, `<Figure size ...>`)."""
-    texts, stream = [], None
-    for output in cell.get("outputs", []):
-        if output.output_type == "stream":
-            # One text per run of a stream, as the build merges them.
-            if stream == output.name:
-                texts[-1] += output.text
-            else:
-                texts.append(output.text)
-            stream = output.name
-            continue
-        stream = None
-        if output.output_type in ("execute_result", "display_data"):
-            if set(output.data) == {"text/plain"}:
-                texts.append(output.data["text/plain"])
-        elif output.output_type == "error":
-            texts.append(f"{output.ename}: {output.evalue}")
-    return texts
-
-
-def same_text(book: str, run: str) -> bool:
-    """Equal up to memory addresses, numbers within 1e-9, and the blank
-    space at the end (the build merges a cell's streams and drops a final
-    empty line)."""
-    book, run = (ADDRESS.sub("0x?", text).rstrip() for text in (book, run))
-    if NUMBER.sub("#", book) != NUMBER.sub("#", run):
-        return False
-    return all(a == b or math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
-               for a, b in zip(NUMBER.findall(book), NUMBER.findall(run)))
 
 
 def reader_env() -> dict[str, str]:

@@ -258,7 +258,7 @@ class AbsentFinder:
 def install_modules():
     """IPython.display and graphviz, as the page has them, and stand-ins
     for the packages it does not have."""
-    sys.meta_path.append(AbsentFinder())
+    sys.meta_path.insert(0, AbsentFinder())
     ipython = types.ModuleType("IPython")
     ipython_display = types.ModuleType("IPython.display")
     for name in ("display", "update_display", "DisplayHandle", "Pretty", "HTML",

@@ -1,0 +1,365 @@
+"""Live pages (bookbuild/live.py, bookbuild/live/): every chapter's code runs
+in the reader's browser, in real Chromium over a local server with every
+other request blocked, and gives the book's outputs.
+
+The slow tests switch a page's live mode on and run its cells in order,
+as a reader clicking Run on each would; the quick ones check the build's
+verdicts (which cells need Jupyter) and the Python runner on small cases.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import (EXECUTED, ROOT, VARYING, open_page, same_text,
+                      text_outputs)
+from bookbuild.live import browser_cells, missing_runtime
+
+LIVE = Path("_static") / "live"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+RUNNER = ROOT / "bookbuild" / "live" / "runner.py"
+START_TIMEOUT = 60_000  # ms; Pyodide starts in 3 to 6 s on the test machine
+
+# Chapters whose cells run in the browser, and how long they take there (on
+# the test machine): the moons chapter trains networks for a minute or two.
+LIVE_CHAPTERS = [
+    "01-derivatives", "02-value", "03-backprop-by-hand", "04-neuron",
+    "05-backward", "06-more-operations", "07-pytorch", "08-gradient-check",
+    "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
+    "90-how-pictures-are-made"]
+
+
+def manifest(site: Path, stem: str) -> dict:
+    path = site / LIVE / f"{stem}.json"
+    if not path.exists():
+        pytest.fail(f"no live manifest {path}: run `make book`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def switch_on(page) -> None:
+    page.click('[data-live="toggle"]')
+    page.wait_for_function("window.bookLive && window.bookLive.startMs !== null",
+                           timeout=START_TIMEOUT)
+
+
+def live_texts(messages: list[dict]) -> list[str]:
+    """The text outputs of a live run, as `text_outputs` reads a notebook's:
+    a display updated later shows its last form, as in the notebook."""
+    outputs = []
+    shown = {}
+    for message in messages:
+        kind = message["type"]
+        if kind == "stream":
+            outputs.append(nbformat.v4.new_output("stream", name=message["name"],
+                                                  text=message["text"]))
+        elif kind in ("display", "result"):
+            output = nbformat.v4.new_output("display_data", data=message["data"])
+            outputs.append(output)
+            if message.get("display_id"):
+                shown.setdefault(message["display_id"], []).append(output)
+        elif kind == "update":
+            for output in shown.get(message["display_id"], []):
+                output.data = message["data"]
+        elif kind == "error":
+            outputs.append(nbformat.v4.new_output(
+                "error", ename=message["ename"], evalue=message["evalue"], traceback=[]))
+    return text_outputs({"outputs": outputs})
+
+
+def book_cells(stem: str) -> list:
+    """The chapter's shown code cells as the build ran them."""
+    path = EXECUTED / "book" / f"{stem}.ipynb"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: build the book (make html)")
+    notebook = nbformat.read(path, as_version=4)
+    return [cell for cell in notebook.cells if cell.cell_type == "code"
+            and "remove-cell" not in cell.metadata.get("tags", [])]
+
+
+# -- the build: what runs where ------------------------------------------------------
+
+
+def test_every_chapter_but_the_preface_has_a_live_page(built_site, book):
+    stems = [chapter.stem for chapter in book.chapters[1:]]
+    assert stems == LIVE_CHAPTERS
+    assert not (built_site / LIVE / f"{book.chapters[0].stem}.json").exists()
+    for name in ("live.js", "worker.mjs", "runner.py", "pyodide/pyodide.mjs",
+                 "pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "viz/viz.js"):
+        assert (built_site / LIVE / name).exists(), name
+    for stem in stems:
+        page = (built_site / "book" / f"{stem}.html").read_text(encoding="utf-8")
+        assert page.count('data-live="toggle"') == 1, stem
+        assert manifest(built_site, stem)["chapter"] == stem
+    assert 'data-live="toggle"' not in (built_site / "book" / f"{book.chapters[0].stem}.html"
+                                        ).read_text(encoding="utf-8")
+    assert missing_runtime() == []
+
+
+def test_the_page_and_its_manifest_show_the_same_cells(built_site, book):
+    from bs4 import BeautifulSoup
+
+    for chapter in book.chapters[1:]:
+        entries = manifest(built_site, chapter.stem)["cells"]
+        shown = [(place, cell) for place, cell in enumerate(chapter.cells)
+                 if "remove-cell" not in cell.tags]
+        assert [(e["cell"], e["source"]) for e in entries] == \
+            [(place, cell.source) for place, cell in shown]
+        soup = BeautifulSoup((built_site / f"{chapter.docname}.html").read_text("utf-8"),
+                             "html.parser")
+        assert len(soup.select(".bd-article div.cell")) == len(entries), chapter.path
+
+
+def cells_in_jupyter(site: Path) -> dict[str, list[int]]:
+    return {stem: [e["cell"] for e in manifest(site, stem)["cells"] if e["jupyter"]]
+            for stem in LIVE_CHAPTERS}
+
+
+def test_the_readme_lists_the_cells_that_run_only_in_jupyter(built_site, root):
+    """README.md names, chapter by chapter, the cells the browser cannot
+    run, in a line `- NN-slug: N of M cells (...)`: the list is kept true."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for stem, places in cells_in_jupyter(built_site).items():
+        total = len(manifest(built_site, stem)["cells"])
+        if places:
+            assert re.search(rf"^- `{stem}`: {len(places)} of {total} cells\b",
+                             readme, re.M), stem
+        else:
+            assert not re.search(rf"^- `{stem}`: ", readme, re.M), stem
+    total = sum(len(p) for p in cells_in_jupyter(built_site).values())
+    assert f"{total} cells in all" in readme
+
+
+def test_what_the_browser_lacks_is_decided_from_the_code():
+    package = {"micrograd/__init__.py": b"",
+               "micrograd/tensor.py": b"import numpy as np\n",
+               "micrograd/figures.py": b"def still():\n    import matplotlib\n"}
+    verdicts = browser_cells([
+        "import math\nimport matplotlib.pyplot as plt\nfrom micrograd import figures",
+        "xs = [x / 4 for x in range(8)]\nplt.plot(xs, xs)",   # uses plt
+        "def draw(ys):\n    plt.plot(ys)\n\nlen('ab')",     # defines only
+        "draw([1, 2])",                                       # calls it
+        "from micrograd.tensor import Tensor\nt = Tensor([1.0])",
+        "u = t\nv = 2",                                       # t needs NumPy
+        "v + 1",                                              # v was marked
+        "import torch",                                       # importing is fine
+        "figures.still",                                     # lazy import
+    ], package)
+    assert verdicts == [None, "matplotlib (plots)", None, "matplotlib (plots)",
+                        "NumPy", "NumPy", "NumPy", None, None]
+
+
+def run_python(script: str) -> str:
+    """Runs `script` with the live pages' runner imported as `runner`,
+    collecting what it emits into `sent` (a list of dicts)."""
+    prelude = textwrap.dedent(f"""\
+        import json, sys
+        sys.path.insert(0, {str(RUNNER.parent)!r})
+        import runner
+        sent = []
+        real = sys.stdout
+        runner.start(None, lambda text: sent.append(json.loads(text)))
+        """)
+    done = subprocess.run([sys.executable, "-I", "-c", prelude + textwrap.dedent(script)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_runner_runs_a_cell_as_jupyter_does():
+    out = run_python("""
+        assert runner.run_cell('1', 'x = 2\\nprint("hi")\\nx * 21')
+        assert runner.run_cell('2', 'x;')  # a final ; shows nothing
+        assert not runner.run_cell('3', 'def f():\\n    return 1 / 0\\nf()')
+        assert runner.run_cell('4', '[x] * 30')
+        assert runner.run_cell('5', 'import graphviz\\ng = graphviz.Digraph()\\n'
+                                    'g.node("a b", "A\\\\nB", shape="box")\\ng.edge("a b", "c")\\ng')
+        assert not runner.run_cell('6', 'import numpy as np\\nnp.zeros(3)')
+        assert runner.run_cell('7', 'from IPython.display import display, Pretty\\n'
+                                    'h = display(Pretty("a"), display_id=True)\\nh.update(Pretty("b"))')
+        assert not runner.run_cell('8', 'if True print(1)')
+        real.write(json.dumps(sent))
+        """)
+    sent = json.loads(out)
+    assert sent[0] == {"type": "stream", "name": "stdout", "text": "hi"}
+    assert sent[2] == {"type": "result", "data": {"text/plain": "42"}}
+    error = sent[3]
+    assert error["type"] == "error" and error["ename"] == "ZeroDivisionError"
+    # The traceback shows the cell's lines, not the runner's.
+    assert "<cell 3>" in error["traceback"] and "return 1 / 0" in error["traceback"]
+    assert "runner.py" not in error["traceback"]
+    assert sent[4]["data"]["text/plain"] == "[" + ",\n ".join(["2"] * 30) + "]"
+    dot = sent[5]["data"]["text/vnd.graphviz"]
+    assert '"a b" [label="A\nB" shape=box]' in dot and '"a b" -> c' in dot
+    assert "does not run in the browser" in sent[6]["evalue"]
+    assert sent[7]["type"] == "display" and sent[8]["type"] == "update"
+    assert sent[8]["display_id"] == sent[7]["display_id"]
+    assert sent[9]["ename"] == "SyntaxError"
+
+
+# -- in the browser ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stem", LIVE_CHAPTERS)
+def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_site, stem):
+    entries = manifest(built_site, stem)["cells"]
+    built = book_cells(stem)
+    assert len(built) == len(entries)
+    page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
+    switch_on(page)
+    assert page.locator('[data-live="cell"]').count() == \
+        sum(1 for e in entries if not e["jupyter"])
+    assert page.locator('[data-live="jupyter"]').count() == \
+        sum(1 for e in entries if e["jupyter"])
+    varying = VARYING.get(stem)
+    compared = 0
+    for index, (entry, book_cell) in enumerate(zip(entries, built)):
+        if entry["jupyter"]:
+            cell = page.locator("div.cell").nth(index)
+            assert "Runs in Jupyter only" in cell.inner_text()
+            continue
+        ok = page.evaluate(f"bookLive.cells[{index}].run()")
+        messages = page.evaluate(f"bookLive.cells[{index}].outputs")
+        assert ok, (stem, entry["cell"], entry["source"][:300], messages[-3:])
+        if varying and varying.search(entry["source"]):
+            continue
+        expected, got = text_outputs(book_cell), live_texts(messages)
+        assert len(expected) == len(got), (stem, entry["source"][:300], expected, got)
+        for book_text, live_text in zip(expected, got):
+            assert same_text(book_text, live_text), (stem, entry["source"][:300],
+                                                     book_text[:500], live_text[:500])
+        compared += len(expected)
+    if any(not e["jupyter"] for e in entries):
+        assert compared > 0
+    assert errors == [], errors
+    assert outside == [], outside
+    page.close()
+
+
+def cell_index(page, source_start: str) -> int:
+    return page.evaluate(
+        "(start) => bookLive.cells.findIndex(c => c.entry.source.startsWith(start))",
+        source_start)
+
+
+def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(
+        browser, server):
+    page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
+    switch_on(page)
+    first = cell_index(page, "a = 2.0")
+    cell = page.locator("div.cell").nth(first)
+    editor = cell.locator('[data-live="editor"]')
+    assert editor.input_value().startswith("a = 2.0")
+    # The lecture's d = a * b + c, with a = 3 instead of 2: -9 + 10 = 1.
+    editor.fill(editor.input_value().replace("a = 2.0", "a = 3.0"))
+    cell.locator('[data-live="run"]').click()
+    output = cell.locator('[data-live="output"]')
+    output.get_by_text("1.0").wait_for()
+    assert output.inner_text().strip() == "1.0"
+    assert cell.locator(".cell_output:not(.live-output)").is_hidden()
+    # An error shows its traceback; the next run works.
+    editor.fill("d / 0")
+    editor.press("Shift+Enter")
+    output.get_by_text("ZeroDivisionError").wait_for()
+    assert "Traceback" in output.inner_text() and "<cell" in output.inner_text()
+    cell.locator('[data-live="reset"]').click()
+    assert editor.input_value().startswith("a = 2.0")
+    editor.press("Shift+Enter")
+    page.wait_for_function(f"bookLive.cells[{first}].outputs.length === 1 && "
+                           f"bookLive.runs.size === 0")
+    assert output.inner_text().strip() == "4.0"
+    # Tab indents in the editor.
+    editor.fill("")
+    editor.press("Tab")
+    assert editor.input_value() == "    "
+    # A graph is drawn in the page, by Graphviz in WebAssembly.
+    graph = cell_index(page, "draw_dot(L)")
+    assert graph > 0
+    assert page.evaluate(f"bookLive.cells[{graph}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{graph}].run()")
+    assert page.locator("div.cell").nth(graph).locator(
+        '[data-live="output"] svg g.node').count() >= 5
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
+def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
+    page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
+    switch_on(page)
+    cell = page.locator("div.cell").nth(0)
+    cell.locator('[data-live="editor"]').fill("while True: pass")
+    cell.locator('[data-live="run"]').click()
+    page.wait_for_timeout(500)
+    stop = cell.locator('[data-live="stop"]')
+    assert stop.is_enabled()
+    stop.click()
+    assert "restarted" in page.locator('[data-live="status"]').inner_text()
+    assert "Stopped" in cell.locator('[data-live="output"]').inner_text()
+    page.wait_for_function("bookLive.worker && bookLive.restarts === 1")
+    cell.locator('[data-live="reset"]').click()
+    assert page.evaluate("bookLive.cells[0].run()")
+    assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
+    assert stop.is_disabled()
+    # Switching off gives the book's page back.
+    page.click('[data-live="toggle"]')
+    assert page.locator('[data-live="editor"]').count() == 0
+    assert cell.locator(".cell_output").is_visible()
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
+def test_moving_figures_are_drawn_from_the_live_objects(browser, server):
+    page, errors, outside = open_page(browser, f"{server}book/05-backward.html", server)
+    switch_on(page)
+    index = page.evaluate("bookLive.cells.findIndex(c => /_figure\\(/.test(c.entry.source)"
+                          " && !c.entry.jupyter)")
+    assert index >= 0
+    assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{index}].run()")
+    figure = page.locator("div.cell").nth(index).locator('[data-live="output"] div.mgv')
+    figure.locator("svg").first.wait_for()
+    assert figure.get_attribute("data-mgv-ready") == "yes"
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
+def test_over_file_urls_the_page_says_to_serve_it(browser, built_site):
+    url = (built_site / "book" / "02-value.html").as_uri()
+    page, errors, outside = open_page(browser, url, "file://")
+    page.click('[data-live="toggle"]')
+    status = page.locator('[data-live="status"]').inner_text()
+    assert "file://" in status and "make serve" in status
+    assert page.locator('[data-live="editor"]').count() == 0
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme):
+    page, errors, outside = open_page(browser, f"{server}book/02-value.html", server, theme)
+    switch_on(page)
+    assert page.evaluate("bookLive.cells[0].run()")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => { const r = await axe.run({include: [['[data-live=\"toggle\"]'],"
+        " ['[data-live=\"status\"]'], ['[data-live=\"cell\"]']]});"
+        " return r.violations.map(v => [v.id, v.impact, v.nodes.length,"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)]); }")
+    assert result == [], result
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(200)
+    assert page.locator('[data-live="toggle"]').is_visible()
+    for selector in ('[data-live="toggle"]', ".live-toolbar button", ".live-editor"):
+        boxes = page.locator(selector).evaluate_all(
+            "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)")
+        assert boxes and max(boxes) <= 390, (selector, boxes)
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
