@@ -58,24 +58,27 @@ RUNTIME = {"pyodide": ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
 IN_BROWSER = {"graphviz"}
 # What the reader is told a cell needs, by pip name.
 WHAT = {"matplotlib": "matplotlib (plots)", "numpy": "NumPy",
-        "torch": "PyTorch"}
+        "torch": "PyTorch", "IPython": "Jupyter's own shell (get_ipython)"}
 
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-def names(node: ast.AST) -> tuple[set[str], set[str]]:
-    """(names a top-level statement binds, names it reads from outside;
-    a name that a function or comprehension in it binds for itself, such
-    as a parameter, is its own, not read from outside)."""
-    bound, loads, local = set(), set(), set()
+def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """(names a top-level statement binds, names it reads from outside
+    when it runs, names it reads from outside only when a function it
+    defines is called). A name that a function or comprehension in it
+    binds for itself, such as a parameter, is its own, not read from
+    outside."""
+    bound, now, later, local = set(), set(), set(), set()
 
-    def visit(inner: ast.AST, nested: bool) -> None:
+    def visit(inner: ast.AST, nested: bool, deferred: bool) -> None:
         if isinstance(inner, ast.Name):
-            if isinstance(inner.ctx, ast.Load):
-                loads.add(inner.id)
-            else:
+            if isinstance(inner.ctx, (ast.Load, ast.Del)):  # `del x` needs an x
+                (later if deferred else now).add(inner.id)
+            if not isinstance(inner.ctx, ast.Load):
                 (local if nested else bound).add(inner.id)
         elif isinstance(inner, ast.arg):
             local.add(inner.arg)
@@ -84,11 +87,21 @@ def names(node: ast.AST) -> tuple[set[str], set[str]]:
                 (a.asname or a.name).split(".")[0] for a in inner.names)
         if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             (local if nested else bound).add(inner.name)
+        if isinstance(inner, FUNCTIONS):
+            # Decorators and defaults run when the function is defined; its
+            # body, when it is called.
+            for part in [*getattr(inner, "decorator_list", []), inner.args]:
+                visit(part, nested, deferred)
+            body = inner.body if isinstance(inner.body, list) else [inner.body]
+            for part in body:
+                visit(part, True, True)
+            return
         for child in ast.iter_child_nodes(inner):
-            visit(child, nested or isinstance(inner, SCOPES))
+            visit(child, nested or isinstance(inner, SCOPES), deferred)
 
-    visit(node, False)
-    return bound, loads - (local - bound)
+    visit(node, False, False)
+    own = local - bound
+    return bound, now - own, later - own
 
 
 def parse(source: str) -> ast.Module:
@@ -134,9 +147,11 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     names imported from them (`plt`, `np`, or `Tensor` from a module of the
     package that needs NumPy) are marked, statement by statement; so is a
     function whose body reads a marked name (defining it runs; calling it
-    would not). A cell with any other statement that reads a marked name
-    cannot run, and everything it binds is marked in turn."""
-    marked: dict[str, set[str]] = {}  # name -> the packages it needs
+    would not); and so is `get_ipython`, Jupyter's shell. A cell with any
+    other statement that reads a marked name cannot run, and everything it
+    binds is marked in turn."""
+    # name -> the packages it needs; IPython's shell is Jupyter's own
+    marked: dict[str, set[str]] = {"get_ipython": {"IPython"}}
     verdicts: list[str | None] = []
     for source in sources:
         tree = parse(source)
@@ -144,9 +159,11 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
         needs: set[str] = set()
         bound_by_cell: set[str] = set()
         for node in tree.body:
-            bound, loads = names(node)
+            bound, now, later = names(node)
             bound_by_cell |= bound
-            taint = set().union(*(visible[name] for name in loads if name in visible))
+            taint = set().union(*(visible[name] for name in now if name in visible))
+            taint_later = set().union(*(visible[name] for name in later
+                                        if name in visible))
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     name = (alias.asname or alias.name).split(".")[0]
@@ -160,16 +177,10 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
                     else:
                         visible.pop(name, None)
                 continue
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if taint:
-                    visible[node.name] = taint
-                else:
-                    visible.pop(node.name, None)
-                continue
             needs |= taint
             for name in bound:
-                if taint:
-                    visible[name] = taint
+                if taint or taint_later:
+                    visible[name] = taint | taint_later
                 else:
                     visible.pop(name, None)
         if needs:

@@ -10,11 +10,11 @@ verdicts (which cells need Jupyter) and the Python runner on small cases.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import nbformat
@@ -36,6 +36,39 @@ LIVE_CHAPTERS = [
     "05-backward", "06-more-operations", "07-pytorch", "08-gradient-check",
     "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
     "90-how-pictures-are-made"]
+
+
+# The browser's Python (Pyodide 314.0.7: CPython 3.14) words a few errors
+# differently from the Python that built the book; the chapters print them
+# (show_error). Each is compared in the browser's words. (Whitespace: the
+# chapters wrap long messages.)
+OTHER_WORDS = [
+    (r"maximum\s+recursion\s+depth\s+exceeded\s+while\s+calling\s+a\s+Python\s+object",
+     "maximum recursion depth exceeded"),
+    (r"0\.0\s+cannot\s+be\s+raised\s+to\s+a\s+negative\s+power",
+     "zero to a negative power"),
+    (r"float\s+division\s+by\s+zero", "division by zero"),
+]
+
+
+# Outputs that differ in the browser by nature, besides the measurements of
+# time and memory that differ from run to run anyway (VARYING, shared with
+# the notebook tests): sizes in bytes. Pyodide is 32-bit WebAssembly, where
+# a pointer takes 4 bytes, not 8, so every object is smaller there.
+IN_BROWSER_VARYING = {"12-why-slow": re.compile(r"getsizeof|parts_of\(")}
+
+# The moons chapter trains networks for about 3.5 minutes in the browser on
+# the test machine (0.3 s a step, against 0.18 s native): too long for
+# `make test`, which stays under half an hour. Its page is checked like the
+# others when MICROGRAD_LIVE_SLOW=1 (`make test-live` sets it).
+SLOW = {"11-moons"}
+RUN_SLOW = os.environ.get("MICROGRAD_LIVE_SLOW") == "1"
+
+
+def in_browser_words(text: str) -> str:
+    for pattern, words in OTHER_WORDS:
+        text = re.sub(pattern, words, text)
+    return text
 
 
 def manifest(site: Path, stem: str) -> dict:
@@ -168,7 +201,7 @@ def run_python(script: str) -> str:
         real = sys.stdout
         runner.start(None, lambda text: sent.append(json.loads(text)))
         """)
-    done = subprocess.run([sys.executable, "-I", "-c", prelude + textwrap.dedent(script)],
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", prelude + textwrap.dedent(script)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -210,6 +243,9 @@ def test_the_runner_runs_a_cell_as_jupyter_does():
 
 @pytest.mark.parametrize("stem", LIVE_CHAPTERS)
 def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_site, stem):
+    if stem in SLOW and not RUN_SLOW:
+        pytest.skip(f"{stem} trains for minutes in the browser: "
+                    f"MICROGRAD_LIVE_SLOW=1 (make test-live) runs it")
     entries = manifest(built_site, stem)["cells"]
     built = book_cells(stem)
     assert len(built) == len(entries)
@@ -219,26 +255,29 @@ def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_
         sum(1 for e in entries if not e["jupyter"])
     assert page.locator('[data-live="jupyter"]').count() == \
         sum(1 for e in entries if e["jupyter"])
-    varying = VARYING.get(stem)
+    varying = [pattern for pattern in (VARYING.get(stem), IN_BROWSER_VARYING.get(stem))
+               if pattern]
     compared = 0
     for index, (entry, book_cell) in enumerate(zip(entries, built)):
         if entry["jupyter"]:
             cell = page.locator("div.cell").nth(index)
-            assert "Runs in Jupyter only" in cell.inner_text()
+            assert "Runs in Jupyter only" in cell.text_content()
             continue
         ok = page.evaluate(f"bookLive.cells[{index}].run()")
         messages = page.evaluate(f"bookLive.cells[{index}].outputs")
         assert ok, (stem, entry["cell"], entry["source"][:300], messages[-3:])
-        if varying and varying.search(entry["source"]):
+        if any(pattern.search(entry["source"]) for pattern in varying):
             continue
         expected, got = text_outputs(book_cell), live_texts(messages)
         assert len(expected) == len(got), (stem, entry["source"][:300], expected, got)
         for book_text, live_text in zip(expected, got):
-            assert same_text(book_text, live_text), (stem, entry["source"][:300],
-                                                     book_text[:500], live_text[:500])
+            assert same_text(in_browser_words(book_text), live_text), (
+                stem, entry["source"][:300], book_text[:500], live_text[:500])
         compared += len(expected)
-    if any(not e["jupyter"] for e in entries):
-        assert compared > 0
+    # Every chapter's page has cells that run in the browser; most of them
+    # print something to compare (the tensor chapter's only define).
+    assert any(not e["jupyter"] for e in entries)
+    assert compared > 0 or stem == "13-tensors"
     assert errors == [], errors
     assert outside == [], outside
     page.close()

@@ -1,0 +1,188 @@
+"""Benchmark of the live pages: Python in the reader's browser (Pyodide).
+
+    python benchmarks/live.py            (after `make html`; make benchmark runs it)
+
+Measured in headless Chromium (/usr/bin/chromium, through playwright) over a
+local HTTP server of the built site, every other request blocked:
+
+- start-up: from the click on "Run the code" to the first output of a Run
+  clicked right after it (chapter 2's first cell), each time in a fresh
+  browser context, so that nothing is cached: what a reader opening the
+  page for the first time waits. The median of three.
+- the moons training step (MLP(2, [16, 16, 1]), 100 points, the chapter's
+  loss: benchmarks/moons.py) in the browser, against the same step in
+  native CPython (this Python), both on the same package: the snapshot the
+  site ships for chapter 12, which has the moons. Medians over the steps;
+  the losses must agree to the last bit.
+
+Targets (issue 11): a Run answered within 3 s of switching on, cold; the
+step in the browser within 3x native.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SITE = ROOT / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+PAGE = "book/02-value.html"  # the first chapter with live code and a package
+MOONS_PAGE = "book/12-why-slow.html"
+MOONS_PACKAGE = SITE / "_static" / "live" / "12-why-slow.zip"
+START_TARGET = 3.0  # seconds
+STEP_TARGET = 3.0  # times native
+
+STEP_CODE = """
+import json, statistics, time
+X, y = points()
+model = network(MLP)
+optimizer = SGD(model.parameters())
+seconds, losses = [], []
+for k in range(STEPS):
+    started = time.perf_counter()
+    total = loss(model, X, y)
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.lr = learning_rate(k, STEPS)
+    optimizer.step()
+    seconds.append(time.perf_counter() - started)
+    losses.append(total.data)
+print(json.dumps({'step': statistics.median(seconds), 'losses': losses}))
+"""
+
+
+def step_program(steps: int) -> str:
+    """The moons step as one program: benchmarks/moons.py, then the loop."""
+    return ((HERE / "moons.py").read_text(encoding="utf-8")
+            + "\nfrom micrograd.nn import MLP, SGD\n"
+            + f"STEPS = {steps}\n" + STEP_CODE)
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve(site: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_port}/", httpd
+
+
+def fresh_page(browser, base: str, path: str):
+    """A page in a new browser context (an empty cache), requests outside
+    the local server refused."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+               else (errors.append(f"outside request {r.request.url}"), r.abort()))
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    return context, page, errors
+
+
+def start_up(browser, base: str) -> float:
+    """Seconds from the click on "Run the code" to the first output of a
+    Run clicked right after."""
+    context, page, errors = fresh_page(browser, base, PAGE)
+    page.click('[data-live="toggle"]')
+    page.locator('[data-live="cell"] [data-live="run"]').first.click()
+    page.wait_for_function("window.bookLive.firstOutputMs !== null", timeout=120_000)
+    seconds = page.evaluate("bookLive.firstOutputMs") / 1000
+    output = page.locator('[data-live="cell"] [data-live="output"]').first.inner_text()
+    context.close()
+    if output.strip() != "4.0" or errors:
+        raise SystemExit(f"live benchmark: the first cell gave {output!r}; {errors}")
+    return seconds
+
+
+def browser_step(browser, base: str, steps: int) -> dict:
+    context, page, errors = fresh_page(browser, base, MOONS_PAGE)
+    page.click('[data-live="toggle"]')
+    page.wait_for_function("window.bookLive.startMs !== null", timeout=120_000)
+    index = page.evaluate("bookLive.cells.findIndex(c => !c.entry.jupyter)")
+    ok = page.evaluate("([i, code]) => bookLive.cells[i].run(code)",
+                       [index, step_program(steps)])
+    messages = page.evaluate(f"bookLive.cells[{index}].outputs")
+    context.close()
+    text = "".join(m.get("text", "") for m in messages if m["type"] == "stream")
+    if not ok or errors:
+        raise SystemExit(f"live benchmark: the step failed in the browser: {messages} {errors}")
+    return json.loads(text)
+
+
+def native_step(steps: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        zipfile.ZipFile(MOONS_PACKAGE).extractall(folder)
+        done = subprocess.run([sys.executable, "-I", "-c", step_program(steps)],
+                              cwd=folder, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=20, help="moons steps (20)")
+    parser.add_argument("--starts", type=int, default=3, help="cold starts (3)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    if not (SITE / PAGE).exists() or not MOONS_PACKAGE.exists():
+        raise SystemExit("live benchmark: no built site with live pages; run `make html`")
+    from playwright.sync_api import sync_playwright
+
+    base, httpd = serve(SITE)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--no-first-run"])
+            print("live benchmark: cold starts ...", file=sys.stderr)
+            starts = [start_up(browser, base) for _ in range(args.starts)]
+            print("live benchmark: moons steps in the browser ...", file=sys.stderr)
+            browser_result = browser_step(browser, base, args.steps)
+            browser.close()
+    finally:
+        httpd.shutdown()
+    print("live benchmark: moons steps in native CPython ...", file=sys.stderr)
+    native = native_step(args.steps)
+    if browser_result["losses"] != native["losses"]:
+        raise SystemExit("live benchmark: the losses in the browser differ from native")
+    start = statistics.median(starts)
+    ratio = browser_result["step"] / native["step"]
+    met = lambda ok: "met" if ok else "MISSED"  # noqa: E731
+    print("\n".join([
+        "live pages: Pyodide in headless Chromium, served locally",
+        f"  start-up, click to first output, cold (median of {len(starts)}): "
+        f"{start:.2f} s  (each: {', '.join(f'{s:.2f}' for s in starts)})",
+        f"  moons step in the browser: {browser_result['step'] * 1e3:,.0f} ms, native "
+        f"CPython {sys.version.split()[0]}: {native['step'] * 1e3:,.0f} ms, "
+        f"ratio {ratio:.2f}x  (median of {args.steps} steps; losses identical)",
+        "targets",
+        f"  [{met(start <= START_TARGET):>6}] a Run answered within {START_TARGET:g} s "
+        f"of switching on, cold: {start:.2f} s",
+        f"  [{met(ratio <= STEP_TARGET):>6}] the step within {STEP_TARGET:g}x native: "
+        f"{ratio:.2f}x",
+    ]))
+    if args.json:
+        args.json.write_text(json.dumps({"starts": starts, "browser": browser_result,
+                                         "native": native}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
