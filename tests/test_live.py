@@ -324,8 +324,9 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(
     assert graph > 0
     assert page.evaluate(f"bookLive.cells[{graph}].runAbove()")
     assert page.evaluate(f"bookLive.cells[{graph}].run()")
-    assert page.locator("div.cell").nth(graph).locator(
-        '[data-live="output"] svg g.node').count() >= 5
+    nodes = page.locator("div.cell").nth(graph).locator('[data-live="output"] svg g.node')
+    nodes.first.wait_for()
+    assert nodes.count() >= 5
     assert errors == [] and outside == [], (errors, outside)
     page.close()
 

@@ -161,7 +161,15 @@
       return;
     }
     const run = live.runs.get(message.id);
-    if (!run) return;
+    if (!run) {
+      // A display updated after its cell finished (a graph drawn once
+      // Graphviz has loaded): the cell that shows it takes it.
+      if (message.type !== 'update') return;
+      const owner = live.cells.find((cell) => cell.output && cell.output.querySelector(
+        `[data-display-id="${CSS.escape(message.display_id)}"]`));
+      if (owner) owner.show(message);
+      return;
+    }
     if (message.type === 'done') {
       live.runs.delete(message.id);
       run.finish(message.ok, false);

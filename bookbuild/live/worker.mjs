@@ -14,21 +14,39 @@ let runner = null;
 let viz = null;
 let current = null;  // the id of the run in progress
 
+let vizLoading = null;  // Graphviz loads beside Python, but nothing waits for it
+let drawn = 0;
+
 function emit(text) {
   const message = JSON.parse(text);
   message.id = current;
   const data = message.data;
   if (data && data['text/vnd.graphviz'] !== undefined) {
-    try {
-      data['image/svg+xml'] = viz.renderString(data['text/vnd.graphviz'], {format: 'svg'});
-      data['text/plain'] = data['text/plain'] || '<graphviz.graphs.Digraph object>';
-    } catch (error) {
-      postMessage({type: 'stream', name: 'stderr', id: current,
-                   text: `Graphviz could not draw this graph: ${error.message}\n`});
-    }
+    const dot = data['text/vnd.graphviz'];
     delete data['text/vnd.graphviz'];
+    data['text/plain'] = data['text/plain'] || '<graphviz.graphs.Digraph object>';
+    if (viz) {
+      draw(data, dot);
+    } else {
+      // Not loaded yet: show the text now and the drawing when it is.
+      message.display_id = message.display_id || `graph-${++drawn}`;
+      const later = {type: 'update', id: current, display_id: message.display_id,
+                     data: {...data}};
+      vizLoading.then(() => {
+        draw(later.data, dot);
+        postMessage(later);
+      });
+    }
   }
   postMessage(message);
+}
+
+function draw(data, dot) {
+  try {
+    data['image/svg+xml'] = viz.renderString(dot, {format: 'svg'});
+  } catch (error) {
+    data['text/plain'] = `Graphviz could not draw this graph: ${error.message}`;
+  }
 }
 
 async function start(message) {
@@ -40,12 +58,16 @@ async function start(message) {
     message.package
       ? fetch(new URL(message.package, here)).then((response) => response.arrayBuffer())
       : null,
-    message.graphviz
-      ? import('./viz/viz.js').then((module) => module.instance())
-      : null,
   ];
-  const [pyodide, runnerSource, archive, graphviz] = await Promise.all(loading);
-  viz = graphviz;
+  if (message.graphviz) {
+    vizLoading = import('./viz/viz.js')
+      .then((module) => module.instance())
+      .then((instance) => { viz = instance; })
+      .catch((error) => {
+        viz = {renderString: () => { throw error; }};
+      });
+  }
+  const [pyodide, runnerSource, archive] = await Promise.all(loading);
   let folder = null;
   if (archive) {
     folder = `${HOME}/micrograd-book`;
