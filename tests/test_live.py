@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import (EXECUTED, ROOT, VARYING, open_page, same_text,
+from conftest import (BUILD, EXECUTED, ROOT, VARYING, open_page, same_text,
                       text_outputs)
 from bookbuild.live import browser_cells, missing_runtime
 
@@ -384,9 +384,16 @@ def test_over_file_urls_the_page_says_to_serve_it(browser, built_site):
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme):
+    """Also saves screenshots of a live cell, at a desktop's width and a
+    phone's, to _build/screenshots/ for a human to look at."""
     page, errors, outside = open_page(browser, f"{server}book/02-value.html", server, theme)
     switch_on(page)
     assert page.evaluate("bookLive.cells[0].run()")
+    folder = BUILD / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    first = page.locator("div.cell").first
+    first.scroll_into_view_if_needed()
+    first.screenshot(path=str(folder / f"live-02-value-{theme}-1280.png"))
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         "async () => { const r = await axe.run({include: [['[data-live=\"toggle\"]'],"
@@ -397,6 +404,8 @@ def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(200)
     assert page.locator('[data-live="toggle"]').is_visible()
+    first.scroll_into_view_if_needed()
+    first.screenshot(path=str(folder / f"live-02-value-{theme}-390.png"))
     for selector in ('[data-live="toggle"]', ".live-toolbar button", ".live-editor"):
         boxes = page.locator(selector).evaluate_all(
             "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)")
