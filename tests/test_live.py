@@ -137,6 +137,14 @@ def test_every_chapter_but_the_preface_has_a_live_page(built_site, book):
     assert missing_runtime() == []
 
 
+def test_a_build_without_the_runtime_names_what_is_missing(monkeypatch, tmp_path):
+    import bookbuild.live
+
+    monkeypatch.setattr(bookbuild.live, "VENDOR", tmp_path)
+    assert "pyodide/pyodide.asm.wasm" in bookbuild.live.missing_runtime()
+    assert "viz/viz.js" in bookbuild.live.missing_runtime()
+
+
 def test_the_page_and_its_manifest_show_the_same_cells(built_site, book):
     from bs4 import BeautifulSoup
 
