@@ -387,6 +387,10 @@ class ToyBook:
 
         for folder in ("tangle", "bookbuild", "book/_static", "book/_templates"):
             shutil.copytree(ROOT / folder, self.root / folder, dirs_exist_ok=True)
+        # The live pages' runtime, which `make` vendored (bookbuild/live.py).
+        vendored = self.root / ".vendor"
+        if (ROOT / ".vendor").exists() and not vendored.exists():
+            vendored.symlink_to(ROOT / ".vendor")
         for name in ("_config.yml", "setup/requirements.txt",
                      "micrograd/static/palette.json"):
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
