@@ -295,6 +295,20 @@ def open_page(browser, url: str, local_prefix: str, theme: str = "light", **opti
     return page, errors, outside
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core, vendored
+
+
+def axe_violations(page, selectors: list[str]) -> list:
+    """axe-core's violations in the parts of the page that `selectors`
+    pick: [rule, impact, how many nodes, the first three nodes and why]."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        "async (selectors) => { const r = await axe.run({include: selectors.map(s => [s])});"
+        " return r.violations.map(v => [v.id, v.impact, v.nodes.length,"
+        " v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)]); }",
+        selectors)
+
+
 # -- small books for the toolchain's tests --------------------------------------
 
 

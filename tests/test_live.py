@@ -20,12 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import (BUILD, EXECUTED, ROOT, VARYING, open_page, same_text,
-                      text_outputs)
+from conftest import (BUILD, EXECUTED, ROOT, VARYING, axe_violations, open_page,
+                      same_text, text_outputs)
 from bookbuild.live import browser_cells, missing_runtime
 
 LIVE = Path("_static") / "live"
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 RUNNER = ROOT / "bookbuild" / "live" / "runner.py"
 START_TIMEOUT = 60_000  # ms; Pyodide starts in 3 to 6 s on the test machine
 
@@ -402,12 +401,8 @@ def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme
     first = page.locator("div.cell").first
     first.scroll_into_view_if_needed()
     first.screenshot(path=str(folder / f"live-02-value-{theme}-1280.png"))
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => { const r = await axe.run({include: [['[data-live=\"toggle\"]'],"
-        " ['[data-live=\"status\"]'], ['[data-live=\"cell\"]']]});"
-        " return r.violations.map(v => [v.id, v.impact, v.nodes.length,"
-        " v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)]); }")
+    result = axe_violations(page, ['[data-live="toggle"]', '[data-live="status"]',
+                                   '[data-live="cell"]'])
     assert result == [], result
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(200)

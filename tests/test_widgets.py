@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, FIGURE_PAGES, open_page, page_soup, traces_of
+from conftest import (AXE, BUILD, FIGURE_PAGES, axe_violations, open_page,
+                      page_soup, traces_of)
 
 VENDOR = Path(__file__).parent / "vendor"
-AXE = VENDOR / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 
 
@@ -116,11 +116,7 @@ def test_figures_draw_offline_with_a_clean_console_and_no_axe_violations(
             continue
         fig.scroll_into_view_if_needed()
         fig.screenshot(path=str(screenshots / f"{Path(docname).name}-{i}-{theme}.png"))
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => { const r = await axe.run({include: [['.mgv']]});"
-        " return r.violations.map(v => [v.id, v.impact, v.nodes.length,"
-        " v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)]); }")
+    result = axe_violations(page, [".mgv"])
     assert result == [], result
     assert errors == [], errors
     assert outside == [], outside
