@@ -328,7 +328,9 @@
           this.div.classList.remove('live-running');
           if (stopped) {
             this.show({type: 'stream', name: 'stderr',
-                       text: 'Stopped: the interpreter restarted.\n'});
+                       text: 'Stopped: the interpreter restarted, so what the ' +
+                             'cells defined is gone ("Run all above" runs them ' +
+                             'again).\n'});
           }
           resolve(ok);
         }});
