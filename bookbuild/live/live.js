@@ -26,8 +26,8 @@
    in the same interpreter, and shows its output under the cell's.
 
    window.bookLive exposes the state (the tests and the benchmark read it):
-   cells (each with its outputs, as the worker sent them), startMs,
-   firstOutputMs.
+   cells (each with its outputs, as the worker sent them), startMs (the
+   worker's start, pyodideMs of it Pyodide's own), firstOutputMs.
 */
 (function () {
   'use strict';
@@ -39,9 +39,6 @@
     nextId: 1, clickedAt: 0, startMs: null, firstOutputMs: null, restarts: 0,
   };
   window.bookLive = live;
-  const label = toggle.querySelector('.book-link-text');
-  const OFF_LABEL = 'Run the code';
-  const ON_LABEL = 'Live: on (switch off)';
   let banner = null;
 
   toggle.addEventListener('click', () => (live.on ? switchOff() : switchOn()));
@@ -79,7 +76,6 @@
     live.on = true;
     live.clickedAt = performance.now();
     toggle.setAttribute('aria-pressed', 'true');
-    if (label) label.textContent = ON_LABEL;
     say('Starting Python in your browser (a few seconds)... You can already edit ' +
         'and run cells: they run once it is ready.');
     try {
@@ -100,7 +96,6 @@
   function switchOff() {
     live.on = false;
     toggle.setAttribute('aria-pressed', 'false');
-    if (label) label.textContent = OFF_LABEL;
     stopWorker();
     for (const cell of live.cells) cell.remove();
     live.cells = [];
@@ -147,9 +142,11 @@
   function receive(message) {
     if (message.type === 'ready') {
       live.startMs = message.ms;
+      live.pyodideMs = message.pyodideMs;
       if (live.restarts === 0) {
         say('Python runs in your browser: edit any cell, then press Run ' +
-            '(or Shift+Enter). All the cells of this page share it.', 'ready');
+            '(or Shift+Enter). All the cells of this page share it. ' +
+            'Press "Run the code" again to go back to the book\'s page.', 'ready');
       } else {
         say('Stopped, and Python restarted: what the cells defined is gone. ' +
             'Run the cells above again ("Run all above") before this one.', 'warning');

@@ -3,7 +3,7 @@
 // live.js starts it as a module worker (Pyodide 314 needs one) and sends
 //   {type: 'start', package: URL of the chapter's zip or null, graphviz: bool}
 //   {type: 'run', id, code}
-// It answers {type: 'ready', ms} once Python is up with the chapter's
+// It answers {type: 'ready', ms, pyodideMs} once Python is up with the chapter's
 // package, then, for each run, what the cell shows as it happens (see
 // runner.py) with the run's id, and {type: 'done', id, ok}. Everything it
 // loads sits next to it in the site: no request leaves the site.
@@ -51,9 +51,13 @@ function draw(data, dot) {
 
 async function start(message) {
   const started = performance.now();
+  let pyodideMs = null;
   const here = new URL('./', import.meta.url);
   const loading = [
-    loadPyodide({indexURL: new URL('pyodide/', here).href}),
+    loadPyodide({indexURL: new URL('pyodide/', here).href}).then((pyodide) => {
+      pyodideMs = performance.now() - started;
+      return pyodide;
+    }),
     fetch(new URL('runner.py', here)).then((response) => response.text()),
     message.package
       ? fetch(new URL(message.package, here)).then((response) => response.arrayBuffer())
@@ -77,7 +81,7 @@ async function start(message) {
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(HOME)})`);
   runner = pyodide.pyimport('book_live_runner');
   runner.start(folder, emit);
-  postMessage({type: 'ready', ms: performance.now() - started});
+  postMessage({type: 'ready', ms: performance.now() - started, pyodideMs});
 }
 
 function run(message) {
