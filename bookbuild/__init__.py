@@ -12,16 +12,19 @@ in `tangle.sphinx_ext`).
 - `bookbuild.notebooks`: every chapter as a notebook the reader downloads
   and runs anywhere (`notebooks/NN-slug.ipynb` in the site), and the links
   of each page's header to it, the PDF and the book's repository.
+- `bookbuild.checks`: the checks written next to exercises that ask for
+  code, for the live pages' Check button (`_static/live/checks/`).
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import latex, notebooks, outputs, pages
+from bookbuild import checks, latex, notebooks, outputs, pages
 
 
 def setup(app: Sphinx) -> dict:
+    checks.setup(app)
     latex.setup(app)
     notebooks.setup(app)
     outputs.setup(app)
