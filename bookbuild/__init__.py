@@ -14,16 +14,20 @@ in `tangle.sphinx_ext`).
   of each page's header to it, the PDF and the book's repository.
 - `bookbuild.live`: every chapter's code runs and can be edited in the
   reader's browser (Pyodide), switched on by a button in the page header.
+- `bookbuild.checks`: the checks written next to exercises that ask for
+  code, run against the solution at every build and by the live pages'
+  Check button against the reader's code.
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import latex, live, notebooks, outputs, pages
+from bookbuild import checks, latex, live, notebooks, outputs, pages
 
 
 def setup(app: Sphinx) -> dict:
+    checks.setup(app)
     latex.setup(app)
     live.setup(app)
     notebooks.setup(app)

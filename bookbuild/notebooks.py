@@ -184,6 +184,11 @@ def setup_note(requirements: list[str], chapter_title: str, owner: str | None,
             f"version. The long line at its end is that package, zipped")
     if does:
         parts.append("It " + "; it ".join(does) + ".")
+    if "torch" in requirements:
+        parts.append(
+            "PyTorch is a large download: on Linux, pip's default build comes "
+            "with its GPU libraries, several gigabytes. If PyTorch is already "
+            "installed (as in Colab), the cell keeps it and downloads nothing.")
     if "graphviz" in requirements:
         parts.append(
             "Drawing graphs also needs Graphviz's `dot` program, which pip "

@@ -147,26 +147,33 @@ def report_false_claims(chapter: Chapter) -> None:
         return
 
     def handler(shell, etype, value, tb, tb_offset=None):
-        where = claim_origin(chapter, tb) or chapter.path
+        cell, line = claim_cell(chapter, tb)
+        where = f"{chapter.path}:{line}" if cell else chapter.path
         said = " ".join(str(arg) for arg in value.args)
-        value.args = (f"{where}: a claim in the text is false"
-                      + (f" ({said})" if said else "")
-                      + "; fix the code or the sentence the assert checks",)
+        said = f" ({said})" if said else ""
+        exercise = cell.options.get("check") if cell else None
+        if exercise:  # an exercise's check (bookbuild/checks.py)
+            value.args = (f"{where}: the solution of exercise {exercise} fails "
+                          f"its own check{said}; fix the solution or the check",)
+        else:
+            value.args = (f"{where}: a claim in the text is false{said}; fix "
+                          f"the code or the sentence the assert checks",)
         shell.showtraceback((etype, value, tb))
 
     shell.set_custom_exc((AssertionError,), handler)
 
 
-def claim_origin(chapter: Chapter, tb) -> str | None:
-    """`book/NN-slug.md:LINE` of the innermost line of the traceback that is
-    in one of the chapter's cells, found by the cell's source."""
-    found = None
+def claim_cell(chapter: Chapter, tb):
+    """The chapter's cell that holds the innermost line of the traceback
+    that is in one of the chapter's cells (found by the cell's source), and
+    that line in the chapter; (None, None) when there is none."""
+    found = (None, None)
     while tb is not None:
         code = tb.tb_frame.f_code
         source = "".join(linecache.getlines(code.co_filename)).strip()
         for cell in chapter.cells:
             if source and cell.source.strip() == source:
-                found = f"{chapter.path}:{cell.line_of(tb.tb_lineno)}"
+                found = (cell, cell.line_of(tb.tb_lineno))
         tb = tb.tb_next
     return found
 

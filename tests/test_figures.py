@@ -85,3 +85,47 @@ def test_the_loop_runs_are_consistent_records(built_site: Path):
             assert math.isclose(1 - len(frame["wrong"]) / n, run["accuracy"][frame["step"]])
         assert run["accuracy"][-1] > run["accuracy"][0]
         assert run["loss"][-1] < run["loss"][0]
+
+
+# -- the training replay's shortcut -------------------------------------------
+
+
+def test_the_replays_float_score_is_the_networks_output_to_the_last_bit():
+    """`score` redoes a network's forward pass on plain floats, for speed; it
+    must give exactly what the network gives, for every activation, or the
+    replay would show a boundary the network never drew."""
+    from micrograd.figures import score
+    from micrograd.nn import MLP
+
+    rng = random.Random(7)
+    for activation, output in (("tanh", None), ("relu", "linear"), ("linear", "tanh")):
+        random.seed(3)
+        model = MLP(2, [5, 4, 1], activation=activation, output_activation=output)
+        for _ in range(200):
+            point = [rng.uniform(-3, 3), rng.uniform(-3, 3)]
+            assert score(model, point) == model(point).data, (activation, point)
+
+
+def test_recording_a_run_leaves_the_collector_as_it_found_it():
+    import gc
+
+    from micrograd.data import make_moons
+    from micrograd.figures import record_run
+    from micrograd.nn import MLP
+
+    def loss_and_accuracy(model, X, y):
+        scores = [model(p) for p in X]
+        loss = sum((1 - label * s).relu() for label, s in zip(y, scores)) / len(X)
+        right = sum((label > 0) == (s.data > 0) for label, s in zip(y, scores))
+        return loss, right / len(X)
+
+    X, y = make_moons(n=10, noise=0.1, seed=1)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            run = record_run("moons", MLP(2, [4, 1], activation="relu"), X, y,
+                             loss_and_accuracy, steps=3)
+            assert gc.isenabled() is enabled and gc.get_freeze_count() == 0
+        finally:
+            gc.enable()
+    assert len(run["loss"]) == 4 and len(run["frames"]) == 2

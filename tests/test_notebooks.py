@@ -143,6 +143,11 @@ def test_the_set_up_cell_installs_what_the_chapter_imports(built_site, book):
     assert [stem for stem, names in installs.items() if "torch" in names] == \
         ["07-pytorch", "13-tensors"]
     assert "numpy" in installs["13-tensors"]
+    # ... and the note above the cell says how large it is, only there.
+    for chapter in notebook_chapters(book):
+        note = site_notebook(built_site, chapter).cells[SETUP - 1].source
+        assert ("PyTorch is a large download" in note) == \
+            ("torch" in installs[chapter.stem]), chapter.path
 
 
 def test_no_visible_cell_needs_code_the_page_hides(book):

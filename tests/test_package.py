@@ -106,6 +106,8 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
         next(n for n in names if n.endswith("/METADATA"))).decode()
     assert "Name: micrograd-book" in metadata
     assert "Requires-Python: >=3.10" in metadata
+    assert "License-Expression: MIT" in metadata
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     runtime = [line for line in metadata.splitlines()
                if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert runtime == [], "the package must have no runtime dependencies"

@@ -1,0 +1,85 @@
+"""Run an exercise's checks against the reader's code, and say in words what
+passed and what did not.
+
+An exercise that asks for code has its checks next to it in the chapter: a
+hidden cell with the option `:check: LABEL`, right after the solution's
+code. At every build that cell runs as ordinary Python, against the
+solution, so a check that the solution fails stops the build. On a live page
+the Check button runs the reader's code, then `run_checks` with the same
+cell's source, in the page's interpreter.
+
+Each top-level `assert test, "message"` is one check: the message says what
+is checked, and the result says whether it held. Other statements (setting
+up values, defining a helper) run in order; an error there stops the checks
+after it, since they would only fail for the same reason. The checks run in
+a copy of the reader's namespace, so they leave the reader's names alone.
+
+Standard library only: the browser (Pyodide) runs this file too.
+"""
+
+from __future__ import annotations
+
+import ast
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def check_messages(source: str) -> list[str]:
+    """The message of each check in `source`, in order. Raises ValueError
+    when a check has no message, or one that is not a plain string: the
+    reader would see no words."""
+    messages = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assert):
+            if not (isinstance(node.msg, ast.Constant) and isinstance(node.msg.value, str)):
+                raise ValueError(
+                    f"line {node.lineno}: give the check a message that says "
+                    f"what it checks, as a plain string: assert ..., \"...\"")
+            messages.append(node.msg.value)
+    return messages
+
+
+def run_checks(source: str, namespace: dict) -> list[dict]:
+    """Run the checks in `source` against a copy of `namespace`. One result
+    per check, in order: {"ok": bool, "message": str, "error": str or None}
+    (the error an assert raised instead of holding or failing); a set-up
+    statement that fails adds a result of its own and ends the run."""
+    check_messages(source)  # every check says what it checks
+    scope = dict(namespace)
+    results = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assert):
+            test = compile(ast.Expression(node.test), "<check>", "eval")
+            try:
+                ok, error = bool(eval(test, scope)), None
+            except Exception as raised:  # the reader's code raised
+                ok, error = False, _describe(raised)
+            results.append({"ok": ok, "message": node.msg.value, "error": error})
+            continue
+        code = compile(ast.Module([node], type_ignores=[]), "<check>", "exec")
+        try:
+            exec(code, scope)
+        except Exception as raised:
+            first = ast.get_source_segment(source, node) or ""
+            first = first.splitlines()[0] if first else ""
+            results.append({"ok": False, "message": f"the check could not run `{first}`",
+                            "error": _describe(raised)})
+            break
+    return results
+
+
+def report(results: list[dict]) -> str:
+    """The results in words, one line per check."""
+    lines = []
+    for result in results:
+        mark = "passed" if result["ok"] else "did not pass"
+        line = f"{'✓' if result['ok'] else '✗'} {result['message']}: {mark}"
+        if result.get("error"):
+            line += f" ({result['error']})"
+        lines.append(line)
+    passed = sum(r["ok"] for r in results)
+    lines.append(f"{passed} of {len(results)} checks passed.")
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""Exercises the reader can check: the checks written next to an exercise,
+collected for the live pages.
+
+An exercise that asks for code gets a hidden cell right after the first code
+cell of its solution:
+
+    ```{code-cell} python
+    :tags: [remove-cell]
+    :check: deriv-ex-central
+    assert abs(central_slope(lambda x: x ** 3, 2.0, 1e-3) - 12) < 1e-5, \\
+        "central_slope(lambda x: x ** 3, 2.0, 1e-3) is 12 to within 1e-5"
+    ```
+
+At every build it runs against the solution, like any cell, so a check the
+solution does not pass stops the build and cannot rot. This extension
+checks where such cells stand (after their exercise's solution has started,
+hidden, every assert with a message in words) and writes, for each chapter
+that has some, `_static/live/checks/NN-slug.json`: exercise label -> the
+checks' source. With it, the live page's Check button runs the reader's
+code and then the checks (`bookbuild/check_runner.py`, copied beside it as
+`_static/live/check_runner.py`), and says what passed and what did not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+from bookbuild.check_runner import check_messages
+
+FOLDER = "_static/live/checks"  # in the site: one JSON file per chapter
+RUNNER = Path(__file__).with_name("check_runner.py")
+
+EXERCISE = re.compile(r"^`{3,}\{exercise-start\}\s*$")
+LABEL = re.compile(r"^:label:\s*(?P<label>\S+)\s*$")
+SOLUTION = re.compile(r"^`{3,}\{solution-start\}\s+(?P<label>\S+)\s*$")
+SOLUTION_END = re.compile(r"^`{3,}\{solution-end\}\s*$")
+
+
+class CheckError(ExtensionError):
+    pass
+
+
+def solutions(text: str) -> tuple[set[str], dict[str, tuple[int, int]]]:
+    """The exercise labels of a chapter, and for each solution the lines
+    (1-based) where it starts and ends."""
+    lines = text.splitlines()
+    labels, spans = set(), {}
+    for i, line in enumerate(lines):
+        if EXERCISE.match(line) and i + 1 < len(lines):
+            found = LABEL.match(lines[i + 1])
+            if found:
+                labels.add(found["label"])
+        found = SOLUTION.match(line)
+        if found:
+            end = next((j for j in range(i + 1, len(lines))
+                        if SOLUTION_END.match(lines[j])), len(lines) - 1)
+            spans[found["label"]] = (i + 1, end + 1)
+    return labels, spans
+
+
+def chapter_checks(chapter) -> dict[str, str]:
+    """Exercise label -> the source of its checks, for one chapter. Raises
+    CheckError, naming the chapter and line, for a check cell that is not
+    hidden, names no exercise of the chapter, stands outside its solution,
+    or has a check without a message."""
+    labels, spans = solutions(chapter.text)
+    found: dict[str, str] = {}
+    for cell in chapter.cells:
+        label = cell.options.get("check")
+        if label is None:
+            continue
+        where = cell.where
+        if not isinstance(label, str) or label not in labels:
+            known = ", ".join(sorted(labels)) or "none"
+            raise CheckError(f"{where}: `:check: {label}` names no exercise of "
+                             f"this chapter (its exercises: {known})")
+        if "remove-cell" not in cell.tags:
+            raise CheckError(f"{where}: the checks of {label} must be hidden: "
+                             f"add `:tags: [remove-cell]`")
+        start, end = spans.get(label, (None, None))
+        if start is None or not start < cell.fence_line < end:
+            raise CheckError(
+                f"{where}: the checks of {label} must stand inside its "
+                f"solution, after the code they check, so that every build "
+                f"runs them against the solution")
+        if label in found:
+            raise CheckError(f"{where}: {label} has a second check cell; "
+                             f"put all its checks in one")
+        try:
+            messages = check_messages(cell.source)
+        except (ValueError, SyntaxError) as error:
+            raise CheckError(f"{where}: {error}") from None
+        if not messages:
+            raise CheckError(f"{where}: the cell checks nothing: write each "
+                             f"check as `assert test, \"what it checks\"`")
+        found[label] = cell.source
+    return found
+
+
+def collect(app: Sphinx) -> dict[str, dict[str, str]]:
+    """Chapter stem -> its checks, for every chapter that has some."""
+    from tangle.sphinx_ext import tangled
+
+    checks = {}
+    for chapter in tangled(app).book.chapters:
+        found = chapter_checks(chapter)
+        if found:
+            checks[chapter.stem] = found
+    return checks
+
+
+def verify(app: Sphinx) -> None:
+    """Fail early, before any chapter runs, on a misplaced check."""
+    collect(app)
+
+
+def write_checks(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / FOLDER
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for stem, found in collect(app).items():
+        text = json.dumps({label: {"source": source} for label, source in found.items()},
+                          indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        (target / f"{stem}.json").write_text(text, encoding="utf-8")
+    shutil.copyfile(RUNNER, target.parent / RUNNER.name)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", verify)
+    app.connect("build-finished", write_checks)

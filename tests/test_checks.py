@@ -1,0 +1,198 @@
+"""Exercises the reader can check (bookbuild/checks.py and
+bookbuild/check_runner.py): where check cells may stand, what the runner
+says about right and wrong code, and what the site ships. The Check button
+itself is driven in Chromium by test_live.py."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bookbuild.check_runner import check_messages, report, run_checks
+from bookbuild.checks import CheckError, chapter_checks
+from tangle.book import Book, parse_chapter
+
+# The exercises that ask for code and carry checks, by chapter.
+CHECKED = {
+    "01-derivatives": ["deriv-ex-central"],
+    "02-value": ["value-ex-neg"],
+    "04-neuron": ["neuron-ex-sigmoid"],
+    "06-more-operations": ["ops-ex-sigmoid"],
+    "08-gradient-check": ["check-ex-sigmoid"],
+    "12-why-slow": ["slow-ex-closure"],
+}
+
+CENTRAL = '''
+def _square(x):
+    return x * x
+
+
+assert central(_square, -1.0, 0.5) == -2.0, "it nudges both ways"
+assert central(_square, 3.0, 0.25) == 6.0, "the slope of x * x at 3 is 6"
+'''
+
+
+def right(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def one_sided(f, x, h):
+    return (f(x + h) - f(x)) / h
+
+
+# -- the runner ------------------------------------------------------------------
+
+
+def test_right_code_passes_every_check_and_says_so():
+    results = run_checks(CENTRAL, {"central": right})
+    assert [r["ok"] for r in results] == [True, True]
+    assert report(results).splitlines() == [
+        "✓ it nudges both ways: passed",
+        "✓ the slope of x * x at 3 is 6: passed",
+        "2 of 2 checks passed."]
+
+
+def test_wrong_code_fails_with_the_checks_words():
+    results = run_checks(CENTRAL, {"central": one_sided})
+    assert [r["ok"] for r in results] == [False, False]
+    assert "✗ it nudges both ways: did not pass" in report(results)
+    assert report(results).endswith("0 of 2 checks passed.")
+
+
+def test_missing_or_raising_code_is_named_in_the_result():
+    results = run_checks(CENTRAL, {})
+    assert all(not r["ok"] for r in results)
+    assert results[0]["error"] == "NameError: name 'central' is not defined"
+
+    def broken(f, x, h):
+        return (f(x + h) - f(x - h)) / 0
+
+    (first, _) = run_checks(CENTRAL, {"central": broken})
+    assert first["error"] == "ZeroDivisionError: float division by zero"
+
+
+def test_a_failing_set_up_statement_ends_the_run_with_a_reason():
+    source = "x = make()\nassert x > 0, 'x is positive'\n"
+    (only,) = run_checks(source, {})
+    assert not only["ok"] and "could not run `x = make()`" in only["message"]
+    assert only["error"] == "NameError: name 'make' is not defined"
+
+
+def test_the_checks_leave_the_readers_names_alone():
+    namespace = {"central": right, "_square": "mine"}
+    run_checks(CENTRAL, namespace)
+    assert namespace == {"central": right, "_square": "mine"}
+
+
+@pytest.mark.parametrize("source", ["assert 1 == 1\n", "assert 1 == 1, f'{2}'\n"])
+def test_a_check_without_words_is_refused(source):
+    with pytest.raises(ValueError, match="line 1: give the check a message"):
+        check_messages(source)
+    with pytest.raises(ValueError):
+        run_checks(source, {})
+
+
+# -- where checks stand ------------------------------------------------------------
+
+
+def exercise_chapter(check_cell: str, *, before_solution: bool = False) -> str:
+    exercise = textwrap.dedent("""\
+        ````{exercise-start}
+        :label: ex-one
+        ````
+
+        Write `one()`.
+
+        ````{exercise-end}
+        ````
+        """)
+    solution = textwrap.dedent("""\
+        ````{solution-start} ex-one
+        :class: dropdown
+        ````
+
+        ```{code-cell} python
+        def one():
+            return 1
+        ```
+        """)
+    end = "\n````{solution-end}\n````\n"
+    if before_solution:
+        return "# A\n\n" + exercise + check_cell + solution + end
+    return "# A\n\n" + exercise + solution + check_cell + end
+
+
+def check_cell(label="ex-one", tags="[remove-cell]", body="assert one() == 1, 'one is 1'"):
+    tags_line = f":tags: {tags}\n" if tags else ""
+    return f"\n```{{code-cell}} python\n{tags_line}:check: {label}\n{body}\n```\n"
+
+
+def test_a_check_inside_its_solution_is_collected():
+    chapter = parse_chapter("book/01-a.md", exercise_chapter(check_cell()))
+    assert chapter_checks(chapter) == {"ex-one": "assert one() == 1, 'one is 1'"}
+
+
+@pytest.mark.parametrize("text, words", [
+    (exercise_chapter(check_cell(label="ex-two")), "names no exercise of this chapter"),
+    (exercise_chapter(check_cell(tags="")), "must be hidden"),
+    (exercise_chapter(check_cell(), before_solution=True), "must stand inside its solution"),
+    (exercise_chapter(check_cell(body="x = 1")), "the cell checks nothing"),
+    (exercise_chapter(check_cell(body="assert one() == 1")), "give the check a message"),
+])
+def test_a_misplaced_or_silent_check_is_an_error_naming_its_line(text, words):
+    chapter = parse_chapter("book/01-a.md", text)
+    lines = text.splitlines()
+    option = next(i for i, l in enumerate(lines) if l.startswith(":check:"))
+    line = max(i for i in range(option) if lines[i].startswith("```{code-cell}")) + 1
+    with pytest.raises(CheckError, match=words) as error:
+        chapter_checks(chapter)
+    assert str(error.value).startswith(f"book/01-a.md:{line}: ")
+
+
+def test_the_book_checks_the_exercises_that_ask_for_code(book: Book):
+    found = {chapter.stem: sorted(chapter_checks(chapter)) for chapter in book.chapters
+             if chapter_checks(chapter)}
+    assert found == CHECKED
+
+
+def test_the_site_ships_each_chapters_checks_and_the_runner(built_site: Path, book: Book):
+    folder = built_site / "_static" / "live" / "checks"
+    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(CHECKED)
+    for stem in CHECKED:
+        shipped = json.loads((folder / f"{stem}.json").read_text("utf-8"))
+        chapter = book.chapter(stem)
+        assert {label: entry["source"] for label, entry in shipped.items()} == \
+            chapter_checks(chapter)
+    runner = built_site / "_static" / "live" / "check_runner.py"
+    assert runner.read_text("utf-8") == (
+        Path(__file__).parents[1] / "bookbuild" / "check_runner.py").read_text("utf-8")
+
+
+# -- a check that the solution fails stops the build ----------------------------------
+
+
+def test_a_solution_failing_its_check_stops_the_kernel_naming_the_exercise(root, toy):
+    import shutil
+
+    import nbclient
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    shutil.copytree(root / "tangle", toy.root / "tangle")
+    palette = toy.root / "micrograd/static/palette.json"
+    palette.parent.mkdir(parents=True)
+    shutil.copy(root / "micrograd/static/palette.json", palette)
+    toy.write({"01-a": toy.chapter(
+        "01-a", "A", toy.cell("def one():\n    return 2"),
+        toy.cell("assert one() == 1, 'one() is 1'", tags="[remove-cell]",
+                 check="ex-one"))})
+    notebook = read_myst_markdown_notebook((toy.root / "book/01-a.md").read_text())
+    client = nbclient.NotebookClient(notebook, timeout=60,
+                                     resources={"metadata": {"path": str(toy.root / "book")}})
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
+        client.execute()
+    line = toy.line_of("01-a", "assert one() == 1")
+    assert (f"book/01-a.md:{line}: the solution of exercise ex-one fails its own "
+            f"check (one() is 1)") in str(error.value)
