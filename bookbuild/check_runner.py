@@ -75,8 +75,8 @@ def report(results: list[dict]) -> str:
     """The results in words, one line per check."""
     lines = []
     for result in results:
-        mark = "passed" if result["ok"] else "did not pass"
-        line = f"{'✓' if result['ok'] else '✗'} {result['message']}: {mark}"
+        mark = "✓ passed" if result["ok"] else "✗ did not pass"
+        line = f"{mark}: {result['message']}"
         if result.get("error"):
             line += f" ({result['error']})"
         lines.append(line)

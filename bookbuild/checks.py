@@ -13,19 +13,17 @@ cell of its solution:
 
 At every build it runs against the solution, like any cell, so a check the
 solution does not pass stops the build and cannot rot. This extension
-checks where such cells stand (after their exercise's solution has started,
-hidden, every assert with a message in words) and writes, for each chapter
-that has some, `_static/live/checks/NN-slug.json`: exercise label -> the
-checks' source. With it, the live page's Check button runs the reader's
-code and then the checks (`bookbuild/check_runner.py`, copied beside it as
-`_static/live/check_runner.py`), and says what passed and what did not.
+checks, before any chapter runs, where such cells stand (inside their
+exercise's solution, hidden, every assert with a message in words).
+`live_check` turns a cell's checks into the code the live page's Check
+button runs after the reader's code (bookbuild/live.py puts it into the
+chapter's manifest): `bookbuild/check_runner.py` runs each check and says
+what passed and what did not.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -33,7 +31,6 @@ from sphinx.errors import ExtensionError
 
 from bookbuild.check_runner import check_messages
 
-FOLDER = "_static/live/checks"  # in the site: one JSON file per chapter
 RUNNER = Path(__file__).with_name("check_runner.py")
 
 EXERCISE = re.compile(r"^`{3,}\{exercise-start\}\s*$")
@@ -120,20 +117,24 @@ def verify(app: Sphinx) -> None:
     collect(app)
 
 
-def write_checks(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    target = Path(app.outdir) / FOLDER
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    for stem, found in collect(app).items():
-        text = json.dumps({label: {"source": source} for label, source in found.items()},
-                          indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-        (target / f"{stem}.json").write_text(text, encoding="utf-8")
-    shutil.copyfile(RUNNER, target.parent / RUNNER.name)
+def live_check(source: str) -> str:
+    """The code the Check button runs, in the page's interpreter, after the
+    reader's code: the runner, then the checks in `source` against the
+    reader's names, printed in words. It leaves no name behind."""
+    runner = RUNNER.read_text(encoding="utf-8")
+    return "\n".join([
+        "def _book_check(runner, checks, names):",
+        "    scope = {'__name__': 'book_check_runner'}",
+        "    exec(runner, scope)",
+        "    print(scope['report'](scope['run_checks'](checks, names)))",
+        "",
+        "",
+        f"_book_check({runner!r},",
+        f"            {source!r},",
+        "            globals())",
+        "del _book_check",
+    ]) + "\n"
 
 
 def setup(app: Sphinx) -> None:
     app.connect("builder-inited", verify)
-    app.connect("build-finished", write_checks)

@@ -18,16 +18,16 @@ extension adds to the site, at the end of each HTML build:
   the page shows them (hidden cells are not on the page and never run),
   each with its place (`cell`, its index among the chapter's code cells)
   and, for a cell that needs what the browser lacks (matplotlib, NumPy,
-  PyTorch), why it runs in Jupyter only (`jupyter`).
+  PyTorch), why it runs in Jupyter only (`jupyter`); and its exercises that
+  carry checks (`exercises`: label, and the code the Check button runs,
+  from bookbuild/checks.py).
 
 Every chapter that gets a notebook gets a live page: all but the preface,
 whose code draws the book's structure from the repository's own files.
 
-The hook for exercise checks: a cell's manifest entry may carry
-`"check": {"label": "Check", "code": "..."}`; live.js then gives the cell a
-Check button that runs `code` in the page's interpreter, after the reader's
-code, and shows its output under the cell. `cell_checks` below is where
-the build adds them (it adds none yet).
+An exercise with checks gets, in live mode, a cell of its own at the end of
+the exercise, for the reader's answer: Run, and Check, which runs the
+reader's code and then the checks, and says in words what passed.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from bookbuild.checks import chapter_checks, live_check
 from bookbuild.notebooks import (chapter_notebooks, imported_modules,
                                  requirements, snapshot_zip)
 
@@ -192,32 +193,23 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     return verdicts
 
 
-def cell_checks(chapter) -> dict[int, dict]:
-    """The exercise checks of a chapter, by the cell's place (its index
-    among the chapter's code cells): {"label": ..., "code": ...}. None yet:
-    this is the hook the exercise checks (issue 11, item 4) fill in."""
-    return {}
-
-
 def manifest(chapter, package: dict[str, bytes] | None) -> dict:
     """What live.js needs to know about a chapter's code cells."""
     shown = [(place, cell) for place, cell in enumerate(chapter.cells)
              if "remove-cell" not in cell.tags]
     sources = [cell.source for _, cell in shown]
     verdicts = browser_cells(sources, package or {})
-    checks = cell_checks(chapter)
-    cells = []
-    for (place, cell), verdict in zip(shown, verdicts):
-        entry = {"cell": place, "source": cell.source, "jupyter": verdict}
-        if place in checks:
-            entry["check"] = checks[place]
-        cells.append(entry)
+    cells = [{"cell": place, "source": cell.source, "jupyter": verdict}
+             for (place, cell), verdict in zip(shown, verdicts)]
+    exercises = [{"label": label, "check": {"label": "Check", "code": live_check(source)}}
+                 for label, source in chapter_checks(chapter).items()]
     graphviz = any(verdict is None and "graphviz" in requirements([source], package or {})
                    for source, verdict in zip(sources, verdicts))
     return {"chapter": chapter.stem,
             "package": f"{chapter.stem}.zip" if package else None,
             "graphviz": graphviz,
-            "cells": cells}
+            "cells": cells,
+            "exercises": exercises}
 
 
 def missing_runtime() -> list[str]:

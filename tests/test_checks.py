@@ -50,15 +50,15 @@ def test_right_code_passes_every_check_and_says_so():
     results = run_checks(CENTRAL, {"central": right})
     assert [r["ok"] for r in results] == [True, True]
     assert report(results).splitlines() == [
-        "✓ it nudges both ways: passed",
-        "✓ the slope of x * x at 3 is 6: passed",
+        "✓ passed: it nudges both ways",
+        "✓ passed: the slope of x * x at 3 is 6",
         "2 of 2 checks passed."]
 
 
 def test_wrong_code_fails_with_the_checks_words():
     results = run_checks(CENTRAL, {"central": one_sided})
     assert [r["ok"] for r in results] == [False, False]
-    assert "✗ it nudges both ways: did not pass" in report(results)
+    assert "✗ did not pass: it nudges both ways" in report(results)
     assert report(results).endswith("0 of 2 checks passed.")
 
 
@@ -158,17 +158,26 @@ def test_the_book_checks_the_exercises_that_ask_for_code(book: Book):
     assert found == CHECKED
 
 
-def test_the_site_ships_each_chapters_checks_and_the_runner(built_site: Path, book: Book):
-    folder = built_site / "_static" / "live" / "checks"
-    assert sorted(p.stem for p in folder.glob("*.json")) == sorted(CHECKED)
-    for stem in CHECKED:
-        shipped = json.loads((folder / f"{stem}.json").read_text("utf-8"))
-        chapter = book.chapter(stem)
-        assert {label: entry["source"] for label, entry in shipped.items()} == \
-            chapter_checks(chapter)
-    runner = built_site / "_static" / "live" / "check_runner.py"
-    assert runner.read_text("utf-8") == (
-        Path(__file__).parents[1] / "bookbuild" / "check_runner.py").read_text("utf-8")
+def test_each_live_page_carries_its_chapters_checks(built_site: Path, book: Book):
+    """The manifest of a live page (bookbuild/live.py) holds, for each
+    exercise with checks, the code its Check button runs: the runner and
+    the chapter's checks, exactly."""
+    from bookbuild.checks import live_check
+
+    for chapter in book.chapters[1:]:
+        path = built_site / "_static" / "live" / f"{chapter.stem}.json"
+        shipped = json.loads(path.read_text("utf-8"))["exercises"]
+        assert {e["label"]: e["check"]["code"] for e in shipped} == \
+            {label: live_check(source) for label, source in chapter_checks(chapter).items()}, \
+            chapter.path
+
+
+def test_the_check_code_runs_the_checks_and_leaves_no_name_behind():
+    from bookbuild.checks import live_check
+
+    names = {"central": right}
+    exec(live_check(CENTRAL), names)  # prints the report
+    assert sorted(names) == ["__builtins__", "central"]
 
 
 # -- a check that the solution fails stops the build ----------------------------------

@@ -338,6 +338,66 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(
     page.close()
 
 
+# An exercise's answer cell, Check with the solution's code and with wrong
+# code: (chapter, exercise, the solution's code, a wrong answer, what the
+# wrong answer is told).
+CHECK_CASES = [
+    ("01-derivatives", "deriv-ex-central",
+     "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x - h)) / (2 * h)\n",
+     "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x)) / h\n",
+     "it nudges both ways"),
+    ("02-value", "value-ex-neg",
+     "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data, (self,), 'neg')\n",
+     "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data)\n",
+     "-a remembers a as its only child"),
+]
+
+
+@pytest.mark.parametrize("stem, label, solution, wrong, told", CHECK_CASES)
+def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
+        browser, server, built_site, stem, label, solution, wrong, told):
+    checks = {e["label"] for e in manifest(built_site, stem)["exercises"]}
+    assert label in checks
+    page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
+    switch_on(page)
+    answer = page.locator(f'#{label} [data-live-exercise="{label}"]')
+    assert answer.count() == 1
+    editor = answer.locator('[data-live="editor"]')
+    assert editor.input_value().startswith("# Your answer to Exercise")
+    output = answer.locator('[data-live="output"]')
+    index = page.evaluate(
+        "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label)
+    # What the exercise builds on: the page's cells above it.
+    assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
+    # Nothing written yet: every check fails, and says why.
+    answer.locator('[data-live="check"]').click()
+    output.get_by_text("checks passed.").wait_for()
+    assert "✗" in output.inner_text() and "✓" not in output.inner_text()
+    # The solution's code passes every check.
+    editor.fill(solution)
+    answer.locator('[data-live="check"]').click()
+    page.wait_for_function(
+        f"bookLive.cells[{index}].outputs.some(m => (m.text || '').includes('checks passed.'))"
+        f" && bookLive.runs.size === 0")
+    text = output.inner_text()
+    assert "✗" not in text and "✓" in text, text
+    counted = re.search(r"(\d+) of (\d+) checks passed\.", text)
+    assert counted and counted[1] == counted[2], text
+    # A wrong answer is told, in words, what did not pass.
+    editor.fill(wrong)
+    answer.locator('[data-live="check"]').click()
+    page.wait_for_function(
+        f"bookLive.cells[{index}].outputs.some(m => (m.text || '').includes('checks passed.'))"
+        f" && bookLive.runs.size === 0")
+    text = output.inner_text()
+    assert f"✗ did not pass: {told}" in text, text
+    # Switching live mode off takes the answer cell away again.
+    page.click('[data-live="toggle"]')
+    assert page.locator("[data-live-exercise]").count() == 0
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
 def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
     page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
     switch_on(page)

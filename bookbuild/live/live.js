@@ -20,10 +20,11 @@
 
    Each live cell knows its place: data-live-chapter (NN-slug) and
    data-live-cell (its index among the chapter's code cells, hidden ones
-   included, as in the chapter's source). Hook for exercise checks: when a
-   cell's manifest entry has "check": {"label", "code"}, the cell gets a
-   button ([data-live="check"]) that runs `code` after the reader's code,
-   in the same interpreter, and shows its output under the cell's.
+   included, as in the chapter's source). An exercise with checks (the
+   manifest's "exercises") gets a cell of its own at its end, for the
+   reader's answer ([data-live-exercise="LABEL"]), with a Check button
+   ([data-live="check"]) that runs the reader's code, then the checks, in
+   the same interpreter, and shows what passed under the cell.
 
    window.bookLive exposes the state (the tests and the benchmark read it):
    cells (each with its outputs, as the worker sent them), startMs (the
@@ -196,8 +197,42 @@
           `${entries.length}: the site is out of date; build it again.`, 'error');
       return false;
     }
-    live.cells = divs.map((div, index) => new Cell(div, entries[index], index));
+    const answers = exerciseCells();
+    if (answers === null) return false;
+    // The page's cells first, in order (cells[i] is the manifest's cell i),
+    // then the answer cells.
+    const all = divs.map((div, index) => [div, entries[index]]).concat(answers);
+    live.cells = all.map(([div, entry], index) => new Cell(div, entry, index));
     return true;
+  }
+
+  // An exercise with checks gets a cell for the reader's answer, at the end
+  // of the exercise: it starts with a comment, and has a Check button.
+  function exerciseCells() {
+    const cells = [];
+    for (const exercise of live.manifest.exercises || []) {
+      const box = document.getElementById(exercise.label);
+      if (!box) {
+        say(`This page has no exercise ${exercise.label}: the site is out of ` +
+            'date; build it again.', 'error');
+        for (const [div] of cells) div.remove();
+        return null;
+      }
+      const title = box.querySelector('.admonition-title');
+      const name = title ? title.textContent.trim().split(/\s+/).slice(0, 2).join(' ')
+        : 'this exercise';
+      const div = el('div', {class: 'live-answer', 'data-live-exercise': exercise.label,
+                             'aria-label': `Your answer to ${name}`},
+                     el('div', {class: 'cell_input live-answer-input', hidden: ''}));
+      box.append(div);
+      cells.push([div, {
+        cell: null, jupyter: null, exercise: exercise.label, check: exercise.check,
+        source: `# Your answer to ${name}: write it here. Run runs it; Check runs\n` +
+                '# it, then the exercise\'s checks, and says what passed.\n' +
+                '# (First run the cells above it: "Run all above".)\n',
+      }]);
+    }
+    return cells;
   }
 
   class Cell {
@@ -211,7 +246,7 @@
       this.bookOutput = div.querySelector('.cell_output');
       div.dataset.live = 'cell';
       div.dataset.liveChapter = live.manifest.chapter;
-      div.dataset.liveCell = entry.cell;
+      if (entry.cell !== null) div.dataset.liveCell = entry.cell;
       if (entry.jupyter) {
         div.dataset.live = 'jupyter';
         this.add(el('p', {class: 'live-note', 'data-live': 'jupyter-note'},
@@ -302,6 +337,10 @@
     }
 
     remove() {
+      if (this.entry.exercise) {  // made for live mode: it goes with it
+        this.div.remove();
+        return;
+      }
       for (const node of this.added) node.remove();
       if (this.input) this.input.hidden = false;
       if (this.bookOutput) this.bookOutput.hidden = false;
@@ -337,8 +376,12 @@
       });
     }
 
+    // Every cell of the page above this one, in order (not the answers to
+    // other exercises, which are the reader's own).
     async runAbove() {
-      for (const cell of live.cells.slice(0, this.index)) {
+      const above = live.cells.filter((cell) => !cell.entry.exercise && cell !== this &&
+        cell.div.compareDocumentPosition(this.div) & Node.DOCUMENT_POSITION_FOLLOWING);
+      for (const cell of above) {
         if (cell.entry.jupyter) continue;
         if (!await cell.run()) return false;
       }
