@@ -438,6 +438,33 @@ def test_moving_figures_are_drawn_from_the_live_objects(browser, server):
     page.close()
 
 
+def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, server):
+    """The hook for exercise checks: a manifest entry with "check" gives its
+    cell a Check button (here the manifest is changed on its way to the
+    page; the build adds none yet)."""
+    page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
+
+    def with_a_check(route):
+        entry = json.loads(route.fetch().text())
+        entry["cells"][0]["check"] = {"label": "Check d", "code": "print('d is', d)"}
+        route.fulfill(json=entry)
+
+    page.route("**/_static/live/02-value.json", with_a_check)
+    switch_on(page)
+    cell = page.locator("div.cell").first
+    assert cell.get_attribute("data-live-chapter") == "02-value"
+    assert cell.get_attribute("data-live-cell") == "1"  # after the hidden set-up
+    editor = cell.locator('[data-live="editor"]')
+    editor.fill(editor.input_value().replace("c = 10.0", "c = 1.0"))
+    cell.locator('[data-live="check"]').click()
+    output = cell.locator('[data-live="output"]')
+    output.get_by_text("d is -5.0").wait_for()
+    assert output.inner_text().split() == ["-5.0", "d", "is", "-5.0"]
+    assert page.locator('[data-live="check"]').count() == 1
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
 def test_over_file_urls_the_page_says_to_serve_it(browser, built_site):
     url = (built_site / "book" / "02-value.html").as_uri()
     page, errors, outside = open_page(browser, url, "file://")

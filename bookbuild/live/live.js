@@ -351,6 +351,7 @@
     // without an error.
     run(code, keep) {
       if (!live.worker) return Promise.resolve(false);
+      if (this.running) return this.running;  // a second click waits for the first
       if (!keep) {
         this.outputs = [];
         this.output.replaceChildren();
@@ -359,8 +360,9 @@
       this.output.hidden = false;
       this.div.classList.add('live-running');
       const id = live.nextId++;
-      return new Promise((resolve) => {
+      this.running = new Promise((resolve) => {
         live.runs.set(id, {cell: this, finish: (ok, stopped) => {
+          this.running = null;
           this.div.classList.remove('live-running');
           if (stopped) {
             this.show({type: 'stream', name: 'stderr',
@@ -374,6 +376,7 @@
         live.worker.postMessage({type: 'run', id, name: String(this.index + 1),
                                  code: code === undefined ? this.editor.value : code});
       });
+      return this.running;
     }
 
     // Every cell of the page above this one, in order (not the answers to
