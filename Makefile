@@ -35,13 +35,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 BOOK_SOURCES := $(shell find book tangle bookbuild -type f -not -path '*/__pycache__/*' 2>/dev/null) \
 	_config.yml _toc.yml pyproject.toml setup/requirements.txt
 
-.PHONY: help book html pdf test test-live benchmark tangle tangle-check snapshots serve \
+.PHONY: help book html pdf test benchmark tangle tangle-check snapshots serve \
 	clean lock setup vendor system-base system-book system-test
 
 help:
 	@echo "make book          build the site and the PDF (sets everything up first)"
 	@echo "make test          run the whole test suite (builds the book if needed)"
-	@echo "make test-live     the live pages' tests, the moons chapter's too (slow)"
 	@echo "make benchmark     time the engines against Karpathy's micrograd and PyTorch,"
 	@echo "                   and the live pages (start-up, a step in the browser)"
 	@echo "make html          build only the site, incrementally (quick iteration)"
@@ -128,12 +127,6 @@ test: setup system-test
 	$(PY) -m tangle --check
 	$(MAKE) --no-print-directory book
 	$(PY) -m pytest
-
-# The live pages, all of them, the moons chapter's minutes of training in the
-# browser included (make test leaves that page out: see tests/test_live.py).
-test-live: setup system-test
-	$(MAKE) --no-print-directory book
-	MICROGRAD_LIVE_SLOW=1 $(PY) -m pytest tests/test_live.py
 
 # Ours against the reference micrograd (from PyPI, in a venv of its own that
 # the script creates) and PyTorch: a table of step times, bytes per node and

@@ -244,7 +244,7 @@
       this.added = [];
       this.input = div.querySelector('.cell_input');
       this.bookOutput = div.querySelector('.cell_output');
-      div.dataset.live = 'cell';
+      div.dataset.live = entry.exercise ? 'answer' : 'cell';
       div.dataset.liveChapter = live.manifest.chapter;
       if (entry.cell !== null) div.dataset.liveCell = entry.cell;
       if (entry.jupyter) {
