@@ -102,7 +102,17 @@ def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
 
     visit(node, False, False)
     own = local - bound
-    return bound, now - own, later - own
+    now, later = now - own, later - own
+    # A loop binds its target before its body reads it: the `rate` read in
+    # `for rate in ...:` is the loop's, not an older one (loops inside
+    # loops too), unless a loop's iterable reads it.
+    loops = [inner for inner in ast.walk(node) if isinstance(inner, (ast.For, ast.AsyncFor))]
+    if loops and not isinstance(node, SCOPES):
+        targets = {n.id for loop in loops for n in ast.walk(loop.target)
+                   if isinstance(n, ast.Name)}
+        iterables = set().union(*(names(ast.Expr(loop.iter))[1] for loop in loops))
+        now -= targets - iterables
+    return bound, now, later
 
 
 def parse(source: str) -> ast.Module:

@@ -184,9 +184,13 @@ def test_what_the_browser_lacks_is_decided_from_the_code():
         "v + 1",                                              # v was marked
         "import torch",                                       # importing is fine
         "figures.still",                                     # lazy import
+        "for k in [1]:\n    plt.plot([k])",                   # marks k
+        "for k in [k]:\n    print(k)",                        # reads the old k
+        "for k in [2, 3]:\n    print(k)",                     # its own k
     ], package)
     assert verdicts == [None, "matplotlib (plots)", None, "matplotlib (plots)",
-                        "NumPy", "NumPy", "NumPy", None, None]
+                        "NumPy", "NumPy", "NumPy", None, None,
+                        "matplotlib (plots)", "matplotlib (plots)", None]
 
 
 def run_python(script: str) -> str:
