@@ -416,6 +416,24 @@ class ToyBook:
              "--builder", "html", "-W", "--keep-going", "--path-output", str(output)],
             capture_output=True, text=True, timeout=600)
 
+    def execute(self, text: str) -> None:
+        """Run a chapter's `text` cell by cell as the build's kernel runs it
+        (its set-up cell with tangle/ and the palette beside it), with
+        nbclient; a failing cell raises nbclient's CellExecutionError."""
+        import shutil
+
+        import nbclient
+        from myst_nb.core.read import read_myst_markdown_notebook
+
+        shutil.copytree(ROOT / "tangle", self.root / "tangle", dirs_exist_ok=True)
+        palette = self.root / "micrograd/static/palette.json"
+        palette.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "micrograd/static/palette.json", palette)
+        notebook = read_myst_markdown_notebook(text)
+        nbclient.NotebookClient(
+            notebook, timeout=60,
+            resources={"metadata": {"path": str(self.root / "book")}}).execute()
+
     def error(self, *cells: str, stem: str = "01-a") -> str:
         """The message of the error that tangling one chapter of `cells` raises."""
         book = self.write({stem: self.chapter(stem, "A", self.INIT_CELL, *cells)})

@@ -183,25 +183,15 @@ def test_the_check_code_runs_the_checks_and_leaves_no_name_behind():
 # -- a check that the solution fails stops the build ----------------------------------
 
 
-def test_a_solution_failing_its_check_stops_the_kernel_naming_the_exercise(root, toy):
-    import shutil
-
+def test_a_solution_failing_its_check_stops_the_kernel_naming_the_exercise(toy):
     import nbclient
-    from myst_nb.core.read import read_myst_markdown_notebook
 
-    shutil.copytree(root / "tangle", toy.root / "tangle")
-    palette = toy.root / "micrograd/static/palette.json"
-    palette.parent.mkdir(parents=True)
-    shutil.copy(root / "micrograd/static/palette.json", palette)
     toy.write({"01-a": toy.chapter(
         "01-a", "A", toy.cell("def one():\n    return 2"),
         toy.cell("assert one() == 1, 'one() is 1'", tags="[remove-cell]",
                  check="ex-one"))})
-    notebook = read_myst_markdown_notebook((toy.root / "book/01-a.md").read_text())
-    client = nbclient.NotebookClient(notebook, timeout=60,
-                                     resources={"metadata": {"path": str(toy.root / "book")}})
     with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
-        client.execute()
+        toy.execute((toy.root / "book/01-a.md").read_text())
     line = toy.line_of("01-a", "assert one() == 1")
     assert (f"book/01-a.md:{line}: the solution of exercise ex-one fails its own "
             f"check (one() is 1)") in str(error.value)

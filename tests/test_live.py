@@ -362,28 +362,25 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
         "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label)
     # What the exercise builds on: the page's cells above it.
     assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
+    def check(code: str) -> str:
+        """Put `code` in the answer cell, press Check: what it says."""
+        editor.fill(code)
+        answer.locator('[data-live="check"]').click()
+        page.wait_for_function(
+            f"bookLive.cells[{index}].outputs.some(m => (m.text || '')"
+            f".includes('checks passed.')) && bookLive.runs.size === 0")
+        return output.inner_text()
+
     # Nothing written yet: every check fails, and says why.
-    answer.locator('[data-live="check"]').click()
-    output.get_by_text("checks passed.").wait_for()
-    assert "✗" in output.inner_text() and "✓" not in output.inner_text()
+    text = check(editor.input_value())
+    assert "✗" in text and "✓" not in text, text
     # The solution's code passes every check.
-    editor.fill(solution)
-    answer.locator('[data-live="check"]').click()
-    page.wait_for_function(
-        f"bookLive.cells[{index}].outputs.some(m => (m.text || '').includes('checks passed.'))"
-        f" && bookLive.runs.size === 0")
-    text = output.inner_text()
+    text = check(solution)
     assert "✗" not in text and "✓" in text, text
     counted = re.search(r"(\d+) of (\d+) checks passed\.", text)
     assert counted and counted[1] == counted[2], text
     # A wrong answer is told, in words, what did not pass.
-    editor.fill(wrong)
-    answer.locator('[data-live="check"]').click()
-    page.wait_for_function(
-        f"bookLive.cells[{index}].outputs.some(m => (m.text || '').includes('checks passed.'))"
-        f" && bookLive.runs.size === 0")
-    text = output.inner_text()
-    assert f"✗ did not pass: {told}" in text, text
+    assert f"✗ did not pass: {told}" in check(wrong)
     # Switching live mode off takes the answer cell away again.
     page.click('[data-live="toggle"]')
     assert page.locator("[data-live-exercise]").count() == 0
