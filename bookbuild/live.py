@@ -42,7 +42,7 @@ from sphinx.util import logging
 
 from bookbuild.checks import chapter_checks, live_check
 from bookbuild.notebooks import (chapter_notebooks, imported_modules,
-                                 requirements, snapshot_zip)
+                                 requirements, snapshot_files, snapshot_zip)
 
 logger = logging.getLogger(__name__)
 
@@ -266,9 +266,7 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
         before = state.result.snapshot_before(chapter)
         package = None
         if before is not None:
-            package = {path: rendered.text.encode("utf-8")
-                       for path, rendered in before[1].items()}
-            package.update(data)
+            package = snapshot_files(before[1], data)
             write_if_changed(target / f"{chapter.stem}.zip", snapshot_zip(package))
         try:
             entry = manifest(chapter, package)

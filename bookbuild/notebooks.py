@@ -76,6 +76,15 @@ def snapshot_zip(files: Files) -> bytes:
     return buffer.getvalue()
 
 
+def snapshot_files(files, data: Files) -> Files:
+    """A snapshot's files (path -> rendered file, from
+    `tangle.tangler.Result.snapshot_before`) as bytes, with the package
+    `data`: what the notebooks and the live pages unpack."""
+    package = {path: rendered.text.encode("utf-8") for path, rendered in files.items()}
+    package.update(data)
+    return package
+
+
 def imported_modules(source: str) -> set[str]:
     """Every module `source` imports, anywhere (functions too), by full name.
     Lines of IPython magics (`%...`, `!...`) are skipped."""
@@ -491,8 +500,7 @@ def chapter_notebook(chapter, executed_folder: Path, before, data: Files, *,
     owner = folder = None
     if before is not None:
         owner_chapter, files = before
-        package = {path: rendered.text.encode("utf-8") for path, rendered in files.items()}
-        package.update(data)
+        package = snapshot_files(files, data)
         owner = owner_chapter.title
         folder = f"micrograd-book/after-{owner_chapter.stem}"
     kept = [cell.source for cell in executed.cells
