@@ -38,6 +38,7 @@
   const live = {
     on: false, worker: null, manifest: null, cells: [], runs: new Map(),
     nextId: 1, clickedAt: 0, startMs: null, firstOutputMs: null, restarts: 0,
+    boxes: [],
   };
   window.bookLive = live;
   let banner = null;
@@ -100,6 +101,8 @@
     stopWorker();
     for (const cell of live.cells) cell.remove();
     live.cells = [];
+    for (const box of live.boxes) box.remove();
+    live.boxes = [];
     if (banner) banner.remove();
     banner = null;
   }
@@ -203,6 +206,7 @@
     // then the answer cells.
     const all = divs.map((div, index) => [div, entries[index]]).concat(answers);
     live.cells = all.map(([div, entry], index) => new Cell(div, entry, index));
+    makeExpressionBoxes();
     return true;
   }
 
@@ -421,6 +425,143 @@
       } else if (message.type === 'clear') {
         out.replaceChildren();
       }
+    }
+  }
+
+  // -- your own expression ------------------------------------------------------
+  //
+  // A figure cell tagged `your-own-expression` (chapter 5's backward pass)
+  // gets a box under it: values (`a = 2.0, b = -3.0`) and an expression of
+  // them (`(a * b + c).tanh()`); Draw replays the forward and backward passes
+  // of what the reader typed, with the same player. The work is Python's
+  // (expression.py, sent once per interpreter into a module of its own, so
+  // the page's names stay the reader's); the Value is the page's, so the
+  // cells above the figure run first, once per interpreter, to give it the
+  // chapter's `_backward` rules.
+
+  function makeExpressionBoxes() {
+    const tagged = document.querySelectorAll('.bd-article div.cell.tag_your-own-expression');
+    for (const div of tagged) {
+      const cell = live.cells.find((c) => c.div === div);
+      if (cell) live.boxes.push(new ExpressionBox(cell));
+    }
+  }
+
+  const EXAMPLE = {values: 'a = 2.0, b = -3.0, c = 10.0', expression: '(a * b + c).tanh()'};
+  let expressionSource = null;
+
+  class ExpressionBox {
+    constructor(cell) {
+      this.cell = cell;
+      this.ready = -1;  // the interpreter (live.restarts) that has run what it needs
+      const n = live.boxes.length + 1;
+      const field = (name, label, value, hint) => {
+        const id = `live-expression-${name}-${n}`;
+        const input = el('input', {id, type: 'text', name, value, spellcheck: 'false',
+                                   autocapitalize: 'off', autocomplete: 'off',
+                                   class: 'live-expression-input', 'data-live': `expression-${name}`,
+                                   'aria-describedby': `${id}-hint`});
+        return [input, el('div', {class: 'live-expression-field'},
+          el('label', {for: id}, label), input,
+          el('span', {id: `${id}-hint`, class: 'live-expression-hint'}, hint))];
+      };
+      const [values, valuesField] = field('values', 'Values', EXAMPLE.values,
+        'names and numbers, with commas between');
+      const [expression, expressionField] = field('expression', 'Expression',
+        EXAMPLE.expression, 'any Python expression of the values');
+      this.values = values;
+      this.expression = expression;
+      this.button = el('button', {type: 'submit', class: 'live-button live-run',
+                                  'data-live': 'expression-draw'}, 'Draw');
+      const reset = el('button', {type: 'button', class: 'live-button',
+                                  'data-live': 'expression-reset'}, 'Example');
+      reset.addEventListener('click', () => {
+        values.value = EXAMPLE.values;
+        expression.value = EXAMPLE.expression;
+      });
+      const title = `live-expression-title-${n}`;
+      this.output = el('div', {class: 'live-expression-output', 'data-live': 'expression-output',
+                               'aria-live': 'polite'});
+      this.outputs = [];
+      this.form = el('form', {class: 'live-expression', 'data-live': 'expression',
+                              'aria-labelledby': title},
+        el('p', {id: title, class: 'live-expression-title'}, 'Your own expression'),
+        el('p', {class: 'live-expression-help'},
+          'Type numbers for a few values and an expression of them, then press ' +
+          'Draw (or Enter): the figure replays its forward and backward passes ' +
+          'as above, computed by this chapter\'s Value.'),
+        valuesField, expressionField,
+        el('div', {class: 'live-toolbar'}, this.button, reset),
+        this.output);
+      this.form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        this.draw();
+      });
+      cell.div.after(this.form);
+    }
+
+    remove() {
+      this.form.remove();
+    }
+
+    show(message) {
+      Cell.prototype.show.call(this, message);
+    }
+
+    async prepare() {
+      if (this.ready === live.restarts) return true;
+      if (expressionSource === null) {
+        const url = new URL('expression.py', new URL(toggle.dataset.liveScript, document.baseURI));
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+        expressionSource = await response.text();
+      }
+      const restarts = live.restarts;
+      // The chapter's cells above the figure give Value its _backward rules.
+      if (!await this.cell.runAbove()) return false;
+      const load = 'import types as _book_types\n' +
+        '_book_expression = _book_types.ModuleType("book_expression")\n' +
+        `exec(${JSON.stringify(expressionSource)}, _book_expression.__dict__)\n` +
+        'del _book_types\n';
+      if (!await this.run(load)) return false;
+      this.ready = restarts;
+      return true;
+    }
+
+    async draw() {
+      if (this.busy) return;
+      this.busy = true;
+      this.button.disabled = true;
+      this.outputs = [];
+      this.output.replaceChildren(el('p', {class: 'live-note'}, 'Drawing...'));
+      try {
+        if (!live.worker || !await this.prepare()) {
+          this.output.replaceChildren(el('p', {class: 'live-note'},
+            'The chapter\'s code above the figure did not run: see the error ' +
+            'in its cell, then press Draw again.'));
+          return;
+        }
+        this.output.replaceChildren();
+        await this.run(`_book_expression.your_expression(` +
+          `${JSON.stringify(this.values.value)}, ` +
+          `${JSON.stringify(this.expression.value)}, Value)`);
+      } catch (error) {
+        this.output.replaceChildren(el('p', {class: 'live-note'},
+          `Could not draw it: ${error.message}`));
+      } finally {
+        this.busy = false;
+        this.button.disabled = false;
+      }
+    }
+
+    // Runs code in the page's interpreter, its output shown in the box.
+    run(code) {
+      const id = live.nextId++;
+      return new Promise((resolve) => {
+        live.runs.set(id, {cell: this, finish: (ok) => resolve(ok)});
+        busy();
+        live.worker.postMessage({type: 'run', id, name: 'your expression', code});
+      });
     }
   }
 
