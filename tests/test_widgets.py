@@ -480,7 +480,7 @@ def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
                                         fmt(grad[i]), fmt(new)]
                 leaves[i] = new
             caption = fig.locator("table.mgv-step caption").inner_text()
-            assert caption == f"Step {steps}: new = old − {shown_rate} × gradient"
+            assert caption == f"Step {steps}: new = old − {shown_rate} × grad"
             # After the step the figure shows the neuron at the new values.
             data, grad = engine_neuron(trace, leaves, activation)
             shown = neuron_state(fig)

@@ -639,13 +639,12 @@
           `${fmt(result.data[out])}.`;
         if (moved.every((m) => m.grad === 0)) {
           stepNote += ' Every gradient was 0, so nothing moved: gradient ' +
-            'descent cannot bring this neuron back.';
+            'descent cannot bring the neuron back to life for this input.';
         }
         summary.textContent += stepNote;
         stepTable.replaceChildren(
-          el('caption', {}, `Step ${steps}: new = old − ${rate} × ` +
-             'gradient'),
-          el('tr', {}, ...['parameter', 'old', 'gradient', 'new'].map(
+          el('caption', {}, `Step ${steps}: new = old − ${rate} × grad`),
+          el('tr', {}, ...['parameter', 'old', 'grad', 'new'].map(
             (name) => el('th', { scope: 'col' }, name))),
           ...moved.map((m) => el('tr', {
             'data-node': m.i, 'data-old': m.old, 'data-grad': m.grad,
@@ -1208,6 +1207,9 @@ font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 .mgv .mgv-table th,.mgv .mgv-table td{padding:1px 10px;text-align:right;
 border-bottom:1px solid var(--mgv-border)}
 .mgv .mgv-table caption{text-align:left;color:var(--mgv-muted)}
+.mgv .mgv-step-panel{overflow-x:auto}
+.mgv table.mgv-step{font-size:13px}
+.mgv table.mgv-step th,.mgv table.mgv-step td{padding:1px 5px}
 .mgv .mgv-rate{font:inherit;color:var(--mgv-fg);background:var(--mgv-panel);
 border:1px solid var(--mgv-border);border-radius:6px;min-height:30px}
 .mgv svg text{fill:var(--mgv-fg);font-size:12px;
