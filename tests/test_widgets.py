@@ -428,6 +428,15 @@ def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site)
     page.close()
 
 
+def open_neuron(browser, server, built_site):
+    """Chapter 4's neuron figure in a fresh page: its trace, the number of
+    each label in it, the page, the page's console errors, the figure."""
+    (trace,) = traces_of(built_site, "book/04-neuron")
+    number = {node["label"]: i for i, node in enumerate(trace["nodes"])}
+    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
+    return trace, number, page, errors, figure(page)
+
+
 def neuron_state(fig) -> dict:
     """What the neuron figure shows: each value's data and grad (the exact
     floats behind the four decimals), and each slider's place."""
@@ -449,14 +458,11 @@ def take_a_step(fig) -> list[dict]:
 
 
 def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
-    (trace,) = traces_of(built_site, "book/04-neuron")
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
     nodes = trace["nodes"]
-    number = {node["label"]: i for i, node in enumerate(nodes)}
     # The chapter names the weights and the bias as what a step changes.
     assert [nodes[i]["label"] for i in trace["parameters"]] == ["w1", "w2", "b"]
     assert trace["learning_rate"] == 0.1 and 0.1 in trace["learning_rates"]
-    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
-    fig = figure(page)
     assert fig.locator("table.mgv-step").is_hidden()  # no step taken yet
     leaves = {i: nodes[i]["data"] for i in number.values() if not nodes[i]["children"]}
     steps = 0
@@ -498,10 +504,8 @@ def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
 
 
 def test_the_neuron_resets_to_the_lectures_exact_numbers(browser, server, built_site):
-    (trace,) = traces_of(built_site, "book/04-neuron")
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
     nodes = trace["nodes"]
-    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
-    fig = figure(page)
     start = neuron_state(fig)
     assert start["data"] == [node["data"] for node in nodes]
     fig.get_by_role("slider", name="x2").fill("1.5")
@@ -513,8 +517,7 @@ def test_the_neuron_resets_to_the_lectures_exact_numbers(browser, server, built_
     fig.get_by_role("button", name="Reset").click()
     # Exactly the chapter's floats, the bias's 6.8813735870195432 included.
     assert neuron_state(fig) == start
-    b = [i for i, node in enumerate(nodes) if node["label"] == "b"][0]
-    assert nodes[b]["data"] == 6.8813735870195432
+    assert nodes[number["b"]]["data"] == 6.8813735870195432
     slider = fig.get_by_role("slider", name="b")
     assert slider.get_attribute("aria-valuetext") == "6.8814"
     assert fig.locator('output').nth(4).inner_text() == "6.8814"
@@ -527,13 +530,9 @@ def test_the_neuron_resets_to_the_lectures_exact_numbers(browser, server, built_
 
 
 def test_the_neuron_sliders_keep_the_lectures_values(browser, server, built_site):
-    (trace,) = traces_of(built_site, "book/04-neuron")
-    nodes = trace["nodes"]
-    number = {node["label"]: i for i, node in enumerate(nodes)}
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
     b = number["b"]
-    exact = nodes[b]["data"]
-    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
-    fig = figure(page)
+    exact = trace["nodes"][b]["data"]
     slider = fig.get_by_role("slider", name="b")
     shown_b = lambda: neuron_state(fig)["data"][b]
     # Before any touch, and from the keyboard: a tenth up, back down to the
@@ -552,23 +551,14 @@ def test_the_neuron_sliders_keep_the_lectures_values(browser, server, built_site
                               ("6.84", 6.8), ("3.44", 3.4), ("8", 8.0)):
         slider.fill(dragged)
         assert shown_b() == expected, dragged
-    # The other sliders keep their tenths: x1 from 2 by two steps is 1.8.
-    x1 = fig.get_by_role("slider", name="x1")
-    x1.focus()
-    page.keyboard.press("ArrowLeft")
-    page.keyboard.press("ArrowLeft")
-    assert neuron_state(fig)["data"][number["x1"]] == 1.8
     assert errors == []
     page.close()
 
 
-def test_the_chapters_experiments_do_what_the_text_says(browser, server, built_site):
-    (trace,) = traces_of(built_site, "book/04-neuron")
+def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_site):
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
     nodes = trace["nodes"]
-    number = {node["label"]: i for i, node in enumerate(nodes)}
     o = trace["root"]
-    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
-    fig = figure(page)
 
     def experiment(start: str) -> str:
         text = page.locator("section#steering-the-neuron li").filter(
@@ -632,6 +622,25 @@ def test_the_chapters_experiments_do_what_the_text_says(browser, server, built_s
     assert all(row["old"] == row["new"] for row in rows)
     assert neuron_state(fig) == dead
     assert "nothing moved" in narration(fig)
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", [360, 768, 1280])
+def test_the_neuron_fits_its_column_with_its_step_table_open(
+        browser, server, built_site, width):
+    _, _, page, errors, fig = open_neuron(browser, server, built_site)
+    page.set_viewport_size({"width": width, "height": 900})
+    take_a_step(fig)
+    fig.locator("details.mgv-more summary").click()
+    clipped = page.evaluate(
+        """fig => [fig, ...fig.querySelectorAll('*')]
+             .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+             .map(e => `${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`)""",
+        fig.element_handle())
+    assert clipped == []
+    column = page.evaluate("fig => fig.parentElement.clientWidth", fig.element_handle())
+    assert fig.bounding_box()["width"] <= column + 1
     assert errors == []
     page.close()
 
