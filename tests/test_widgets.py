@@ -428,6 +428,223 @@ def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site)
     page.close()
 
 
+def open_neuron(browser, server, built_site):
+    """Chapter 4's neuron figure in a fresh page: its trace, the number of
+    each label in it, the page, the page's console errors, the figure."""
+    (trace,) = traces_of(built_site, "book/04-neuron")
+    number = {node["label"]: i for i, node in enumerate(trace["nodes"])}
+    page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
+    return trace, number, page, errors, figure(page)
+
+
+def neuron_state(fig) -> dict:
+    """What the neuron figure shows: each value's data and grad (the exact
+    floats behind the four decimals), and each slider's place."""
+    data, grad = shown_numbers(fig)
+    return {"data": data, "grad": grad}
+
+
+def take_a_step(fig) -> list[dict]:
+    """Press Take one step; the rows of the step's table, as numbers and as
+    shown."""
+    fig.get_by_role("button", name="Take one step").click()
+    rows = fig.locator("table.mgv-step tr[data-node]")
+    return [{"node": int(rows.nth(r).get_attribute("data-node")),
+             "old": float(rows.nth(r).get_attribute("data-old")),
+             "grad": float(rows.nth(r).get_attribute("data-grad")),
+             "new": float(rows.nth(r).get_attribute("data-new")),
+             "cells": rows.nth(r).locator("th, td").all_text_contents()}
+            for r in range(rows.count())]
+
+
+def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
+    nodes = trace["nodes"]
+    # The chapter names the weights and the bias as what a step changes.
+    assert [nodes[i]["label"] for i in trace["parameters"]] == ["w1", "w2", "b"]
+    assert trace["learning_rate"] == 0.1 and 0.1 in trace["learning_rates"]
+    assert fig.locator("table.mgv-step").is_hidden()  # no step taken yet
+    leaves = {i: nodes[i]["data"] for i in number.values() if not nodes[i]["children"]}
+    steps = 0
+    for activation, rate, count in (("tanh", 0.1, 3), ("tanh", 0.5, 2),
+                                    ("ReLU", 1.0, 2)):
+        fig.get_by_role("button", name=f"activation {activation}").click()
+        shown_rate = format(rate, "g")  # as JavaScript writes it: 1, not 1.0
+        fig.get_by_role("combobox", name="learning rate").select_option(shown_rate)
+        for _ in range(count):
+            # The engine, natively: backward, then p.data -= rate * p.grad.
+            data, grad = engine_neuron(trace, leaves, activation)
+            rows = take_a_step(fig)
+            steps += 1
+            assert [row["node"] for row in rows] == trace["parameters"]
+            for row in rows:
+                i = row["node"]
+                new = leaves[i] - rate * grad[i]
+                assert close(row["old"], leaves[i]) and close(row["grad"], grad[i])
+                assert close(row["new"], new), (activation, rate, row)
+                assert row["cells"] == [nodes[i]["label"], fmt(leaves[i]),
+                                        fmt(grad[i]), fmt(new)]
+                leaves[i] = new
+            caption = fig.locator("table.mgv-step caption").inner_text()
+            assert caption == f"Step {steps}: new = old − {shown_rate} × grad"
+            # After the step the figure shows the neuron at the new values.
+            data, grad = engine_neuron(trace, leaves, activation)
+            shown = neuron_state(fig)
+            assert all(close(x, y) for x, y in zip(shown["data"], data))
+            assert all(close(x, y) for x, y in zip(shown["grad"], grad))
+            o = trace["root"]
+            assert "o went from" in narration(fig)
+            assert narration(fig).endswith(f"to {fmt(data[o])}.") or \
+                "nothing moved" in narration(fig)
+            # The inputs are data: a step leaves them alone.
+            for name in ("x1", "x2"):
+                assert shown["data"][number[name]] == nodes[number[name]]["data"]
+    assert errors == []
+    page.close()
+
+
+def test_the_neuron_resets_to_the_lectures_exact_numbers(browser, server, built_site):
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
+    nodes = trace["nodes"]
+    start = neuron_state(fig)
+    assert start["data"] == [node["data"] for node in nodes]
+    fig.get_by_role("slider", name="x2").fill("1.5")
+    fig.get_by_role("slider", name="b").fill("-2")
+    fig.get_by_role("button", name="activation ReLU").click()
+    fig.get_by_role("combobox", name="learning rate").select_option("1")
+    take_a_step(fig)
+    assert neuron_state(fig) != start
+    fig.get_by_role("button", name="Reset").click()
+    # Exactly the chapter's floats, the bias's 6.8813735870195432 included.
+    assert neuron_state(fig) == start
+    assert nodes[number["b"]]["data"] == 6.8813735870195432
+    slider = fig.get_by_role("slider", name="b")
+    assert slider.get_attribute("aria-valuetext") == "6.8814"
+    assert fig.locator('output').nth(4).inner_text() == "6.8814"
+    assert fig.get_by_role("button", name="activation tanh").get_attribute("aria-pressed") == "true"
+    assert fig.get_by_role("combobox", name="learning rate").input_value() == "0.1"
+    assert fig.locator("table.mgv-step").is_hidden()
+    assert "Step" not in narration(fig)
+    assert errors == []
+    page.close()
+
+
+def test_the_neuron_sliders_keep_the_lectures_values(browser, server, built_site):
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
+    b = number["b"]
+    exact = trace["nodes"][b]["data"]
+    slider = fig.get_by_role("slider", name="b")
+    shown_b = lambda: neuron_state(fig)["data"][b]
+    # Before any touch, and from the keyboard: a tenth up, back down to the
+    # lecture's value exactly, a tenth down, and back up to it again.
+    assert shown_b() == exact
+    slider.focus()
+    for key, expected in (("ArrowRight", 6.9), ("ArrowLeft", exact),
+                          ("ArrowLeft", 6.8), ("ArrowDown", 6.7),
+                          ("ArrowUp", 6.8), ("ArrowUp", exact),
+                          ("ArrowUp", 6.9)):
+        page.keyboard.press(key)
+        assert shown_b() == expected, key
+        assert slider.get_attribute("aria-valuetext") == fmt(expected)
+    # A drag lands on the nearest stop: the lecture's value is one.
+    for dragged, expected in (("6.88", exact), ("6.86", exact),
+                              ("6.84", 6.8), ("3.44", 3.4), ("8", 8.0)):
+        slider.fill(dragged)
+        assert shown_b() == expected, dragged
+    assert errors == []
+    page.close()
+
+
+def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_site):
+    trace, number, page, errors, fig = open_neuron(browser, server, built_site)
+    nodes = trace["nodes"]
+    o = trace["root"]
+
+    def experiment(start: str) -> str:
+        text = page.locator("section#steering-the-neuron li").filter(
+            has_text=re.compile(r"^\s*" + re.escape(start))).inner_text()
+        return " ".join(text.split())
+
+    def shown(label: str, key: str = "data") -> float:
+        return neuron_state(fig)[key][number[label]]
+
+    start = neuron_state(fig)
+    # "Drag w2. The output does not move, and the gradient of w2 stays at
+    # zero ... press Reset and move x2 to -0.5: w2.grad comes alive, at ..."
+    text = experiment("Drag w2")
+    for value in ("-3", "0.5", "3.4"):
+        fig.get_by_role("slider", name="w2").fill(value)
+        assert shown("o") == start["data"][o] and shown("w2", "grad") == 0
+    fig.get_by_role("button", name="Reset").click()
+    fig.get_by_role("slider", name="x2").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    assert shown("x2") == -0.5
+    alive = shown("w2", "grad")
+    assert abs(alive) > 0.1 and f"comes alive, at {fmt(alive)}" in text
+    # "Drag b to the right ... the gradients ... shrink towards zero: at
+    # b = 8, w1.grad is ..., down from 1.0000."
+    text = experiment("Drag b to the right")
+    fig.get_by_role("button", name="Reset").click()
+    fig.get_by_role("slider", name="b").focus()
+    page.keyboard.press("End")
+    assert shown("b") == 8.0
+    saturated = neuron_state(fig)["grad"]
+    for label in ("n", "w1", "x1", "b"):
+        assert abs(saturated[number[label]]) < abs(start["grad"][number[label]]) / 5
+    assert (f"w1.grad is {fmt(saturated[number['w1']])}, down from "
+            f"{fmt(start['grad'][number['w1']])}") in text
+    # "Press Reset, then Take one step ... o falls from ... to ...; press
+    # again and it falls to .... w2 does not move"
+    text = experiment("Press Reset, then Take one step")
+    fig.get_by_role("button", name="Reset").click()
+    before = shown("o")
+    take_a_step(fig)
+    once = shown("o")
+    take_a_step(fig)
+    twice = shown("o")
+    assert before > once > twice and shown("w2") == start["data"][number["w2"]]
+    assert (f"falls from {fmt(before)} to {fmt(once)}; press again and it "
+            f"falls to {fmt(twice)}") in text
+    assert "learning rate, 0.1," in text
+    # "Switch the activation to ReLU ... drag b down to 5 ... dead ...
+    # greys out the path ... Take one step: nothing moves"
+    text = experiment("Switch the activation to ReLU")
+    assert "drag b down to 5" in text and "nothing moves" in text
+    fig.get_by_role("button", name="Reset").click()
+    fig.get_by_role("button", name="activation ReLU").click()
+    fig.get_by_role("slider", name="b").fill("5")
+    assert shown("n") < 0 and shown("o") == 0
+    assert all(g == 0 for i, g in enumerate(neuron_state(fig)["grad"]) if i != o)
+    assert fig.locator("g.mgv-node.mgv-dead").count() == len(nodes) - 1
+    dead = neuron_state(fig)
+    rows = take_a_step(fig)
+    assert all(row["old"] == row["new"] for row in rows)
+    assert neuron_state(fig) == dead
+    assert "nothing moved" in narration(fig)
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("width", [360, 768, 1280])
+def test_the_neuron_fits_its_column_with_its_step_table_open(
+        browser, server, built_site, width):
+    _, _, page, errors, fig = open_neuron(browser, server, built_site)
+    page.set_viewport_size({"width": width, "height": 900})
+    take_a_step(fig)
+    fig.locator("details.mgv-more summary").click()
+    clipped = page.evaluate(
+        """fig => [fig, ...fig.querySelectorAll('*')]
+             .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+             .map(e => `${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`)""",
+        fig.element_handle())
+    assert clipped == []
+    column = page.evaluate("fig => fig.parentElement.clientWidth", fig.element_handle())
+    assert fig.bounding_box()["width"] <= column + 1
+    assert errors == []
+    page.close()
+
+
 # -- figure 3: the network --------------------------------------------------------
 
 

@@ -521,9 +521,31 @@
     }
     // [/book:evaluate]
 
+    // The values a slider stops at: every multiple of its step, and the
+    // value it started from, however many decimals that has (the lecture's
+    // bias, 6.8813735870195432, must stay within reach). `toward` is +1 or
+    // -1 for the next stop up or down from x, or 0 for the nearest one.
+    function sliderStop(spec, start, x, toward) {
+      const step = spec.step;
+      const onGrid = (k) => Number((k * step).toFixed(12));
+      const k = x / step;
+      let grid;
+      if (toward > 0) grid = onGrid(Math.floor(k + 1e-9) + 1);
+      else if (toward < 0) grid = onGrid(Math.ceil(k - 1e-9) - 1);
+      else grid = onGrid(Math.round(k));
+      let stop = grid;
+      if (toward === 0 ? Math.abs(start - x) < Math.abs(grid - x)
+                       : toward * (start - x) > 0 &&
+                         toward * (grid - start) > 0) {
+        stop = start;
+      }
+      return Math.max(spec.min, Math.min(spec.max, stop));
+    }
+
     function neuronFigure(root, trace) {
       const nodes = trace.nodes;
       const out = trace.root;
+      const start = {};   // the values the figure came with: Reset's
       const leaves = {};
       const ops = nodes.map((node) => node.op);
       const geometry = graphGeometry(nodes, {
@@ -535,34 +557,115 @@
                                 'aria-live': 'polite' });
       const table = el('table', { class: 'mgv-table' });
       let result = null;
+      let stepNote = '';
 
       const sliders = el('div', { class: 'mgv-sliders' });
+      const setters = {};
       for (const spec of trace.inputs) {
         const i = spec.node;
-        leaves[i] = nodes[i].data;
-        const readout = el('output', { class: 'mgv-num' }, fmt(leaves[i]));
+        start[i] = leaves[i] = nodes[i].data;
+        const readout = el('output', { class: 'mgv-num' });
+        // step "any": the browser must not round the value to its own grid;
+        // sliderStop rounds, to a grid that keeps the starting value.
         const slider = el('input', {
-          type: 'range', min: spec.min, max: spec.max, step: spec.step,
-          value: leaves[i], 'aria-label': nodes[i].label,
-          'data-node': i,
+          type: 'range', min: spec.min, max: spec.max, step: 'any',
+          'aria-label': nodes[i].label, 'data-node': i,
           oninput: () => {
-            leaves[i] = Number(slider.value);
-            readout.textContent = fmt(leaves[i]);
-            update();
+            move(i, sliderStop(spec, start[i], Number(slider.value), 0));
+          },
+          onkeydown: (event) => {
+            const toward = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1,
+                             ArrowDown: -1 }[event.key];
+            if (!toward) return;
+            event.preventDefault();
+            move(i, sliderStop(spec, start[i], leaves[i], toward));
           },
         });
+        setters[i] = (x) => {
+          leaves[i] = x;
+          slider.value = String(x);
+          slider.setAttribute('aria-valuetext', fmt(x));
+          readout.textContent = fmt(x);
+        };
+        setters[i](leaves[i]);
         sliders.append(el('label', { class: 'mgv-slider' },
                           el('span', { class: 'mgv-name' }, nodes[i].label),
                           slider, readout));
       }
 
+      function move(i, x) {
+        setters[i](x);
+        stepNote = '';
+        update();
+      }
+
       const choices = trace.activations.map((op) => button(
-        op, () => { ops[out] = op; update(); },
+        op, () => { ops[out] = op; stepNote = ''; update(); },
         { 'aria-pressed': String(op === ops[out]), 'data-op': op,
           'aria-label': `activation ${op}` }));
       const chooser = el('div', { class: 'mgv-choice', role: 'group',
                                   'aria-label': 'Activation function' },
                          el('span', {}, 'activation:'), ...choices);
+
+      // One step of gradient descent on the parameters the trace names.
+      const learnable = trace.parameters || [];
+      const rates = el('select', { class: 'mgv-rate',
+                                   'aria-label': 'learning rate' },
+        ...(trace.learning_rates || []).map((rate) => el('option', {
+          value: rate, selected: rate === trace.learning_rate }, rate)));
+      const stepper = el('div', { class: 'mgv-controls', role: 'group',
+                                  'aria-label': 'Gradient descent' },
+        learnable.length > 0 && [
+          button('Take one step', takeStep),
+          el('label', { class: 'mgv-rate-label' }, 'learning rate ', rates)],
+        button('Reset', reset));
+      const stepTable = el('table', { class: 'mgv-table mgv-step' });
+      const stepPanel = el('div', { class: 'mgv-step-panel' }, stepTable);
+      let steps = 0;
+
+      function takeStep() {
+        const rate = Number(rates.value);
+        const before = result.data[out];
+        const moved = learnable.map((i) => ({
+          i, old: leaves[i], grad: result.grad[i],
+          now: leaves[i] - rate * result.grad[i] }));
+        for (const m of moved) setters[m.i](m.now);
+        steps += 1;
+        stepNote = '';
+        update();
+        const o = nodes[out].label;
+        stepNote = ` Step ${steps}: each parameter moved by −${rate} × its ` +
+          `gradient; ${o} went from ${fmt(before)} to ` +
+          `${fmt(result.data[out])}.`;
+        if (moved.every((m) => m.grad === 0)) {
+          stepNote += ' Every gradient was 0, so nothing moved: gradient ' +
+            'descent cannot bring the neuron back to life for this input.';
+        }
+        summary.textContent += stepNote;
+        stepTable.replaceChildren(
+          el('caption', {}, `Step ${steps}: new = old − ${rate} × grad`),
+          el('tr', {}, ...['parameter', 'old', 'grad', 'new'].map(
+            (name) => el('th', { scope: 'col' }, name))),
+          ...moved.map((m) => el('tr', {
+            'data-node': m.i, 'data-old': m.old, 'data-grad': m.grad,
+            'data-new': m.now },
+          el('th', { scope: 'row' }, nodes[m.i].label),
+          el('td', { class: 'mgv-num' }, fmt(m.old)),
+          el('td', { class: 'mgv-num' }, fmt(m.grad)),
+          el('td', { class: 'mgv-num' }, fmt(m.now)))));
+        stepPanel.hidden = false;
+      }
+
+      function reset() {
+        for (const i of Object.keys(start)) setters[i](start[i]);
+        ops[out] = nodes[out].op;
+        rates.value = String(trace.learning_rate);
+        steps = 0;
+        stepNote = '';
+        stepTable.replaceChildren();
+        stepPanel.hidden = true;
+        update();
+      }
 
       function describeNode(i) {
         const node = nodes[i];
@@ -625,7 +728,7 @@
           text += ` Local derivative of ${ops[out]}: ` +
             `${fmt(result.grad[input])}.`;
         }
-        summary.textContent = text;
+        summary.textContent = text + stepNote;
         table.replaceChildren(
           el('caption', {}, 'Every value of the neuron'),
           el('tr', {}, el('th', { scope: 'col' }, 'value'),
@@ -639,11 +742,13 @@
                fmt(result.grad[i])))));
       }
 
-      root.append(sliders, chooser,
+      root.append(sliders,
+                  el('div', { class: 'mgv-row' }, chooser, stepper),
                   el('div', { class: 'mgv-stage' }, drawn.picture),
-                  info.panel, summary,
+                  info.panel, summary, stepPanel,
                   el('details', { class: 'mgv-more' },
                      el('summary', {}, 'All values as a table'), table));
+      stepPanel.hidden = true;
       update();
     }
 
@@ -1102,6 +1207,11 @@ font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 .mgv .mgv-table th,.mgv .mgv-table td{padding:1px 10px;text-align:right;
 border-bottom:1px solid var(--mgv-border)}
 .mgv .mgv-table caption{text-align:left;color:var(--mgv-muted)}
+.mgv .mgv-step-panel{overflow-x:auto}
+.mgv table.mgv-step{font-size:13px}
+.mgv table.mgv-step th,.mgv table.mgv-step td{padding:1px 5px}
+.mgv .mgv-rate{font:inherit;color:var(--mgv-fg);background:var(--mgv-panel);
+border:1px solid var(--mgv-border);border-radius:6px;min-height:30px}
 .mgv svg text{fill:var(--mgv-fg);font-size:12px;
 font-family:system-ui,-apple-system,"Segoe UI",sans-serif}
 .mgv svg .mgv-num{font-size:12px}
