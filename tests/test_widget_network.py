@@ -349,6 +349,11 @@ def test_the_thinnest_lines_stay_visible_and_the_figure_fits_its_column(
     scroller = fig.evaluate("root => { const s = root.querySelector('.mgv-scroll');"
                             " return [s.scrollWidth, s.clientWidth]; }")
     assert (scroller[0] > scroller[1]) == (width < 500)
+    # What the keyboard focuses is scrolled into view, on a phone too.
+    seen = fig.evaluate("""root => { const v = root.querySelector('.mgv-scroll')
+        .getBoundingClientRect(); const g = document.activeElement.getBoundingClientRect();
+        return g.left >= v.left - 0.5 && g.right <= v.right + 0.5; }""")
+    assert seen
     folder = built_site.parent / "screenshots"
     folder.mkdir(exist_ok=True)
     fig.screenshot(path=str(folder / f"09-networks-passes-{theme}-{width}.png"))

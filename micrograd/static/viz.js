@@ -895,6 +895,21 @@
 
       const circleAt = (l, j) => circles.find((c) => c.l === l && c.j === j);
 
+      // On a phone the drawing scrolls sideways: bring what the keyboard
+      // focuses into view.
+      for (const node of picture.querySelectorAll('[tabindex]')) {
+        node.addEventListener('focus', () => {
+          const scroller = picture.parentNode;
+          const box = node.getBoundingClientRect();
+          const view = scroller.getBoundingClientRect();
+          if (box.left < view.left) {
+            scroller.scrollLeft -= view.left - box.left + 8;
+          } else if (box.right > view.right) {
+            scroller.scrollLeft += box.right - view.right + 8;
+          }
+        });
+      }
+
       // Pointing at a weight (or tabbing to it) lights it up, with the two
       // neurons it joins, and dims the others.
       function hot(edge, on) {
