@@ -1,0 +1,401 @@
+"""The network figure of chapter 9 (`network_figure`), in a real browser and
+against the engine: one example's forward and backward pass, played layer by
+layer from the recorded numbers, which must be what micrograd computes
+natively; a weight lit up, with its w and ∂L/∂w, when pointed at or
+focused; the loss curve following the step; every control reachable by
+keyboard; the thinnest lines visible in dark mode; the figure inside its
+column at a phone's, a tablet's and a desktop's width, axe-clean.
+
+The rest of the figure (stepping, the activity of the neurons) is tested in
+test_widgets.py, the trace of the training in test_figures.py."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from conftest import axe_violations, open_page, traces_of
+
+PAGE = "book/09-networks"
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number as the figures show it (Python's rounding, no sign on zero)."""
+    text = f"{x:.{digits}f}"
+    return text[1:] if re.fullmatch(r"-0\.0*", text) else text
+
+
+@pytest.fixture(scope="module")
+def trace(built_site) -> dict:
+    (network,) = traces_of(built_site, PAGE)
+    return network
+
+
+def load(browser, server, theme="light", width=1280, **options):
+    page, errors, outside = open_page(browser, f"{server}{PAGE}.html", server,
+                                      theme, **options)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_function(
+        "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
+    return page, errors, outside, page.locator("div.mgv").first
+
+
+# -- the engine, natively ------------------------------------------------------
+
+
+def network_at(trace: dict, k: int):
+    """The figure's network with the weights and biases of training step k."""
+    from micrograd.nn import MLP
+
+    sizes, frame = trace["sizes"], trace["frames"][k]
+    model = MLP(sizes[0], sizes[1:])
+    for layer, weights, biases in zip(model.layers, frame["weights"], frame["biases"]):
+        for neuron, w, b in zip(layer.neurons, weights, biases):
+            for value, data in zip(neuron.w, w):
+                value.data = data
+            neuron.b.data = b
+    return model
+
+
+def native_pass(trace: dict, k: int, example: int) -> dict:
+    """One example's passes at step k, computed here with the engine: the
+    layers' outputs, the example's term of the loss, and after backward()
+    from that term the grads of the outputs and of every weight."""
+    model = network_at(trace, k)
+    x, t = trace["inputs"][example], trace["targets"][example]
+    outputs = []
+    for layer in model.layers:
+        x = layer(x)
+        x = x if isinstance(x, list) else [x]
+        outputs.append(x)
+    term = (x[0] - t) ** 2 / len(trace["inputs"])
+    term.backward()
+    return {"outputs": [[v.data for v in layer] for layer in outputs],
+            "loss": term.data,
+            "output_grads": [[v.grad for v in layer] for layer in outputs],
+            "grads": [[[w.grad for w in n.w] for n in layer.neurons]
+                      for layer in model.layers]}
+
+
+def native_loss_grads(trace: dict, k: int) -> list:
+    """∂L/∂w of the whole loss at step k, computed here with the engine."""
+    model = network_at(trace, k)
+    errors = [(model(x) - t) ** 2 for x, t in zip(trace["inputs"], trace["targets"])]
+    loss = sum(errors) / len(errors)
+    loss.backward()
+    return [[[w.grad for w in n.w] for n in layer.neurons] for layer in model.layers]
+
+
+def test_the_recorded_passes_are_the_engines(trace):
+    frames = trace["frames"]
+    assert all(len(frame["passes"]) == len(trace["inputs"]) for frame in frames)
+    for k in (0, 1, 17, len(frames) - 1):
+        for example in range(len(trace["inputs"])):
+            assert frames[k]["passes"][example] == native_pass(trace, k, example), (k, example)
+        # The parts of the examples add up to the gradients of the loss.
+        parts = [p["grads"] for p in frames[k]["passes"]]
+        for l, layer in enumerate(frames[k]["grads"]):
+            for j, row in enumerate(layer):
+                for i, g in enumerate(row):
+                    assert math.isclose(sum(p[l][j][i] for p in parts), g,
+                                        rel_tol=1e-12, abs_tol=1e-15)
+
+
+# -- the passes, played --------------------------------------------------------
+
+
+def numbers_of(fig) -> dict:
+    """Each neuron's pill, by neuron ('l-j', or 'loss'): [data, grad] as shown,
+    or None when hidden; and under 'phase', how far the passes have gone
+    (read at the same moment)."""
+    return fig.evaluate("""root => {
+        const out = {phase: Number(root.dataset.passPhase)};
+        const pills = [...root.querySelectorAll('g.mgv-numbers')];
+        const neurons = [...root.querySelectorAll('g[data-neuron]')];
+        neurons.forEach((g, k) => {
+          const pill = pills[k];
+          const texts = [...pill.querySelectorAll('text')].map(t => t.textContent);
+          out[g.dataset.neuron] = pill.style.display === 'none' ? null : texts;
+        });
+        return out; }""")
+
+
+def expected_numbers(trace: dict, native: dict, example: int, phase: int) -> dict:
+    """What the pills must show at a phase of the passes (see viz.js)."""
+    sizes = trace["sizes"]
+    last = len(sizes) - 1
+    forward_end = len(sizes) + 1
+    out = {}
+    for l, size in enumerate(sizes):
+        for j in range(size):
+            if phase < l + 1:
+                out[f"{l}-{j}"] = None
+                continue
+            data = trace["inputs"][example][j] if l == 0 else native["outputs"][l - 1][j]
+            grad = ""
+            if l > 0 and phase >= forward_end + 1 + last - l:
+                grad = f"grad {fmt(native['output_grads'][l - 1][j])}"
+            out[f"{l}-{j}"] = [f"data {fmt(data)}", grad]
+    out["loss"] = (None if phase < forward_end else
+                   [f"data {fmt(native['loss'])}", "grad 1.0000" if phase > forward_end else ""])
+    out["phase"] = phase
+    return out
+
+
+def test_the_forward_pass_plays_layer_by_layer_with_the_engines_numbers(
+        browser, server, trace):
+    page, errors, _, fig = load(browser, server)
+    forward_end = len(trace["sizes"]) + 1
+    fig.locator(".mgv-scrub").fill("17")
+    fig.get_by_label("Example for the passes").select_option("4")
+    native = native_pass(trace, 17, 4)
+    assert numbers_of(fig) == expected_numbers(trace, native, 4, 0)  # nothing yet
+    fig.get_by_role("button", name="Forward pass", exact=True).click()
+    seen = []
+    for _ in range(60):  # every phase, as it comes, up to the loss's term
+        shown = numbers_of(fig)
+        if shown["phase"] not in seen:
+            seen.append(shown["phase"])
+            assert shown == expected_numbers(trace, native, 4, shown["phase"])
+        if shown["phase"] == forward_end:
+            break
+        page.wait_for_timeout(150)
+    assert seen == list(range(1, forward_end + 1))  # one layer after another
+    narration = fig.locator(".mgv-passes").inner_text()
+    assert f"= {fmt(native['loss'])}" in narration
+    assert f"{fmt(trace['frames'][17]['loss'])} at this step" in narration
+    # While a layer is computed, the lines into it carry a moving pulse.
+    fig.get_by_role("button", name="Forward pass", exact=True).click()
+    page.wait_for_function("document.querySelector('.mgv').dataset.passPhase === '3'")
+    pulses = fig.evaluate(
+        "root => [...root.querySelectorAll('g[data-weight] .mgv-pulse')].map(p =>"
+        " [p.parentNode.dataset.weight[0], p.classList.contains('mgv-flow-forward'),"
+        " getComputedStyle(p).animationName])")
+    assert {(l, on) for l, on, _ in pulses} == {("1", False), ("2", True), ("3", False)}
+    assert all(name != "none" for l, on, name in pulses if on)
+    assert errors == []
+    page.close()
+
+
+def test_the_backward_pass_shows_the_engines_gradients_and_reduced_motion_jumps(
+        browser, server, trace):
+    page, errors, _, fig = load(browser, server, reduced_motion="reduce")
+    sizes = trace["sizes"]
+    pass_end = 2 * len(sizes) + 1
+    last = len(trace["frames"]) - 1
+    fig.locator(".mgv-scrub").fill(str(last))
+    fig.get_by_label("Example for the passes").select_option("2")
+    fig.get_by_role("button", name="Backward pass", exact=True).click()
+    # Reduced motion: the end at once, with nothing moving.
+    assert fig.get_attribute("data-pass-phase") == str(pass_end)
+    native = native_pass(trace, last, 2)
+    assert numbers_of(fig) == expected_numbers(trace, native, 2, pass_end)
+    for edge in fig.locator("g[data-weight]").all():
+        l, j, i = map(int, edge.get_attribute("data-weight").split("-"))
+        assert float(edge.get_attribute("data-part")) == native["grads"][l - 1][j][i]
+    assert fig.evaluate(
+        "root => [...root.querySelectorAll('.mgv-pulse')]"
+        ".every(p => getComputedStyle(p).animationName === 'none')")
+    # The ring on the plane marks the example.
+    rings = fig.evaluate("root => [...root.querySelectorAll('.mgv-heat .mgv-wrong')]"
+                         ".map(r => r.style.display !== 'none')")
+    assert rings == [k == 2 for k in range(len(trace["inputs"]))]
+    assert "Done: these are example 3's parts" in fig.locator(".mgv-passes").inner_text()
+    assert errors == []
+    page.close()
+
+
+def test_pointing_at_or_focusing_a_weight_lights_it_and_shows_w_and_its_gradient(
+        browser, server, trace):
+    page, errors, _, fig = load(browser, server, reduced_motion="reduce")
+    for k in (0, 23):
+        fig.locator(".mgv-scrub").fill(str(k))
+        frame, grads = trace["frames"][k], native_loss_grads(trace, k)
+        fig.get_by_role("button", name="Backward pass", exact=True).click()
+        native = native_pass(trace, k, 0)
+        for (l, j, i), how in (((1, 0, 0), "hover"), ((2, 3, 1), "focus"),
+                               ((3, 0, 2), "hover"), ((2, 1, 2), "focus")):
+            edge = fig.locator(f'g[data-weight="{l}-{j}-{i}"]')
+            if how == "hover":
+                edge.locator(".mgv-hit").hover()
+            else:
+                edge.focus()
+            details = fig.locator(".mgv-details").inner_text()
+            w = frame["weights"][l - 1][j][i]
+            assert (f"w = {fmt(w)}, ∂L/∂w = {fmt(grads[l - 1][j][i])} (step {k})"
+                    in details), (how, details)
+            assert (f"Example 1's part of ∂L/∂w, from its backward pass: "
+                    f"{fmt(native['grads'][l - 1][j][i])}") in details
+            # Lit: the edge and its two neurons stand out, the others fade.
+            lit = fig.evaluate(
+                "(root, name) => { const g = root.querySelector(`g[data-weight=\"${name}\"]`);"
+                " const other = root.querySelector('g[data-weight]:not(.mgv-hot) .mgv-weight');"
+                " return [g.classList.contains('mgv-hot'),"
+                " getComputedStyle(g.querySelector('.mgv-hit')).strokeOpacity,"
+                " getComputedStyle(other).strokeOpacity,"
+                " root.querySelectorAll('g.mgv-end').length]; }", f"{l}-{j}-{i}")
+            assert lit[0] and float(lit[1]) > 0 and float(lit[2]) < 0.5 and lit[3] == 2, lit
+            page.mouse.move(0, 0)
+            fig.get_by_role("button", name="Reset").focus()
+            assert fig.locator("g.mgv-hot").count() == 0
+    assert errors == []
+    page.close()
+
+
+def test_the_loss_curve_follows_the_step(browser, server, trace):
+    page, errors, _, fig = load(browser, server)
+    for k in (0, 9, len(trace["frames"]) - 1):
+        fig.locator(".mgv-scrub").fill(str(k))
+        readout = fig.locator(".mgv-readout")
+        assert readout.get_attribute("data-step") == str(k)
+        assert readout.inner_text() == f"loss now: step {k}, {fmt(trace['frames'][k]['loss'])}"
+        cursor = fig.evaluate("root => Number(root.querySelector('.mgv-curve .mgv-cursor')"
+                              ".getAttribute('x1'))")
+        assert cursor > 0
+    assert errors == []
+    page.close()
+
+
+def test_every_control_works_from_the_keyboard(browser, server, trace):
+    page, errors, _, fig = load(browser, server, reduced_motion="reduce")
+    fig.locator("g[data-weight]").first.focus()
+    reached = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        name = page.evaluate(
+            "() => { const a = document.activeElement;"
+            " return a.closest('.mgv') ? a.tagName + ':' + (a.getAttribute('aria-label')"
+            " || a.textContent.trim()) : null; }")
+        if name is None:
+            break
+        reached.append(name)
+    for control in ("BUTTON:Reset", "BUTTON:◀ Back", "BUTTON:▶ Play", "BUTTON:Forward ▶",
+                    "INPUT:Training step (scrub)", "SELECT:Example for the passes",
+                    "BUTTON:Forward pass", "BUTTON:Backward pass"):
+        assert control in reached, (control, reached)
+    # The passes, by keyboard alone.
+    fig.get_by_label("Example for the passes").focus()
+    page.keyboard.press("ArrowDown")
+    assert fig.get_attribute("data-example") == "1"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert fig.get_attribute("data-pass-phase") == str(len(trace["sizes"]) + 1)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    assert fig.get_attribute("data-pass-phase") == str(2 * len(trace["sizes"]) + 1)
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert outline[0] == "solid" and outline[1] >= 2  # focus is visible
+    assert errors == []
+    page.close()
+
+
+# -- seen: thin lines, narrow screens, dark pages --------------------------------
+
+
+def luminance(rgb: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", rgb)[:3])
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 768, 1280])
+def test_the_thinnest_lines_stay_visible_and_the_figure_fits_its_column(
+        browser, server, built_site, trace, theme, width):
+    page, errors, outside, fig = load(browser, server, theme, width, reduced_motion="reduce")
+    def smallest(frame):
+        return min(abs(w) for layer in frame["weights"] for row in layer for w in row)
+
+    thin = min(range(len(trace["frames"])), key=lambda k: smallest(trace["frames"][k]))
+    assert smallest(trace["frames"][thin]) < 0.01  # the test meets a really thin one
+    for k in (0, thin):
+        fig.locator(".mgv-scrub").fill(str(k))
+        lines = fig.evaluate("""root => {
+            const bg = getComputedStyle(root).backgroundColor;
+            return [...root.querySelectorAll('g[data-weight] line.mgv-weight')].map(l => {
+              const s = getComputedStyle(l);
+              const scale = s.vectorEffect === 'non-scaling-stroke' ? 1
+                : l.getScreenCTM().a;
+              return [Number(l.parentNode.dataset.w), parseFloat(s.strokeWidth) * scale,
+                      Number(s.strokeOpacity) * Number(s.opacity), s.stroke, bg];
+            }); }""")
+        for w, on_screen, opacity, stroke, bg in lines:
+            # At least 1.25 px on screen, opaque, and 3:1 against the
+            # background (WCAG's contrast for graphics).
+            assert on_screen >= 1.2 and opacity == 1, (w, on_screen, opacity)
+            assert contrast(stroke, bg) >= 3, (stroke, bg)
+        assert min(abs(line[0]) for line in lines) == smallest(trace["frames"][k])
+    # In its column: nothing sticks out, except the network's own sideways
+    # scroller on a phone.
+    fig.get_by_role("button", name="Backward pass", exact=True).click()
+    fig.locator('g[data-weight="3-0-2"]').focus()
+    clipped = fig.evaluate("""root => [root, ...root.querySelectorAll('*')]
+        .filter(e => e instanceof HTMLElement && !e.classList.contains('mgv-scroll'))
+        .filter(e => e.scrollWidth > e.clientWidth)
+        .map(e => e.className + ' ' + e.scrollWidth + ' > ' + e.clientWidth)""")
+    assert clipped == []
+    column = fig.evaluate("root => [root.getBoundingClientRect().right,"
+                          " root.parentElement.getBoundingClientRect().right]")
+    assert column[0] <= column[1] + 0.5
+    scroller = fig.evaluate("root => { const s = root.querySelector('.mgv-scroll');"
+                            " return [s.scrollWidth, s.clientWidth]; }")
+    assert (scroller[0] > scroller[1]) == (width < 500)
+    # What the keyboard focuses is scrolled into view, on a phone too.
+    seen = fig.evaluate("""root => { const v = root.querySelector('.mgv-scroll')
+        .getBoundingClientRect(); const g = document.activeElement.getBoundingClientRect();
+        return g.left >= v.left - 0.5 && g.right <= v.right + 0.5; }""")
+    assert seen
+    folder = built_site.parent / "screenshots"
+    folder.mkdir(exist_ok=True)
+    fig.screenshot(path=str(folder / f"09-networks-passes-{theme}-{width}.png"))
+    result = axe_violations(page, [".mgv"])
+    assert result == [], result
+    assert errors == [] and outside == []
+    page.close()
+
+
+def test_the_chapters_experiments_work_as_written(browser, server, trace):
+    """Chapter 9, "One example, forward and backward": its three tries."""
+    page, errors, _, fig = load(browser, server, reduced_motion="reduce")
+    passes = [frame["passes"] for frame in trace["frames"]]
+    forward = fig.get_by_role("button", name="Forward pass", exact=True)
+    backward = fig.get_by_role("button", name="Backward pass", exact=True)
+    example = fig.get_by_label("Example for the passes")
+
+    def shown(name: str) -> list[str]:
+        return numbers_of(fig)[name]
+
+    assert example.input_value() == "0"  # example 1 to start with
+    forward.click()
+    assert shown("3-0")[0] == f"data {fmt(passes[0][0]['outputs'][-1][0])}"
+    assert passes[0][0]["outputs"][-1][0] < 0  # the wrong sign
+    assert shown("loss")[0] == f"data {fmt(passes[0][0]['loss'])}"
+    fig.locator(".mgv-scrub").fill(str(len(passes) - 1))
+    forward.click()
+    assert shown("3-0")[0] == f"data {fmt(passes[-1][0]['outputs'][-1][0])}"
+    assert shown("loss")[0] == f"data {fmt(passes[-1][0]['loss'])}"
+    fig.locator(".mgv-scrub").fill("0")
+    backward.click()
+    assert shown("3-0")[1] == f"grad {fmt(passes[0][0]['output_grads'][-1][0])}"
+    example.select_option("2")
+    backward.click()
+    assert shown("3-0")[1] == f"grad {fmt(passes[0][2]['output_grads'][-1][0])}"
+    # Example 1's equal inputs: equal gradients for the two weights into
+    # each neuron of the first layer.
+    example.select_option("0")
+    backward.click()
+    for j in range(trace["sizes"][1]):
+        parts = [fig.locator(f'g[data-weight="1-{j}-{i}"]').get_attribute("data-part")
+                 for i in range(2)]
+        assert parts[0] == parts[1]
+    assert errors == []
+    page.close()
