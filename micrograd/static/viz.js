@@ -1278,7 +1278,7 @@ stroke-width:1.4}
 .mgv .mgv-node.mgv-touched rect{stroke:var(--mgv-active);stroke-width:3.5}
 .mgv .mgv-node.mgv-pending text{fill:var(--mgv-muted)}
 .mgv .mgv-node.mgv-pending rect{stroke-dasharray:4 3}
-.mgv .mgv-badge{font-weight:700;fill:var(--mgv-active)}
+.mgv .mgv-badge{font-weight:700;fill:var(--mgv-fg)}
 .mgv .mgv-op circle{fill:var(--mgv-panel);stroke:var(--mgv-line)}
 .mgv .mgv-op text{font-size:11px}
 .mgv .mgv-edge{fill:none;stroke:var(--mgv-line);stroke-width:1.5}
