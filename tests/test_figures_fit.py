@@ -33,10 +33,10 @@ def load(browser, server: str, docname: str, width: int, theme: str):
         "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
     # The theme follows the reader's system, as the site's own switch does.
     assert page.evaluate("document.documentElement.dataset.theme") == theme
-    for solution in page.locator("details.solution, div.solution").all():
-        title = solution.locator("summary, .admonition-title").first
-        if not solution.locator(".cell").first.is_visible():
-            title.click()
+    toggles = page.locator("div.solution.toggle-hidden > .admonition-title"
+                           " > button.toggle-button")
+    for toggle in toggles.element_handles():
+        toggle.click()
     page.wait_for_timeout(400)  # layout, and the figures' resize observers
     return page, errors, outside
 
@@ -201,16 +201,15 @@ SVG_CONTRAST = r"""() => {
 
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("docname", sorted(FIGURE_PAGES))
-def test_the_figure_pages_pass_axe_including_contrast(browser, server, docname, theme):
-    """The whole article, at a desktop's width, and the figures at every
-    width (their layout changes with it); then, at every step of a graph's
-    replay (its colours change), the SVG text axe does not read."""
+def test_the_figures_pass_axe_including_contrast(browser, server, docname, theme):
+    """The figures at every width (their layout changes with it), with
+    axe-core's rules, contrast included, and the SVG text axe does not
+    read, at every step of each replay (its colours change)."""
     problems = []
     for width in WIDTHS:
         page, errors, _ = load(browser, server, docname, width, theme)
         where = f"{docname} at {width} px, {theme}"
-        selectors = ["article.bd-article"] if width == 1280 else [".mgv"]
-        for rule, impact, count, nodes in axe_violations(page, selectors):
+        for rule, impact, count, nodes in axe_violations(page, [".mgv"]):
             problems.append(f"{where}: axe {rule} ({impact}), {count} nodes: {nodes}")
         problems += [f"{where}: SVG text {low}" for low in page.evaluate(SVG_CONTRAST)]
         if width == 1280:
@@ -226,6 +225,18 @@ def test_the_figure_pages_pass_axe_including_contrast(browser, server, docname, 
         page.close()
     problems = list(dict.fromkeys(problems))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("docname", sorted(FIGURE_PAGES))
+def test_the_figure_pages_pass_axe_including_contrast(browser, server, docname, theme):
+    """The whole text of each page with figures, as a reader meets the
+    figures in it."""
+    page, errors, _ = load(browser, server, docname, 1280, theme)
+    result = axe_violations(page, ["article.bd-article"])
+    assert result == [], result
+    assert errors == [], errors
+    page.close()
 
 
 # -- the keyboard ---------------------------------------------------------------
@@ -249,10 +260,7 @@ def test_every_control_of_every_figure_works_from_the_keyboard(browser, server, 
     figures = page.locator("div.mgv")
     for i in range(figures.count()):
         fig = figures.nth(i)
-        controls = fig.evaluate(
-            "(fig, selector) => [...fig.querySelectorAll(selector)]"
-            ".filter(e => e.getClientRects().length && !e.disabled)"
-            ".map((e, k) => { e.dataset.control = String(k); return k; })", CONTROLS)
+        controls = mark(fig)
         assert controls, f"{docname}: figure {i} has no controls"
         # Tab from a button put just before the figure.
         fig.evaluate("fig => { const b = document.createElement('button');"
@@ -272,12 +280,21 @@ def test_every_control_of_every_figure_works_from_the_keyboard(browser, server, 
             problems.append(f"{docname}: figure {i}: Tab never reaches "
                             + describe(fig, k))
         for k in controls:
+            mark(fig)  # a control may redraw others (a choice of data set)
             if not works(page, fig, k):
                 problems.append(f"{docname}: figure {i}: no key does anything to "
                                 + describe(fig, k))
     assert not problems, "\n".join(problems)
     assert errors == [], errors
     page.close()
+
+
+def mark(fig) -> list[int]:
+    """Number the figure's controls, in page order (data-control)."""
+    return fig.evaluate(
+        "(fig, selector) => [...fig.querySelectorAll(selector)]"
+        ".filter(e => e.getClientRects().length && !e.disabled)"
+        ".map((e, k) => { e.dataset.control = String(k); return k; })", CONTROLS)
 
 
 def describe(fig, k: int) -> str:
@@ -315,6 +332,18 @@ def works(page, fig, k: int) -> bool:
     for pause in fig.get_by_role("button", name="Pause").all():
         pause.focus()
         page.keyboard.press("Enter")
+    # A choice already chosen (aria-pressed) does something once another
+    # of its group is chosen.
+    if not changed and control.get_attribute("aria-pressed") == "true":
+        other = control.locator(
+            "xpath=../*[self::button][@aria-pressed='false']").first
+        if other.count():
+            other.focus()
+            page.keyboard.press("Enter")
+            control.focus()
+            before = fig.evaluate(STATE)
+            page.keyboard.press("Enter")
+            changed = fig.evaluate(STATE) != before
     # Focus alone may be what a value in a drawing answers: it shows the
     # value's details (Enter then shows them again).
     if not changed and control.get_attribute("role") == "button":
@@ -323,3 +352,46 @@ def works(page, fig, k: int) -> bool:
         control.focus()
         changed = fig.evaluate(STATE) != idle
     return changed
+
+
+# -- the graphs' stills, for print -------------------------------------------------
+
+
+@pytest.mark.parametrize("docname", sorted(d for d, kinds in FIGURE_PAGES.items()
+                                           if "graph" in kinds))
+def test_the_notes_of_a_graphs_still_cover_no_other_arrow(built_site, docname):
+    """In the still of a backward pass (the PDF's picture), each note sits
+    on its own arrow and covers no other arrow and no other note."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from conftest import traces_of
+    from micrograd.figures import draw_backward_poster
+
+    for trace in (t for t in traces_of(built_site, docname) if t["kind"] == "graph"):
+        canvas = plt.figure()
+        draw_backward_poster(canvas, trace)
+        canvas.canvas.draw()
+        (axes,) = canvas.axes
+        notes = [text for text in axes.texts if text.get_bbox_patch() is not None]
+        assert len(notes) == sum(len(step["updates"]) for step in trace["backward"])
+        boxes = [note.get_bbox_patch().get_window_extent() for note in notes]
+        lines = []
+        for line in axes.lines:
+            ends = axes.transData.transform(np.column_stack(line.get_data()))
+            lines.append([ends[0] + (ends[1] - ends[0]) * s / 200 for s in range(201)])
+        problems = []
+        for note, box in zip(notes, boxes):
+            inner = box.expanded(1, 1).shrunk(0.98, 0.9)
+            through = [k for k, points in enumerate(lines)
+                       if any(inner.contains(x, y) for x, y in points)]
+            if len(through) != 1:  # its own arrow, and only that
+                problems.append(f"{note.get_text()!r} lies on {len(through)} lines")
+            for other in boxes:
+                if other is not box and box.overlaps(other):
+                    problems.append(f"{note.get_text()!r} overlaps another note")
+        plt.close(canvas)
+        assert not problems, problems
