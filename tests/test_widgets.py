@@ -365,6 +365,7 @@ def test_the_graph_has_a_key_to_its_colours(browser, server, theme):
             == pending.evaluate(style, "strokeDasharray") != "none")
     last = int(fig.locator(".mgv-scrub").get_attribute("max"))
     fig.locator(".mgv-scrub").fill(str(last))
+    page.wait_for_timeout(500)  # the boxes' colours fade in (.25 s)
     plain = fig.locator("svg.mgv-svg path.mgv-edge:not(.mgv-active)").first
     strokes = set()
     for swatch, drawn in ((".mgv-swatch-current rect", "g.mgv-node.mgv-current rect"),
