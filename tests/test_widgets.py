@@ -270,6 +270,165 @@ def test_reduced_motion_stills_the_flowing_arrows(browser, server):
         page.close()
 
 
+GRAPH_PAGES = sorted(d for d, kinds in FIGURE_PAGES.items() if "graph" in kinds)
+
+# For every position of the first graph figure of the page: each edge label,
+# and what it covers: the other arrows (points along their drawn paths), the
+# boxes of values and circles of operations, and the other labels.
+LABEL_COVERS = """() => {
+  const fig = [...document.querySelectorAll('.mgv')]
+    .find(f => f.querySelector('.mgv-edge-label, g.mgv-node') &&
+               f.querySelector('.mgv-scrub'));
+  const scrub = fig.querySelector('.mgv-scrub');
+  const inside = (p, b) => p.x > b.x + 1 && p.x < b.x + b.width - 1 &&
+                           p.y > b.y + 1 && p.y < b.y + b.height - 1;
+  const meet = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width &&
+                         a.y < b.y + b.height && b.y < a.y + a.height;
+  const out = [];
+  for (let k = 0; k <= Number(scrub.max); k++) {
+    scrub.value = String(k);
+    scrub.dispatchEvent(new Event('input', {bubbles: true}));
+    const labels = [...fig.querySelectorAll('.mgv-edge-label')];
+    const boxes = labels.map(l => l.querySelector('rect').getBBox());
+    labels.forEach((label, n) => {
+      const box = boxes[n];
+      const covers = [];
+      const own = label.dataset.edge;
+      for (const path of fig.querySelectorAll('svg path.mgv-edge')) {
+        const key = path.dataset.to ? `${path.dataset.from}>${path.dataset.to}`
+                                    : path.dataset.from;
+        if (key === own) continue;
+        const length = path.getTotalLength();
+        for (let s = 0; s <= 200; s++) {
+          if (inside(path.getPointAtLength(length * s / 200), box)) {
+            covers.push('arrow ' + key); break;
+          }
+        }
+      }
+      for (const shape of fig.querySelectorAll('g.mgv-node rect, g.mgv-op circle')) {
+        if (meet(shape.getBBox(), box)) covers.push('a box or circle');
+      }
+      boxes.forEach((other, m) => { if (m !== n && meet(other, box)) covers.push('label'); });
+      const view = fig.querySelector('svg.mgv-svg').viewBox.baseVal;
+      if (box.x < 0 || box.y < 0 || box.x + box.width > view.width ||
+          box.y + box.height > view.height) covers.push('the edge of the drawing');
+      // The label is on its own arrow, or touches it.
+      const path = fig.querySelector(`path.mgv-edge[data-from="${own.split('>')[0]}"]` +
+                                     `[data-to="${own.split('>')[1]}"]`);
+      const length = path.getTotalLength();
+      const near = {x: box.x - 4, y: box.y - 4, width: box.width + 8, height: box.height + 8};
+      let touches = false;
+      for (let s = 0; s <= 200 && !touches; s++) {
+        touches = inside(path.getPointAtLength(length * s / 200), near);
+      }
+      out.push({k, edge: own, text: label.textContent, covers, touches});
+    });
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("docname", GRAPH_PAGES)
+def test_edge_labels_cover_no_other_arrow_box_or_label(browser, server, built_site, docname):
+    """At every step of the replay, each label sits on its own arrow and
+    covers no other arrow, no value's box, no operation's circle and no
+    other label, and stays inside the drawing."""
+    traces = [t for t in traces_of(built_site, docname) if t["kind"] == "graph"]
+    page, errors, _ = load(browser, f"{server}{docname}.html", server)
+    labels = page.evaluate(LABEL_COVERS)
+    expected = sum(len(step["updates"]) for step in traces[0]["backward"])
+    assert len(labels) == expected  # every contribution got its label
+    bad = [label for label in labels if label["covers"] or not label["touches"]]
+    assert not bad, bad
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_graph_has_a_key_to_its_colours(browser, server, theme):
+    """The key under the graph draws each mark in the very colour and
+    dash the graph uses for it, in light and dark pages."""
+    page, errors, _ = load(browser, f"{server}book/05-backward.html", server, theme)
+    fig = figure(page)
+    key = fig.locator("ul.mgv-key")
+    assert key.is_visible()
+    items = key.locator("li").all_inner_texts()
+    assert [" ".join(item.split()) for item in items] == [
+        "computed now, or its _backward runs", "its grad changes now",
+        "carries local × upstream = added", "not computed yet",
+        "+= grad collected more than one contribution"]
+    fig.locator(".mgv-scrub").fill("0")
+    style = "(e, p) => getComputedStyle(e)[p]"
+    pending = fig.locator("g.mgv-node.mgv-pending rect").first
+    swatch = key.locator(".mgv-swatch-pending rect")
+    assert (swatch.evaluate(style, "strokeDasharray")
+            == pending.evaluate(style, "strokeDasharray") != "none")
+    last = int(fig.locator(".mgv-scrub").get_attribute("max"))
+    fig.locator(".mgv-scrub").fill(str(last))
+    page.wait_for_timeout(500)  # the boxes' colours fade in (.25 s)
+    plain = fig.locator("svg.mgv-svg path.mgv-edge:not(.mgv-active)").first
+    strokes = set()
+    for swatch, drawn in ((".mgv-swatch-current rect", "g.mgv-node.mgv-current rect"),
+                          (".mgv-swatch-touched rect", "g.mgv-node.mgv-touched rect"),
+                          (".mgv-key-arrow", "path.mgv-edge.mgv-active")):
+        shown = key.locator(swatch).first.evaluate(style, "stroke")
+        assert shown == fig.locator(f"svg.mgv-svg {drawn}").first.evaluate(style, "stroke")
+        strokes.add(shown)
+    # The two highlights differ from each other and from a plain arrow.
+    assert len(strokes) == 2 and plain.evaluate(style, "stroke") not in strokes
+    badge = fig.locator("g.mgv-node .mgv-badge", has_text="+=").first
+    assert (key.locator(".mgv-badge").evaluate(style, "fill")
+            == badge.evaluate(style, "fill"))
+    assert errors == []
+    page.close()
+
+
+def test_a_graph_too_wide_for_a_phone_scrolls_and_follows_the_steps(
+        browser, server, built_site):
+    """On a phone the graph keeps three quarters of its size, so that its
+    numbers stay readable, and scrolls sideways: the stage can then be
+    focused and scrolled with the keys, a note says so, and stepping keeps
+    the value that changes in view. On a desktop it needs none of this."""
+    page, errors, _ = load(browser, f"{server}book/05-backward.html", server)
+    fig = figure(page)
+    stage = fig.locator(".mgv-scroller")
+    cue = fig.locator(".mgv-cue")
+    svg = fig.locator("svg.mgv-svg")
+    natural = svg.evaluate("s => s.viewBox.baseVal.width")
+    assert svg.bounding_box()["width"] >= 0.75 * natural
+    assert stage.get_attribute("tabindex") is None and not cue.is_visible()
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.wait_for_timeout(300)
+    assert svg.bounding_box()["width"] == pytest.approx(0.75 * natural, abs=1)
+    assert stage.evaluate("s => s.scrollWidth > s.clientWidth")
+    assert stage.get_attribute("tabindex") == "0"
+    assert stage.get_attribute("role") == "region"
+    assert "scrolls sideways" in stage.get_attribute("aria-label")
+    assert cue.is_visible()
+    assert stage.get_attribute("aria-describedby") == cue.get_attribute("id")
+    assert "Scroll sideways" in cue.inner_text()
+    stage.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(400)
+    assert stage.evaluate("s => s.scrollLeft") > 0
+    # Scrolled to the far right, a step forward to the first value, at the
+    # left, brings it into view; scrolled to the far left, the step to the
+    # start of the backward pass brings the output, at the right.
+    (trace,) = traces_of(built_site, "book/05-backward")
+    forward = fig.get_by_role("button", name="Forward")
+    for far, start in (("s.scrollWidth", 0), ("0", len(trace["forward"]))):
+        fig.locator(".mgv-scrub").fill(str(start))
+        stage.evaluate(f"s => {{ s.scrollLeft = {far}; }}")
+        forward.click()
+        page.wait_for_timeout(700)  # smooth scrolling
+        view = stage.bounding_box()
+        current = fig.locator("g.mgv-node.mgv-current rect").bounding_box()
+        assert view["x"] - 1 <= current["x"]
+        assert current["x"] + current["width"] <= view["x"] + view["width"] + 1
+    assert errors == []
+    page.close()
+
+
 # -- figure 2: the neuron --------------------------------------------------------
 
 

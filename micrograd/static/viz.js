@@ -252,17 +252,18 @@
     function graphGeometry(nodes, sizes) {
       const { colW, rowH, boxW, boxH, opGap } = sizes;
       const pad = 14;
+      const padY = sizes.padY || pad;  // room above and below for labels
       const rows = nodes.map((n) => n.row);
       const top = Math.min(...rows);
       const cols = Math.max(...nodes.map((n) => n.col));
       const at = nodes.map((n) => ({
         x: pad + opGap + n.col * colW,
-        y: pad + (n.row - top) * rowH,
+        y: padY + (n.row - top) * rowH,
       }));
       return {
         at, boxW, boxH,
         width: 2 * pad + opGap + cols * colW + boxW,
-        height: 2 * pad + (Math.max(...rows) - top) * rowH + boxH,
+        height: 2 * padY + (Math.max(...rows) - top) * rowH + boxH,
       };
     }
 
@@ -273,6 +274,8 @@
         class: 'mgv-svg', viewBox: viewBox(geometry.width, geometry.height),
         role: 'group', 'aria-label': title,
       });
+      const curves = [];  // every arrow, for placing labels clear of them
+      const blocks = [];  // every box and circle, likewise
       const edgeLayer = sv('g', { class: 'mgv-edges' });
       const labelLayer = sv('g', { class: 'mgv-edge-labels' });
       const nodeLayer = sv('g', { class: 'mgv-nodes' });
@@ -303,6 +306,10 @@
             class: 'mgv-edge', d: `M ${cx + 14} ${middle} L ${x} ${middle}`,
             'data-from': `op${i}`,
           }));
+          curves.push({ key: `op${i}`, curve: [
+            { x: cx + 14, y: middle }, { x: cx + 14, y: middle },
+            { x, y: middle }, { x, y: middle }] });
+          blocks.push({ x: cx - 14, y: middle - 14, width: 28, height: 28 });
           nodeLayer.append(op);
           for (const c of new Set(node.children)) {
             const start = at[c];
@@ -310,6 +317,8 @@
             const y1 = start.y + boxH / 2;
             const x2 = cx - 14;
             const bend = (x2 - x1) / 2;
+            const curve = [{ x: x1, y: y1 }, { x: x1 + bend, y: y1 },
+                           { x: x2 - bend, y: middle }, { x: x2, y: middle }];
             const path = sv('path', {
               class: 'mgv-edge',
               d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ` +
@@ -317,29 +326,101 @@
               'data-from': c, 'data-to': i,
             });
             edgeLayer.append(path);
-            edges[`${c}>${i}`] = {  // the middle of the curve
-              path, mid: { x: (x1 + x2) / 2, y: (y1 + middle) / 2 },
+            edges[`${c}>${i}`] = {  // the curve's four control points
+              path, curve, mid: { x: (x1 + x2) / 2, y: (y1 + middle) / 2 },
             };
+            curves.push({ key: `${c}>${i}`, curve });
           }
         }
+        blocks.push({ x, y, width: boxW, height: boxH });
         nodeLayer.append(group);
         return { group, data, grad, badge, op };
       });
-      return { picture, handles, edges, labelLayer };
+      return { picture, handles, edges, labelLayer, curves, blocks,
+               width: geometry.width, height: geometry.height };
     }
 
-    // A label of two lines on an arrow, on a background that keeps it
-    // readable.
-    function edgeLabel(layer, mid, first, second) {
-      const lines = [sv('tspan', { x: mid.x, y: mid.y - 3 }, first + ' '),
-                     sv('tspan', { x: mid.x, y: mid.y + 11 }, second)];
-      const back = sv('rect', { rx: 4, height: 32, y: mid.y - 17 });
-      layer.append(sv('g', { class: 'mgv-edge-label' }, back,
-                      sv('text', { 'text-anchor': 'middle' }, lines)));
-      const width = Math.max(...lines.map((line) =>
-        line.getComputedTextLength() || 6.6 * line.textContent.length));
-      back.setAttribute('x', mid.x - width / 2 - 5);
-      back.setAttribute('width', width + 10);
+    // The point at t (0 to 1) along a cubic Bézier curve, as SVG draws it.
+    function bezier(curve, t) {
+      const [p0, p1, p2, p3] = curve;
+      const u = 1 - t;
+      const w = [u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t];
+      return { x: w[0] * p0.x + w[1] * p1.x + w[2] * p2.x + w[3] * p3.x,
+               y: w[0] * p0.y + w[1] * p1.y + w[2] * p2.y + w[3] * p3.y };
+    }
+
+    function overlaps(a, b) {
+      return a.x < b.x + b.width && b.x < a.x + a.width &&
+        a.y < b.y + b.height && b.y < a.y + a.height;
+    }
+
+    // Labels of three lines, one on each of the arrows `wanted` lists (each
+    // {key, first, second}). Each goes where it covers no other arrow, no
+    // box and no other label, if there is such a place: on its arrow or
+    // just above or below it, as near the middle as it can. Its background,
+    // a halo in the page's colour, keeps it readable over its own arrow.
+    function edgeLabels(drawn, wanted) {
+      const layer = drawn.labelLayer;
+      const placed = [];
+      const samples = drawn.curves.map(({ key, curve }) => ({
+        key,
+        points: Array.from({ length: 41 }, (_, s) => bezier(curve, s / 40)),
+      }));
+      for (const { key, texts } of wanted) {
+        const lines = texts.map((text, n) => sv('tspan', {},
+          n < texts.length - 1 ? text + ' ' : text));
+        const text = sv('text', { 'text-anchor': 'middle' }, lines);
+        const back = sv('rect', { rx: 4 });
+        const group = sv('g', { class: 'mgv-edge-label', 'data-edge': key },
+                         back, text);
+        layer.append(group);
+        const width = 10 + Math.max(...lines.map((line) =>
+          line.getComputedTextLength() || 6.4 * line.textContent.length));
+        const height = 4 + 14 * lines.length;
+        const { curve } = drawn.edges[key];
+        let best = null;
+        for (let step = 0; step <= 28; step++) {
+          const t = 0.15 + step * 0.025;
+          const point = bezier(curve, t);
+          for (const [shift, cost] of [[0, 0], [-height / 4, 0.3],
+                                       [height / 4, 0.3],
+                                       [-height / 2 - 2, 0.6],
+                                       [height / 2 + 2, 0.6]]) {
+            const box = { x: point.x - width / 2,
+                          y: point.y + shift - height / 2, width, height };
+            const grown = { x: box.x - 3, y: box.y - 3,
+                            width: box.width + 6, height: box.height + 6 };
+            let score = cost + 2 * Math.abs(t - 0.5);
+            for (const other of samples) {
+              if (other.key === key) continue;
+              for (const p of other.points) {
+                if (p.x > grown.x && p.x < grown.x + grown.width &&
+                    p.y > grown.y && p.y < grown.y + grown.height) {
+                  score += 10;
+                }
+              }
+            }
+            for (const block of drawn.blocks.concat(placed)) {
+              if (overlaps(box, block)) score += 1000;
+            }
+            if (box.x < 0 || box.y < 0 || box.x + width > drawn.width ||
+                box.y + height > drawn.height) {
+              score += 1000;
+            }
+            if (!best || score < best.score) best = { score, box };
+          }
+        }
+        const { box } = best;
+        placed.push(box);
+        const x = box.x + width / 2;
+        lines.forEach((line, n) => {
+          line.setAttribute('x', x);
+          line.setAttribute('y', box.y + 13 + 14 * n);
+        });
+        for (const [name, value] of Object.entries(box)) {
+          back.setAttribute(name, value);
+        }
+      }
     }
 
     // -- figure 1: a backward pass, replayed -------------------------------
@@ -350,12 +431,13 @@
       const F = trace.forward.length;
       const count = F + 2 + trace.backward.length;
       const geometry = graphGeometry(nodes, {
-        colW: 270, rowH: 84, boxW: 112, boxH: 58, opGap: 44 });
+        colW: 310, rowH: 96, boxW: 112, boxH: 58, opGap: 44, padY: 36 });
       const drawn = drawGraph(nodes, geometry,
                               'Expression graph of ' + name(trace.root));
       const info = details('Point at a value, or tab to it, to see how it ' +
                            'is computed.');
       let state = null;
+      let stage = null;  // the drawing's scroller, once there is one
 
       // Data and gradients as they stand after position k.
       function stateAt(k) {
@@ -411,14 +493,16 @@
         const touched = new Set();
         if (k > F + 1) {
           const step = trace.backward[k - F - 2];
+          const labels = [];
           for (const u of step.updates) {
             touched.add(u.child);
-            const edge = drawn.edges[`${u.child}>${step.node}`];
-            edge.path.classList.add('mgv-active');
-            edgeLabel(drawn.labelLayer, edge.mid,
-                      `${fmt(u.local)} × ${fmt(step.upstream)}`,
-                      `= ${fmt(u.after - u.before)}`);
+            const key = `${u.child}>${step.node}`;
+            drawn.edges[key].path.classList.add('mgv-active');
+            labels.push({ key, texts: [fmt(u.local),
+                                       `× ${fmt(step.upstream)}`,
+                                       `= ${fmt(u.after - u.before)}`] });
           }
+          edgeLabels(drawn, labels);
           drawn.picture.querySelector(`[data-from="op${step.node}"]`)
             .classList.add('mgv-active');
         }
@@ -434,6 +518,12 @@
           handle.group.classList.toggle('mgv-touched', touched.has(i));
           handle.group.dataset.grad = String(state.grad[i]);
         });
+        // In a narrow column, keep what changes in view.
+        if (stage) {
+          stage.reveal([...touched, current].filter((i) => i !== null)
+            .map((i) => ({ from: geometry.at[i].x - 44,
+                           to: geometry.at[i].x + geometry.boxW })));
+        }
         return narrate(k);
       }
 
@@ -479,10 +569,86 @@
       }
 
       const controls = player(count, show, 'Step');
-      root.append(
-        el('div', { class: 'mgv-stage' }, drawn.picture),
-        info.panel, controls.bar, controls.narration);
+      stage = scroller(drawn.picture, geometry.width,
+                             'the graph', 'Scroll sideways, or tab to a ' +
+                             'value, to see the whole graph.');
+      root.append(stage.element, graphKey(), info.panel, controls.bar,
+                  controls.narration);
       controls.go(0);
+    }
+
+    // A stage for a drawing of natural width `width` (in its own units).
+    // The drawing shrinks with the column down to SMALLEST of its size, so
+    // that its text stays readable; in a narrower column it keeps that
+    // width and the stage scrolls sideways: then the stage can be focused
+    // and scrolled with the arrow keys, and a note under it, which the
+    // stage names as its description, says so.
+    const SMALLEST = 0.75;
+    let stages = 0;
+
+    function scroller(picture, width, what, cue) {
+      stages += 1;
+      const id = `mgv-cue-${stages}`;
+      picture.style.minWidth = `${Math.round(SMALLEST * width)}px`;
+      const box = el('div', { class: 'mgv-stage mgv-scroller' }, picture);
+      const note = el('p', { class: 'mgv-cue', id, hidden: true },
+                      el('span', { 'aria-hidden': 'true' }, '⇆ '), cue);
+      const element = el('div', { class: 'mgv-stage-wrap' }, box, note);
+      function check() {
+        const scrolls = box.scrollWidth > box.clientWidth + 1;
+        note.hidden = !scrolls;
+        if (scrolls) {
+          box.setAttribute('tabindex', '0');
+          box.setAttribute('role', 'region');
+          box.setAttribute('aria-label', `${what} (scrolls sideways)`);
+          box.setAttribute('aria-describedby', id);
+        } else {
+          for (const name of ['tabindex', 'role', 'aria-label',
+                              'aria-describedby']) {
+            box.removeAttribute(name);
+          }
+        }
+      }
+      if (window.ResizeObserver) new ResizeObserver(check).observe(box);
+      else window.addEventListener('resize', check);
+      requestAnimationFrame(check);
+      return {
+        element,
+        // Scroll so that the spans (in the drawing's units) are in view.
+        reveal(spans) {
+          if (!spans.length || box.scrollWidth <= box.clientWidth + 1) {
+            return;
+          }
+          const scale = picture.getBoundingClientRect().width / width;
+          const from = Math.min(...spans.map((s) => s.from)) * scale;
+          const to = Math.max(...spans.map((s) => s.to)) * scale;
+          const view = box.clientWidth;
+          if (from >= box.scrollLeft && to <= box.scrollLeft + view) return;
+          const left = to - from > view ? from : (from + to - view) / 2;
+          box.scrollTo({ left: Math.max(0, left),
+                         behavior: reducedMotion() ? 'auto' : 'smooth' });
+        },
+      };
+    }
+
+    // What the colours and marks of a graph mean while it is replayed.
+    function graphKey() {
+      const swatch = (kind) => sv('svg', {
+        class: `mgv-swatch mgv-swatch-${kind}`, viewBox: viewBox(28, 16),
+        width: 28, height: 16, 'aria-hidden': 'true', focusable: 'false',
+      }, kind === 'arrow'
+        ? sv('path', { d: 'M 1 8 L 27 8', class: 'mgv-key-arrow' })
+        : kind === 'badge'
+          ? sv('text', { x: 14, y: 12, 'text-anchor': 'middle',
+                         class: 'mgv-badge' }, '+=')
+          : sv('rect', { x: 2, y: 2, width: 24, height: 12, rx: 3 }));
+      const item = (kind, text) => el('li', {}, swatch(kind), ' ', text);
+      return el('ul', { class: 'mgv-key', 'aria-label': 'Key' },
+                item('current', 'computed now, or its _backward runs'),
+                item('touched', 'its grad changes now'),
+                item('arrow', 'carries local × upstream = added'),
+                item('pending', 'not computed yet'),
+                item('badge', 'grad collected more than one contribution'));
     }
 
     // -- figure 2: a neuron with sliders ------------------------------------
@@ -1526,7 +1692,7 @@ stroke-width:1.4}
 .mgv .mgv-node.mgv-touched rect{stroke:var(--mgv-active);stroke-width:3.5}
 .mgv .mgv-node.mgv-pending text{fill:var(--mgv-muted)}
 .mgv .mgv-node.mgv-pending rect{stroke-dasharray:4 3}
-.mgv .mgv-badge{font-weight:700;fill:var(--mgv-active)}
+.mgv .mgv-badge{font-weight:700;fill:var(--mgv-fg)}
 .mgv .mgv-op circle{fill:var(--mgv-panel);stroke:var(--mgv-line)}
 .mgv .mgv-op text{font-size:11px}
 .mgv .mgv-edge{fill:none;stroke:var(--mgv-line);stroke-width:1.5}
@@ -1586,6 +1752,20 @@ max-width:100%;min-width:0}
 .mgv .mgv-edge.mgv-active{stroke-dasharray:7 4;
 animation:mgv-flow 1s linear infinite}
 .mgv .mgv-node rect{transition:stroke .25s}}
+.mgv .mgv-scroller{overflow-x:auto;overflow-y:hidden}
+.mgv .mgv-cue{color:var(--mgv-muted);font-size:13px;margin:2px 0 4px}
+.mgv .mgv-key{list-style:none;display:flex;flex-wrap:wrap;gap:2px 16px;
+margin:4px 0;padding:0;font-size:13px;color:var(--mgv-muted)}
+.mgv .mgv-key li{display:flex;align-items:center;gap:5px;margin:0}
+.mgv .mgv-swatch{flex:none}
+.mgv .mgv-swatch rect{fill:var(--mgv-bg);stroke:var(--mgv-line);
+stroke-width:1.4}
+.mgv .mgv-swatch-current rect{stroke:var(--mgv-current);stroke-width:3}
+.mgv .mgv-swatch-touched rect{stroke:var(--mgv-active);stroke-width:3}
+.mgv .mgv-swatch-pending rect{stroke-dasharray:4 3}
+.mgv .mgv-key-arrow{fill:none;stroke:var(--mgv-active);stroke-width:3.5;
+stroke-dasharray:7 4}
+.mgv .mgv-swatch .mgv-badge{font-size:12px}
 @keyframes mgv-flow{to{stroke-dashoffset:11}}
 `;
 
