@@ -22,6 +22,11 @@ extension adds to the site, at the end of each HTML build:
   carry checks (`exercises`: label, and the code the Check button runs,
   from bookbuild/checks.py).
 
+- `_static/live/NN-slug.loop.zip`, for a chapter that shows a training
+  replay (`loop_figure`): the package as that chapter leaves it (with its
+  data sets), for the live Loop (loop.js and loop.py), which trains in a
+  worker of its own; the manifest says so (`loop`).
+
 Every chapter that gets a notebook gets a live page: all but the preface,
 whose code draws the book's structure from the repository's own files.
 
@@ -240,6 +245,27 @@ def write_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
+def has_loop(chapter) -> bool:
+    """Whether the chapter's page shows a training replay, which live
+    mode turns into the live Loop."""
+    for cell in chapter.cells:
+        if "remove-cell" in cell.tags or "loop_figure" not in cell.source:
+            continue
+        for node in ast.walk(parse(cell.source)):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "loop_figure"):
+                return True
+    return False
+
+
+def own_snapshot(result, chapter):
+    """The package as `chapter` leaves it (its files), if it has one."""
+    for owner, files in result.snapshots:
+        if owner is chapter:
+            return files
+    return None
+
+
 def write_live(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -274,6 +300,11 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
             logger.warning(f"live pages: {chapter.path}: {error}",
                            location=chapter.path)
             continue
+        after = own_snapshot(state.result, chapter)
+        if after is not None and has_loop(chapter):
+            write_if_changed(target / f"{chapter.stem}.loop.zip",
+                             snapshot_zip(snapshot_files(after, data)))
+            entry["loop"] = {"package": f"{chapter.stem}.loop.zip"}
         text = json.dumps(entry, indent=1, ensure_ascii=False) + "\n"
         write_if_changed(target / f"{chapter.stem}.json", text.encode("utf-8"))
 

@@ -26,6 +26,11 @@
    ([data-live="check"]) that runs the reader's code, then the checks, in
    the same interpreter, and shows what passed under the cell.
 
+   A page that shows a training replay (chapter 11's loop figure) also
+   gets the live Loop (loop.js, loaded beside this file): a network that
+   trains in the page, in a worker of its own. See the functions under
+   "the live Loop" below.
+
    window.bookLive exposes the state (the tests and the benchmark read it):
    cells (each with its outputs, as the worker sent them), startMs (the
    worker's start, pyodideMs of it Pyodide's own), firstOutputMs.
@@ -93,12 +98,14 @@
     if (!live.on) return;
     if (!makeCells()) return;
     startWorker();
+    startLoop();
   }
 
   function switchOff() {
     live.on = false;
     toggle.setAttribute('aria-pressed', 'false');
     stopWorker();
+    stopLoop();
     for (const cell of live.cells) cell.remove();
     live.cells = [];
     for (const box of live.boxes) box.remove();
@@ -139,6 +146,51 @@
         'is gone: run the cells above again ("Run all above") before this one.',
         'warning');
     startWorker();
+  }
+
+  // -- the live Loop (loop.js) -------------------------------------------------------
+
+  // The replay the Loop goes with: a loop figure in the book's output.
+  const loopReplay = document.querySelector('.cell_output .mgv[data-run]');
+  let loopLoading = null;
+
+  function scriptURL(name) {
+    return new URL(name, toggle.dataset.liveScript ?
+      new URL(toggle.dataset.liveScript, document.baseURI) : document.baseURI);
+  }
+
+  function loadLoop() {
+    if (!loopLoading) {
+      loopLoading = new Promise((resolve, reject) => {
+        const script = el('script', {src: scriptURL('loop.js').href});
+        script.onload = () => resolve(window.bookLoop);
+        script.onerror = () => reject(new Error('loop.js could not be loaded'));
+        document.head.append(script);
+      });
+    }
+    return loopLoading;
+  }
+
+  function startLoop() {
+    if (!loopReplay || !live.manifest.loop) return;
+    loadLoop().then((loop) => {
+      if (live.on) {
+        loop.start(loopReplay, {worker: scriptURL('worker.mjs').href,
+                                package: live.manifest.loop.package});
+      }
+    }).catch((error) => say(`The live Loop could not start (${error.message}).`, 'error'));
+  }
+
+  function stopLoop() {
+    if (window.bookLoop) window.bookLoop.stop();
+  }
+
+  // A link that carries a set-up for the Loop (?loop=...): say so at once,
+  // and offer to switch live mode on.
+  if (loopReplay && new URLSearchParams(location.search).has('loop')) {
+    loadLoop().then((loop) => loop.offer(loopReplay, () => {
+      if (!live.on) switchOn();
+    })).catch(() => {});
   }
 
   // -- messages from the worker ---------------------------------------------------

@@ -3,14 +3,17 @@
 // live.js starts it as a module worker (Pyodide 314 needs one) and sends
 //   {type: 'start', package: URL of the chapter's zip or null, graphviz: bool}
 //   {type: 'run', id, code}
+//   {type: 'loop', id, request}  (the live Loop's worker: start had loop: true)
 // It answers {type: 'ready', ms, pyodideMs} once Python is up with the chapter's
 // package, then, for each run, what the cell shows as it happens (see
-// runner.py) with the run's id, and {type: 'done', id, ok}. Everything it
+// runner.py) with the run's id, and {type: 'done', id, ok}; for each loop
+// request, {type: 'loop', id, answer, ms} (see loop.py). Everything it
 // loads sits next to it in the site: no request leaves the site.
 import { loadPyodide } from './pyodide/pyodide.mjs';
 
 const HOME = '/home/pyodide';
 let runner = null;
+let loop = null;  // loop.py, in the live Loop's worker
 let viz = null;
 let current = null;  // the id of the run in progress
 
@@ -62,6 +65,9 @@ async function start(message) {
     message.package
       ? fetch(new URL(message.package, here)).then((response) => response.arrayBuffer())
       : null,
+    message.loop
+      ? fetch(new URL('loop.py', here)).then((response) => response.text())
+      : null,
   ];
   if (message.graphviz) {
     vizLoading = import('./viz/viz.js')
@@ -71,7 +77,7 @@ async function start(message) {
         viz = {renderString: () => { throw error; }};
       });
   }
-  const [pyodide, runnerSource, archive] = await Promise.all(loading);
+  const [pyodide, runnerSource, archive, loopSource] = await Promise.all(loading);
   let folder = null;
   if (archive) {
     folder = `${HOME}/micrograd-book`;
@@ -81,7 +87,23 @@ async function start(message) {
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(HOME)})`);
   runner = pyodide.pyimport('book_live_runner');
   runner.start(folder, emit);
+  if (loopSource !== null) {
+    pyodide.FS.writeFile(`${HOME}/book_live_loop.py`, loopSource);
+    loop = pyodide.pyimport('book_live_loop');
+  }
   postMessage({type: 'ready', ms: performance.now() - started, pyodideMs});
+}
+
+// One request of the live Loop: JSON in, JSON out (loop.py's `call`).
+function loopRequest(message) {
+  const started = performance.now();
+  let answer;
+  try {
+    answer = loop.call(JSON.stringify(message.request));
+  } catch (error) {
+    answer = JSON.stringify({error: String(error)});
+  }
+  postMessage({type: 'loop', id: message.id, answer, ms: performance.now() - started});
 }
 
 function run(message) {
@@ -106,6 +128,13 @@ self.onmessage = (event) => {
         await start(message);
       } catch (error) {
         postMessage({type: 'failed', error: String(error && error.stack || error)});
+      }
+    } else if (message.type === 'loop') {
+      if (loop === null) {
+        postMessage({type: 'loop', id: message.id,
+                     answer: JSON.stringify({error: 'the Loop is not loaded'})});
+      } else {
+        loopRequest(message);
       }
     } else if (message.type === 'run') {
       if (runner === null) {

@@ -108,8 +108,10 @@
 
     // Buttons (reset, back, play, forward), a slider to scrub, a counter and
     // a narration that screen readers announce. show(k) draws position k and
-    // returns what happens there: a line of text, or a list of lines.
-    function player(count, show, unit) {
+    // returns what happens there: a line of text, or a list of lines. The
+    // counter says "Step 3 of 9" (the unit, the position, the last one), or
+    // what counter(k) says, if given.
+    function player(count, show, unit, counter) {
       let position = 0;
       let timer = null;
       const narration = el('div', { class: 'mgv-narration', role: 'status',
@@ -136,7 +138,8 @@
         position = Math.max(0, Math.min(count - 1, k));
         scrub.value = String(position);
         const lines = [].concat(show(position));
-        const where = `${unit} ${position} of ${count - 1}`;
+        const where = counter ? counter(position)
+          : `${unit} ${position} of ${count - 1}`;
         scrub.setAttribute('aria-valuetext', where);
         shown.textContent = where;
         narration.replaceChildren(
@@ -1489,7 +1492,8 @@
 
     // -- figure 4: the training loop, on four data sets ---------------------
 
-    function curve(values, title, format, log) {
+    // A curve of values[k] for steps first + k (first: 0 unless given).
+    function curve(values, title, format, log, first = 0) {
       const width = 300;
       const height = 150;
       const m = { left: 44, right: 8, top: 8, bottom: 28 };
@@ -1519,7 +1523,7 @@
       for (const t of [0, last]) {
         picture.append(sv('text', { x: sx(t), y: height - 12,
                                     'text-anchor': 'middle',
-                                    class: 'mgv-tick' }, t));
+                                    class: 'mgv-tick' }, t + first));
       }
       picture.append(sv('text', { x: sx(last / 2), y: height - 12,
                                   'text-anchor': 'middle',
@@ -1541,7 +1545,8 @@
         cursor.setAttribute('x2', sx(k));
         dot.setAttribute('cx', sx(k));
         dot.setAttribute('cy', sy(values[k]));
-        readout.textContent = `${title}${hover ? '' : ' now'}: step ${k}, ` +
+        readout.textContent = `${title}${hover ? '' : ' now'}: ` +
+          `step ${k + first}, ` +
           `${format(values[k])}`;
         readout.dataset.step = String(k);
       }
@@ -1607,7 +1612,10 @@
             `${percent(run.accuracy[frame.step])}, ${n} point` +
             `${n === 1 ? '' : 's'} misclassified.`;
         }
-        controls = player(run.frames.length, show, 'Frame');
+        // One counter, in training steps (a frame is drawn every few).
+        const lastStep = run.loss.length - 1;
+        controls = player(run.frames.length, show, 'Step',
+                          (k) => `step ${run.frames[k].step} of ${lastStep}`);
         slot.replaceChildren(controls.bar, controls.narration);
         controls.go(0);
         root.dataset.run = run.name;
@@ -1797,6 +1805,8 @@ stroke-dasharray:7 4}
       for (const root of doc.querySelectorAll('.mgv')) mount(root);
     }
 
-    return { version: VERSION, mount, mountAll, fmt, evaluate };
+    // heatmap, curve, bytes and percent: for the live Loop (bookbuild/live).
+    return { version: VERSION, mount, mountAll, fmt, evaluate, heatmap, curve,
+             bytes, percent };
   }
 })();

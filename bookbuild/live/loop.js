@@ -1,0 +1,593 @@
+/* micrograd, the book: the live Loop. In live mode, chapter 11's training
+   figure gets a companion that trains a network in the page, with the
+   book's own engine, while the reader watches and changes things.
+
+   live.js loads this file on a page that shows a training replay (a
+   loop figure of micrograd/static/viz.js) and calls
+     bookLoop.offer(figure, switchOn)   at load: if the page's address
+                                        carries a set-up (?loop=...), say so
+                                        and offer to switch live mode on;
+     bookLoop.start(figure, options)    when live mode goes on;
+     bookLoop.stop()                    when it goes off.
+   The Loop trains in a Web Worker of its own (worker.mjs, started with
+   loop: true, and the package as the chapter leaves it, data sets
+   included), which runs loop.py: the page sends it "reset" and "step"
+   requests, one step at a time while it runs, so Pause acts after at most
+   one step and the page never waits for Python. It draws with viz.js's
+   heatmap and curve.
+
+   The set-up lives in the page's address, as one query parameter:
+     ?loop=data:moons;n:50;noise:0.1;seed:1337;hidden:8,8;act:relu;
+           lr:0.3;l2:0.0001;add:0.52,0.31,1_-0.4,0.2,-1;remove:3,17
+   (one line; `add` lists the points added, x,y,label; `remove` the indices
+   of the generated points removed; keys left out take the defaults).
+   Opening such a link restores the set-up.
+
+   window.bookLoop.state holds what the tests read: settings, losses,
+   accuracies, the points, the step, msPerStep.
+*/
+(function () {
+  'use strict';
+  const DEFAULTS = {data: 'moons', n: 50, noise: 0.1, seed: 1337, hidden: [8, 8],
+                    activation: 'relu', lr: 0.3, l2: 0.0001, added: [], removed: []};
+  const DATA_SETS = ['moons', 'circles', 'xor', 'spiral'];
+  const ACTIVATIONS = ['relu', 'tanh'];
+  const HIT = 9;  // px (in the picture's units): a click this near a point hits it
+
+  const state = {
+    settings: copy(DEFAULTS), losses: [], accuracies: [], points: [], labels: [],
+    origin: [], wrong: [], step: 0, running: false, msPerStep: null, ready: false,
+    error: null, requests: 0,
+  };
+  let ui = null;
+  let worker = null;
+  let pending = new Map();
+  let nextId = 1;
+
+  window.bookLoop = {offer, start, stop, state, encode, decode, request, DEFAULTS};
+
+  function copy(settings) {
+    return JSON.parse(JSON.stringify(settings));
+  }
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    node.append(...children.filter((child) => child !== null && child !== undefined));
+    return node;
+  }
+
+  // -- the set-up in the address ------------------------------------------------
+
+  function number(text) {
+    return Number(Number(text).toPrecision(12));
+  }
+
+  function encode(s) {
+    const parts = [];
+    const put = (key, value, fallback) => {
+      if (String(value) !== String(fallback)) parts.push(`${key}:${value}`);
+    };
+    put('data', s.data, DEFAULTS.data);
+    put('n', s.n, DEFAULTS.n);
+    put('noise', s.noise, DEFAULTS.noise);
+    put('seed', s.seed, DEFAULTS.seed);
+    put('hidden', s.hidden.join(','), DEFAULTS.hidden.join(','));
+    put('act', s.activation, DEFAULTS.activation);
+    put('lr', s.lr, DEFAULTS.lr);
+    put('l2', s.l2, DEFAULTS.l2);
+    if (s.added.length) parts.push(`add:${s.added.map((p) => p.join(',')).join('_')}`);
+    if (s.removed.length) parts.push(`remove:${s.removed.join(',')}`);
+    return parts.join(';') || 'default';
+  }
+
+  // The settings a ?loop= value describes (what it leaves out: the defaults).
+  function decode(text) {
+    const s = copy(DEFAULTS);
+    for (const part of (text || '').split(';')) {
+      const at = part.indexOf(':');
+      if (at < 0) continue;
+      const key = part.slice(0, at);
+      const value = part.slice(at + 1);
+      if (key === 'data' && DATA_SETS.includes(value)) s.data = value;
+      else if (key === 'act' && ACTIVATIONS.includes(value)) s.activation = value;
+      else if (['n', 'seed'].includes(key) && /^\d+$/.test(value)) s[key] = Number(value);
+      else if (['noise', 'lr', 'l2'].includes(key) && isFinite(Number(value))) {
+        s[key] = number(value);
+      } else if (key === 'hidden') {
+        const sizes = value.split(',').map(Number).filter((v) => v >= 1 && v <= 16);
+        if (sizes.length) s.hidden = sizes.slice(0, 3).map(Math.round);
+      } else if (key === 'add') {
+        s.added = value.split('_').map((p) => p.split(',').map(Number))
+          .filter((p) => p.length === 3 && p.every(isFinite))
+          .map(([x, y, label]) => [x, y, label > 0 ? 1 : -1]);
+      } else if (key === 'remove') {
+        s.removed = value.split(',').filter((v) => /^\d+$/.test(v)).map(Number);
+      }
+    }
+    return s;
+  }
+
+  function fromAddress() {
+    const text = new URLSearchParams(location.search).get('loop');
+    return text === null ? null : decode(text);
+  }
+
+  function toAddress() {
+    const url = new URL(location.href);
+    const params = url.searchParams;
+    params.delete('loop');
+    const rest = params.toString();
+    // Written by hand: URLSearchParams would escape the : , and ; it needs not.
+    url.search = (rest ? `${rest}&` : '') + `loop=${encode(state.settings)}`;
+    history.replaceState(history.state, '', url.href);
+    if (ui) ui.link.value = url.href;
+  }
+
+  function describe(s) {
+    const changes = [s.added.length && `${s.added.length} point(s) added`,
+                     s.removed.length && `${s.removed.length} removed`].filter(Boolean);
+    return `${s.data}, ${s.n} points, noise ${s.noise}, seed ${s.seed}, ` +
+      `hidden layers ${s.hidden.join('-')} (${s.activation}), learning rate ` +
+      `${s.lr}, L2 ${s.l2}${changes.length ? `, ${changes.join(', ')}` : ''}`;
+  }
+
+  // -- at load: a link that carries a set-up ----------------------------------------
+
+  function offer(figure, switchOn) {
+    const given = fromAddress();
+    if (!given) return;
+    state.settings = given;
+    const article = document.querySelector('.bd-article') || document.querySelector('main');
+    const note = el('div', {class: 'book-loop-offer', role: 'note', 'data-loop': 'offer'},
+      el('p', {}, 'This link carries a set-up for the live training figure ' +
+         `(${describe(given)}). It trains in your browser once live mode is on.`),
+      el('button', {type: 'button', class: 'live-button', 'data-loop': 'accept',
+                    onclick: () => {
+                      note.remove();
+                      switchOn();
+                      (ui ? ui.root : figure).scrollIntoView({block: 'start'});
+                    }}, 'Switch live mode on and go to the figure'));
+    article.prepend(note);
+    state.offer = note;
+  }
+
+  // -- the worker -------------------------------------------------------------------
+
+  function request(body) {
+    if (!worker) return Promise.resolve({error: 'live mode is off'});
+    const id = nextId++;
+    state.requests += 1;
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
+      worker.postMessage({type: 'loop', id, request: body});
+    });
+  }
+
+  function receive(message) {
+    if (message.type === 'ready') {
+      state.ready = true;
+      state.startMs = message.ms;
+      reset();
+      return;
+    }
+    if (message.type === 'failed') {
+      say(`Python could not start for the Loop: ${message.error}`);
+      return;
+    }
+    if (message.type !== 'loop') return;
+    const resolve = pending.get(message.id);
+    pending.delete(message.id);
+    if (resolve) resolve(Object.assign(JSON.parse(message.answer), {ms: message.ms}));
+  }
+
+  // -- starting and stopping ------------------------------------------------------------
+
+  function start(figure, options) {
+    stop();
+    state.settings = fromAddress() || state.settings;
+    if (state.offer) state.offer.remove();
+    ui = build(figure);
+    worker = new Worker(options.worker, {type: 'module'});
+    worker.onmessage = (event) => receive(event.data);
+    worker.onerror = (event) => say(`The Loop could not start (${event.message || 'worker error'}).`);
+    worker.postMessage({type: 'start', package: options.package, graphviz: false, loop: true});
+    say('Starting Python for the Loop (a few seconds)...');
+  }
+
+  function stop() {
+    state.running = false;
+    state.ready = false;
+    if (worker) worker.terminate();
+    worker = null;
+    for (const resolve of pending.values()) resolve({error: 'stopped'});
+    pending = new Map();
+    if (ui) ui.root.remove();
+    ui = null;
+  }
+
+  // -- training -------------------------------------------------------------------------
+
+  async function reset() {
+    pause();
+    state.losses = [];
+    state.accuracies = [];
+    const answer = await request({do: 'reset', settings: state.settings, since: 0});
+    apply(answer, true);
+  }
+
+  async function stepOnce() {
+    if (state.running || !state.ready) return;
+    const answer = await request({do: 'step', count: 1, since: state.losses.length});
+    apply(answer);
+  }
+
+  async function run() {
+    if (state.running || !state.ready) return;
+    state.running = true;
+    showRunning();
+    while (state.running) {
+      const answer = await request({do: 'step', count: 1, since: state.losses.length});
+      if (!apply(answer)) break;
+      if (state.running) await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    pause();
+  }
+
+  function pause() {
+    state.running = false;
+    showRunning();
+  }
+
+  function apply(answer, fresh) {
+    if (!ui || !answer) return false;
+    if (answer.error) {
+      state.error = answer.error;
+      if (answer.error !== 'stopped') say(`The Loop stopped: ${answer.error}`);
+      pause();
+      return false;
+    }
+    state.error = null;
+    if (!fresh && answer.step > state.losses.length) {
+      // ms per step: the worker's time for the step and its picture
+      state.msPerStep = state.msPerStep === null ? answer.ms
+        : 0.8 * state.msPerStep + 0.2 * answer.ms;
+    }
+    state.losses = state.losses.slice(0, answer.since).concat(answer.loss);
+    state.accuracies = state.accuracies.slice(0, answer.since).concat(answer.accuracy);
+    state.step = answer.step;
+    state.parameters = answer.parameters;
+    const moved = fresh || JSON.stringify(answer.points) !== JSON.stringify(state.points);
+    state.points = answer.points;
+    state.labels = answer.labels;
+    state.origin = answer.origin;
+    state.wrong = answer.wrong;
+    state.plane = answer.plane;
+    draw(answer, moved);
+    return true;
+  }
+
+  // Adds a point, or removes the one at `index`; the next step trains on
+  // the new data (the network and the steps so far stay).
+  async function edit(change) {
+    const s = state.settings;
+    if (change.remove !== undefined) {
+      const [from, i] = state.origin[change.remove];
+      if (from === 'data') s.removed = [...s.removed, i].sort((a, b) => a - b);
+      else s.added = s.added.filter((_, j) => j !== i);
+    } else {
+      s.added = [...s.added, change.add];
+    }
+    toAddress();
+    const answer = await request({do: 'data', added: s.added, removed: s.removed,
+                                  since: state.losses.length});
+    apply(answer);
+  }
+
+  // -- the page --------------------------------------------------------------------------
+
+  function say(text) {
+    if (ui) ui.status.textContent = text;
+  }
+
+  function field(label, input, help) {
+    const id = `book-loop-${input.dataset.loop}`;
+    input.id = id;
+    return el('div', {class: 'book-loop-field'},
+      el('label', {for: id}, label), input, help || null);
+  }
+
+  function select(name, options, value) {
+    return el('select', {'data-loop': name},
+      ...options.map(([v, text]) => el('option', {value: v, selected: String(v) === String(value)},
+                                        text)));
+  }
+
+  function numberInput(name, value, min, max, step) {
+    return el('input', {type: 'number', 'data-loop': name, value, min, max, step,
+                        inputmode: 'decimal'});
+  }
+
+  function build(figure) {
+    const s = state.settings;
+    const root = el('div', {class: 'mgv mgv-loop book-loop', 'data-loop': 'root',
+                            'data-mgv-ready': 'yes', role: 'region',
+                            'aria-label': 'The Loop, live: train a network in the page'});
+    const title = el('p', {class: 'book-loop-title'},
+      el('strong', {}, 'The Loop, live. '),
+      'This network trains in your browser, with the book’s own micrograd, ' +
+      'one step at a time. Start, pause or step it; change the data or the ' +
+      'network (a change starts a new run); click the plot to add a point of ' +
+      'the chosen class, or click a point to remove it.');
+    const startButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'start',
+                                      'aria-pressed': 'false',
+                                      onclick: () => (state.running ? pause() : run())}, 'Start');
+    const stepButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'step',
+                                     onclick: () => stepOnce()}, 'Step');
+    const resetButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'reset',
+                                      onclick: () => reset()}, 'Reset');
+    const inputs = {
+      data: select('data', DATA_SETS.map((d) => [d, d]), s.data),
+      n: numberInput('n', s.n, 4, 200, 1),
+      noise: numberInput('noise', s.noise, 0, 0.5, 0.01),
+      seed: numberInput('seed', s.seed, 0, 2147483647, 1),
+      hidden: el('input', {type: 'text', 'data-loop': 'hidden', value: s.hidden.join(','),
+                           pattern: '\\d+(,\\d+){0,2}', size: 7, spellcheck: 'false',
+                           'aria-describedby': 'book-loop-hidden-help'}),
+      activation: select('activation', ACTIVATIONS.map((a) => [a, a]), s.activation),
+      lr: numberInput('lr', s.lr, 0.001, 2, 0.01),
+      l2: numberInput('l2', s.l2, 0, 0.1, 0.0001),
+    };
+    const kind = select('class', [['1', '+1 (blue square)'], ['-1', '−1 (orange circle)']], '1');
+    const controls = el('div', {class: 'mgv-controls', role: 'group', 'aria-label': 'Training'},
+                        startButton, stepButton, resetButton);
+    const setup = el('fieldset', {class: 'book-loop-setup'},
+      el('legend', {}, 'Set-up (a change starts a new run)'),
+      field('data set', inputs.data),
+      field('points', inputs.n),
+      field('noise', inputs.noise),
+      field('seed', inputs.seed),
+      field('hidden layers', inputs.hidden,
+            el('span', {id: 'book-loop-hidden-help', class: 'book-loop-help'},
+               'sizes, e.g. 8,8')),
+      field('activation', inputs.activation),
+      field('learning rate', inputs.lr),
+      field('L2', inputs.l2),
+      field('a click adds', kind));
+    for (const [name, input] of Object.entries(inputs)) {
+      input.addEventListener('change', () => changed(name, input));
+    }
+    const plot = el('div', {class: 'book-loop-plot', tabindex: '0', role: 'application',
+                            'data-loop': 'plot',
+                            'aria-label': 'The data and the decision boundary',
+                            'aria-describedby': 'book-loop-plot-help'});
+    const plotHelp = el('p', {id: 'book-loop-plot-help', class: 'book-loop-help'},
+      'Click to add a point of the chosen class; click a point to remove it. ' +
+      'With the keyboard: arrow keys move the cross (Shift: farther), Enter adds ' +
+      'a point there or removes the point under it.');
+    const curves = el('div', {class: 'mgv-side book-loop-curves'});
+    const readout = el('p', {class: 'mgv-narration', role: 'status', 'aria-live': 'polite',
+                             'data-loop': 'readout'});
+    const status = el('p', {class: 'mgv-details', 'data-loop': 'status'});
+    const link = el('input', {type: 'text', readonly: true, 'data-loop': 'link',
+                              class: 'book-loop-link', id: 'book-loop-link'});
+    link.addEventListener('focus', () => link.select());
+    const linkField = el('div', {class: 'book-loop-field book-loop-linkfield'},
+      el('label', {for: 'book-loop-link'}, 'link to this set-up'), link);
+    root.append(title, controls,
+      el('div', {class: 'mgv-row'},
+         el('div', {class: 'mgv-stage'}, plot, plotHelp), curves),
+      readout, status, setup, linkField);
+    // After the cell that shows the replay: the replay stays, for comparison.
+    const cell = figure.closest('div.cell') || figure;
+    cell.after(root);
+    const built = {root, plot, curves, readout, status, link, inputs, kind, startButton,
+                   stepButton, cross: {x: 0, y: 0, shown: false}, heat: null};
+    link.value = location.href;
+    plot.addEventListener('click', (event) => clicked(event));
+    plot.addEventListener('keydown', (event) => key(event));
+    plot.addEventListener('focus', () => { built.cross.shown = true; drawCross(); });
+    plot.addEventListener('blur', () => { built.cross.shown = false; drawCross(); });
+    return built;
+  }
+
+  function changed(name, input) {
+    const s = state.settings;
+    if (name === 'hidden') {
+      const sizes = input.value.split(/[,\s-]+/).filter(Boolean).map(Number);
+      if (!sizes.length || sizes.length > 3 || !sizes.every((v) => Number.isInteger(v) &&
+                                                              v >= 1 && v <= 16)) {
+        say('Hidden layers: one to three sizes from 1 to 16, separated by commas.');
+        input.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      input.removeAttribute('aria-invalid');
+      s.hidden = sizes;
+    } else if (name === 'data' || name === 'activation') {
+      s[name] = input.value;
+    } else {
+      const value = Number(input.value);
+      const min = Number(input.min);
+      const max = Number(input.max);
+      if (input.value === '' || !isFinite(value) || value < min || value > max ||
+          (['n', 'seed'].includes(name) && !Number.isInteger(value))) {
+        say(`${name}: a number from ${min} to ${max}.`);
+        input.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      input.removeAttribute('aria-invalid');
+      s[name] = number(value);
+    }
+    if (['data', 'n', 'noise', 'seed'].includes(name)) {
+      // Other points: the ones added and removed belonged to the old set.
+      s.added = [];
+      s.removed = [];
+    }
+    toAddress();
+    reset();
+  }
+
+  // -- drawing ---------------------------------------------------------------------------
+
+  function draw(answer, moved) {
+    const viz = window.microgradViz;
+    if (moved || !ui.heat) {
+      ui.heat = viz.heatmap(answer.plane, 260, answer.points, answer.labels,
+                            'Decision boundary: the network’s verdict over the plane, ' +
+                            'with the data on top');
+      ui.heat.picture.querySelectorAll('.mgv-point').forEach((mark, i) => {
+        mark.dataset.point = String(i);
+      });
+      ui.crossMark = null;
+      ui.plot.replaceChildren(ui.heat.picture);
+      drawCross();
+    }
+    ui.heat.paint(Array.from(viz.bytes(answer.scores)), 127);
+    ui.heat.mark(answer.wrong);
+    const loss = state.losses;
+    const accuracy = state.accuracies;
+    if (loss.length >= 2) {
+      const positive = loss.map((v) => Math.max(v, 1e-4));
+      // The loss and accuracy of step k, as chapter 11's loop prints them:
+      // computed at the start of the step, before its update (steps from 1).
+      const lossCurve = viz.curve(positive, 'loss', (v) => viz.fmt(v), true, 1);
+      const accuracyCurve = viz.curve(accuracy, 'accuracy', viz.percent, false, 1);
+      lossCurve.at(loss.length - 1);
+      accuracyCurve.at(accuracy.length - 1);
+      ui.curves.replaceChildren(lossCurve.element, accuracyCurve.element);
+    } else {
+      ui.curves.replaceChildren(el('p', {class: 'mgv-readout'},
+        'The loss and accuracy curves appear after two steps.'));
+    }
+    const n = answer.wrong.length;
+    const total = answer.points.length;
+    const at = state.step === 0 ? 'Before training'
+      : `Step ${state.step}: loss ${viz.fmt(loss[loss.length - 1])}; after it`;
+    ui.readout.textContent = `${at}, ${total - n} of ${total} points are on the ` +
+      `right side (${n} ringed, wrong). ${answer.parameters} parameters.`;
+    ui.root.dataset.step = String(state.step);
+    say(state.msPerStep === null ? 'Ready: press Start, or Step.'
+      : `About ${Math.round(state.msPerStep)} ms a step (and its picture) ` +
+        'in your browser.');
+  }
+
+  function showRunning() {
+    if (!ui) return;
+    ui.startButton.textContent = state.running ? 'Pause' : 'Start';
+    ui.startButton.setAttribute('aria-pressed', String(state.running));
+    ui.stepButton.disabled = state.running;
+    // Quiet while it runs: a screen reader hears where it paused.
+    ui.readout.setAttribute('aria-live', state.running ? 'off' : 'polite');
+  }
+
+  // -- adding and removing points ---------------------------------------------------------
+
+  // The plot's frame, in the picture's units, and the plane it shows.
+  function frame() {
+    const rect = ui.heat.picture.querySelector('rect.mgv-frame');
+    const box = {x: Number(rect.getAttribute('x')), y: Number(rect.getAttribute('y')),
+                 w: Number(rect.getAttribute('width')), h: Number(rect.getAttribute('height'))};
+    const p = state.plane;
+    const toPicture = ([x, y]) => [box.x + (x - p.xmin) / (p.xmax - p.xmin) * box.w,
+                                   box.y + (p.ymax - y) / (p.ymax - p.ymin) * box.h];
+    const toPlane = ([u, v]) => [p.xmin + (u - box.x) / box.w * (p.xmax - p.xmin),
+                                 p.ymax - (v - box.y) / box.h * (p.ymax - p.ymin)];
+    return {box, toPicture, toPlane};
+  }
+
+  // The index of the point within HIT of [x, y] (the plane's units), or -1.
+  function pointAt(x, y) {
+    const {toPicture} = frame();
+    const [u, v] = toPicture([x, y]);
+    let best = -1;
+    let nearest = HIT;
+    state.points.forEach((p, i) => {
+      const [pu, pv] = toPicture(p);
+      const d = Math.hypot(pu - u, pv - v);
+      if (d <= nearest) { nearest = d; best = i; }
+    });
+    return best;
+  }
+
+  function toggleAt(x, y) {
+    if (!state.ready || !ui.heat) return;
+    const hit = pointAt(x, y);
+    if (hit >= 0) {
+      const [px, py] = state.points[hit];
+      announce(`Removed the point at (${px.toFixed(2)}, ${py.toFixed(2)}).`);
+      edit({remove: hit});
+    } else {
+      const label = Number(ui.kind.value);
+      const p = state.plane;
+      const round = (v) => Math.round(v * 100) / 100;
+      const point = [round(Math.min(p.xmax, Math.max(p.xmin, x))),
+                     round(Math.min(p.ymax, Math.max(p.ymin, y))), label];
+      announce(`Added a point of class ${label > 0 ? '+1' : '−1'} at ` +
+               `(${point[0].toFixed(2)}, ${point[1].toFixed(2)}).`);
+      edit({add: point});
+    }
+  }
+
+  function announce(text) {
+    say(text);
+  }
+
+  function clicked(event) {
+    if (!ui.heat) return;
+    const svg = ui.heat.picture;
+    const matrix = svg.getScreenCTM();
+    if (!matrix) return;
+    const at = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
+    const {box, toPlane} = frame();
+    if (at.x < box.x || at.x > box.x + box.w || at.y < box.y || at.y > box.y + box.h) return;
+    const [x, y] = toPlane([at.x, at.y]);
+    ui.cross.x = x;
+    ui.cross.y = y;
+    toggleAt(x, y);
+  }
+
+  function key(event) {
+    const moves = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1]};
+    const p = state.plane;
+    if (!p) return;
+    if (moves[event.key]) {
+      event.preventDefault();
+      const size = event.shiftKey ? 0.5 : 0.1;
+      const [dx, dy] = moves[event.key];
+      ui.cross.x = Math.min(p.xmax, Math.max(p.xmin, ui.cross.x + dx * size));
+      ui.cross.y = Math.min(p.ymax, Math.max(p.ymin, ui.cross.y + dy * size));
+      ui.cross.shown = true;
+      drawCross();
+      const hit = pointAt(ui.cross.x, ui.cross.y);
+      say(`Cross at (${ui.cross.x.toFixed(2)}, ${ui.cross.y.toFixed(2)})` +
+          (hit >= 0 ? ': on a point (Enter removes it).' : '.'));
+    } else if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      toggleAt(ui.cross.x, ui.cross.y);
+    }
+  }
+
+  function drawCross() {
+    if (!ui || !ui.heat) return;
+    const svg = ui.heat.picture;
+    if (!ui.crossMark) {
+      const ns = 'http://www.w3.org/2000/svg';
+      ui.crossMark = document.createElementNS(ns, 'g');
+      ui.crossMark.setAttribute('class', 'book-loop-cross');
+      for (const [x1, y1, x2, y2] of [[-9, 0, 9, 0], [0, -9, 0, 9]]) {
+        const line = document.createElementNS(ns, 'line');
+        Object.entries({x1, y1, x2, y2}).forEach(([k, v]) => line.setAttribute(k, v));
+        ui.crossMark.append(line);
+      }
+      svg.append(ui.crossMark);
+    }
+    const [u, v] = frame().toPicture([ui.cross.x, ui.cross.y]);
+    ui.crossMark.setAttribute('transform', `translate(${u.toFixed(1)},${v.toFixed(1)})`);
+    ui.crossMark.style.display = ui.cross.shown ? '' : 'none';
+  }
+})();
