@@ -308,9 +308,11 @@ def test_the_loop_is_accessible_and_fits_a_phone(browser, server, theme):
         root.scroll_into_view_if_needed()
         if width in (1280, 390):
             root.screenshot(path=str(folder / f"live-loop-{theme}-{width}.png"))
-        # Nothing sticks out of its box, nor out of the window.
+        # Nothing sticks out of its box, nor out of the window (a text
+        # field's text scrolls inside it: the link is longer than a phone).
         clipped = root.evaluate("""r => [r, ...r.querySelectorAll('*')]
-            .filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 ||
+            .filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 &&
+                         e.tagName !== 'INPUT' ||
                          e.getBoundingClientRect().right > innerWidth + 0.5)
             .map(e => e.tagName + ' ' + (e.dataset.loop || ''))""")
         assert clipped == [], (width, clipped)
