@@ -885,6 +885,13 @@ def test_the_loop_replays_each_data_set(browser, server, built_site):
                 f"{run['name']}, step {k} of {last}: loss {fmt(run['loss'][k])}, "
                 f"accuracy {percent(run['accuracy'][k])}, {wrong} point"
                 f"{'' if wrong == 1 else 's'} misclassified.")
+            # One counter, in training steps (it once said "Frame 7 of 20"
+            # beside the narration's "step 21 of 60"): the counter and the
+            # slider's value for screen readers say the same.
+            counter = fig.locator(".mgv-counter").inner_text()
+            assert counter == f"step {k} of {last}", counter
+            assert fig.locator(".mgv-scrub").get_attribute("aria-valuetext") == counter
+            assert "Frame" not in fig.inner_text()
             rings = page.evaluate(
                 "[...document.querySelectorAll('.mgv-wrong')]"
                 ".filter(r => r.style.display !== 'none').length")

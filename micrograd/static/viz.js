@@ -1765,7 +1765,9 @@ animation:mgv-flow 1s linear infinite}
 .mgv .mgv-key{list-style:none;display:flex;flex-wrap:wrap;gap:2px 16px;
 margin:4px 0;padding:0;font-size:13px;color:var(--mgv-muted)}
 .mgv .mgv-key li{display:flex;align-items:center;gap:5px;margin:0}
-.mgv .mgv-swatch{flex:none}
+.mgv svg.mgv-swatch,html[data-theme=dark] .cell_output .mgv svg.mgv-swatch{
+flex:none;display:inline-block;width:28px;height:16px;background:none;
+padding:0}
 .mgv .mgv-swatch rect{fill:var(--mgv-bg);stroke:var(--mgv-line);
 stroke-width:1.4}
 .mgv .mgv-swatch-current rect{stroke:var(--mgv-current);stroke-width:3}
