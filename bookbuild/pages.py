@@ -1,4 +1,4 @@
-"""The site's pages carry only what they use."""
+"""The site's pages carry only what they use, and say what they show."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import re
 from sphinx.application import Sphinx
 
 THEBE_CONFIG = re.compile(r'\s*<script type="text/x-thebe-config">.*?</script>', re.S)
+# myst-nb names the toggle of a folded cell "Toggle hidden content" while it
+# shows "Show code cell source": a screen reader's user who says what they
+# see ("click Show code cell source") would not find it (axe-core:
+# label-content-name-mismatch). Without the label, its name is its text.
+TOGGLE_LABEL = '<summary aria-label="Toggle hidden content">'
 
 
 def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
@@ -24,5 +29,11 @@ def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
         context["body"] = THEBE_CONFIG.sub("", context["body"])
 
 
+def name_toggles_by_their_text(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = context["body"].replace(TOGGLE_LABEL, "<summary>")
+
+
 def setup(app: Sphinx) -> None:
     app.connect("html-page-context", drop_thebe_assets)
+    app.connect("html-page-context", name_toggles_by_their_text)

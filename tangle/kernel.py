@@ -94,9 +94,26 @@ def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
         files = {path: rendered for path, rendered in before[1].items()
                  if path not in result.apparatus or used}
         digest.update(fingerprint(files, package_data(root) if used else None).encode())
-    for name in KERNEL_FILES:
+    for name in KERNEL_FILES + files_read(root, chapter):
         digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+# A chapter may run a file of the live pages natively to back a claim about
+# them (chapter 11 runs the live Loop's loop.py): its outputs depend on it.
+READABLE = "bookbuild/live"
+
+
+def files_read(root: Path, chapter: Chapter) -> tuple[str, ...]:
+    """The files of READABLE whose name the chapter's code writes as a
+    string ('loop.py')."""
+    code = "\n".join(cell.source for cell in chapter.cells)
+    folder = root / READABLE
+    if not folder.is_dir():
+        return ()
+    return tuple(f"{READABLE}/{path.name}" for path in sorted(folder.iterdir())
+                 if path.is_file()
+                 and re.search(rf"['\"]{re.escape(path.name)}['\"]", code))
 
 
 def uses_apparatus(chapter: Chapter, apparatus: frozenset[str]) -> bool:

@@ -93,6 +93,20 @@ def test_pages_carry_no_build_date_and_no_remote_assets(built_site, book):
             assert not re.search(r"(src|href)=\"(https?:)?//", tag), (chapter.path, tag)
 
 
+def test_folded_cells_toggles_are_named_by_what_they_show(built_site, book):
+    """myst-nb labels a folded cell's toggle "Toggle hidden content" while
+    it shows "Show code cell source"; bookbuild/pages.py drops the label,
+    so its name is the text a reader sees (and would say)."""
+    folded = 0
+    for chapter in book.chapters:
+        soup = page_soup(built_site, chapter.docname)
+        for summary in soup.select("details.hide > summary"):
+            folded += 1
+            assert summary.get("aria-label") is None, (chapter.path, str(summary)[:120])
+            assert "Show code cell" in summary.get_text(), (chapter.path, str(summary)[:120])
+    assert folded > 10  # the appendix alone folds more
+
+
 # -- in a real browser -------------------------------------------------------
 
 

@@ -1255,7 +1255,7 @@
       }
 
       const legend = sv('svg', { class: 'mgv-svg mgv-legend',
-                                 viewBox: viewBox(width, 40), role: 'img',
+                                 viewBox: viewBox(width, 44), role: 'img',
                                  'aria-label': 'Legend: line width is ' +
                                    'proportional to |w|, and at least ' +
                                    '1.25 pixels; blue solid lines are ' +
