@@ -93,6 +93,17 @@ def test_pages_carry_no_build_date_and_no_remote_assets(built_site, book):
             assert not re.search(r"(src|href)=\"(https?:)?//", tag), (chapter.path, tag)
 
 
+def test_the_books_style_sheet_closes_every_block(root):
+    """An unclosed @media block would silently move every rule after it
+    into that block (it once put the live Loop's layout into phones only)."""
+    css = re.sub(r"/\*.*?\*/", "", (root / "book/_static/book.css").read_text(), flags=re.S)
+    depth = 0
+    for line_number, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"book/_static/book.css:{line_number}: a }} closes nothing"
+    assert depth == 0, f"book/_static/book.css: {depth} block(s) never closed"
+
+
 def test_folded_cells_toggles_are_named_by_what_they_show(built_site, book):
     """myst-nb labels a folded cell's toggle "Toggle hidden content" while
     it shows "Show code cell source"; bookbuild/pages.py drops the label,
