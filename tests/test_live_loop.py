@@ -131,6 +131,24 @@ print(json.dumps([run.losses, run.accuracies]))
     page.close()
 
 
+def test_start_pressed_while_python_starts_is_kept(browser, server):
+    """A reader who presses Start as soon as the Loop appears, before its
+    Python is ready, sees it train once Python is up (the press is kept)."""
+    page, errors, outside = open_page(browser, f"{server}{PAGE}", server)
+    page.click('[data-live="toggle"]')
+    start = page.locator('[data-loop="start"]')
+    start.wait_for()
+    assert not page.evaluate("bookLoop.state.ready")
+    start.click()
+    page.wait_for_function("bookLoop.state.step >= 3", timeout=START_TIMEOUT)
+    assert start.inner_text() == "Pause"
+    start.click()
+    page.wait_for_function("!bookLoop.state.running")
+    assert start.inner_text() == "Start"
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
 def plane_to_screen(page, x: float, y: float) -> tuple[float, float]:
     """Where the point (x, y) of the plane is on the screen."""
     return tuple(page.evaluate("""([x, y]) => {

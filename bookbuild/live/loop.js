@@ -37,7 +37,7 @@
   const state = {
     settings: copy(DEFAULTS), losses: [], accuracies: [], points: [], labels: [],
     origin: [], wrong: [], step: 0, running: false, msPerStep: null, ready: false,
-    error: null, requests: 0,
+    error: null, requests: 0, queued: null,
   };
   let ui = null;
   let worker = null;
@@ -173,7 +173,11 @@
     if (message.type === 'ready') {
       state.ready = true;
       state.startMs = message.ms;
-      reset();
+      reset().then(() => {
+        const action = state.queued;
+        state.queued = null;
+        if (action) action();
+      });
       return;
     }
     if (message.type === 'failed') {
@@ -203,6 +207,7 @@
   function stop() {
     state.running = false;
     state.ready = false;
+    state.queued = null;
     if (worker) worker.terminate();
     worker = null;
     for (const resolve of pending.values()) resolve({error: 'stopped'});
@@ -219,6 +224,16 @@
     state.accuracies = [];
     const answer = await request({do: 'reset', settings: state.settings, since: 0});
     apply(answer, true);
+  }
+
+  // A press on Start or Step while Python is still starting is kept, and
+  // done as soon as it is ready, rather than lost.
+  function whenReady(action) {
+    if (state.ready) return action();
+    state.queued = action;
+    say('Starting Python for the Loop: it begins as soon as Python is ready ' +
+        '(a few seconds).');
+    return undefined;
   }
 
   async function stepOnce() {
@@ -326,9 +341,9 @@
       'the chosen class, or click a point to remove it.');
     const startButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'start',
                                       'aria-pressed': 'false',
-                                      onclick: () => (state.running ? pause() : run())}, 'Start');
+                                      onclick: () => (state.running ? pause() : whenReady(run))}, 'Start');
     const stepButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'step',
-                                     onclick: () => stepOnce()}, 'Step');
+                                     onclick: () => whenReady(stepOnce)}, 'Step');
     const resetButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'reset',
                                       onclick: () => reset()}, 'Reset');
     const inputs = {
