@@ -1675,6 +1675,7 @@ min-width:9em}
 padding:6px 10px;margin:6px 0;min-height:2.9em}
 .mgv .mgv-details,.mgv .mgv-caption,.mgv .mgv-readout{color:var(--mgv-muted);
 margin:4px 0;font-size:13px;min-height:1.45em}
+.mgv .mgv-sliders{column-gap:22px}
 .mgv .mgv-slider{display:flex;align-items:center;gap:6px;flex:1 1 200px}
 .mgv .mgv-slider input{flex:1;min-width:80px;accent-color:var(--mgv-focus)}
 .mgv .mgv-num{font-variant-numeric:tabular-nums;
