@@ -911,9 +911,13 @@
                fmt(result.grad[i])))));
       }
 
+      // On a phone the graph keeps a readable size and scrolls sideways.
+      const stage = scroller(drawn.picture, geometry.width, 'the neuron',
+                             'Scroll sideways, or tab to a value, to see ' +
+                             'the whole neuron.');
       root.append(sliders,
                   el('div', { class: 'mgv-row' }, chooser, stepper),
-                  el('div', { class: 'mgv-stage' }, drawn.picture),
+                  stage.element,
                   info.panel, summary, stepPanel,
                   el('details', { class: 'mgv-more' },
                      el('summary', {}, 'All values as a table'), table));
@@ -1675,7 +1679,7 @@ min-width:9em}
 padding:6px 10px;margin:6px 0;min-height:2.9em}
 .mgv .mgv-details,.mgv .mgv-caption,.mgv .mgv-readout{color:var(--mgv-muted);
 margin:4px 0;font-size:13px;min-height:1.45em}
-.mgv .mgv-sliders{column-gap:22px}
+.mgv .mgv-sliders{column-gap:14px}
 .mgv .mgv-slider{display:flex;align-items:center;gap:6px;flex:1 1 200px}
 .mgv .mgv-slider input{flex:1;min-width:80px;accent-color:var(--mgv-focus)}
 .mgv .mgv-num{font-variant-numeric:tabular-nums;
