@@ -244,6 +244,17 @@ def test_every_setting_goes_into_the_address_and_comes_back(browser, server):
     assert page.locator('[data-loop="n"]').get_attribute("aria-invalid") == "true"
     assert "from 4 to 200" in page.locator('[data-loop="status"]').inner_text()
     assert page.evaluate("bookLoop.state.settings.n") == 36
+    # The message stays while the field is wrong, even when the runs the
+    # changes above started answer after it (they did, and hid it).
+    page.wait_for_function("!bookLoop.state.running")
+    page.click('[data-loop="step"]')
+    page.wait_for_function("bookLoop.state.step >= 1", timeout=60_000)
+    assert "from 4 to 200" in page.locator('[data-loop="status"]').inner_text()
+    page.fill('[data-loop="n"]', "40")
+    page.dispatch_event('[data-loop="n"]', "change")
+    page.wait_for_function("bookLoop.state.points.length === 40", timeout=60_000)
+    assert page.locator('[data-loop="n"]').get_attribute("aria-invalid") is None
+    assert "from 4 to 200" not in page.locator('[data-loop="status"]').inner_text()
     assert errors == [] and outside == [], (errors, outside)
     page.close()
 

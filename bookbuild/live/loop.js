@@ -37,7 +37,7 @@
   const state = {
     settings: copy(DEFAULTS), losses: [], accuracies: [], points: [], labels: [],
     origin: [], wrong: [], step: 0, running: false, msPerStep: null, ready: false,
-    error: null, requests: 0, queued: null,
+    error: null, requests: 0, queued: null, invalid: {},
   };
   let ui = null;
   let worker = null;
@@ -208,6 +208,7 @@
     state.running = false;
     state.ready = false;
     state.queued = null;
+    state.invalid = {};
     if (worker) worker.terminate();
     worker = null;
     for (const resolve of pending.values()) resolve({error: 'stopped'});
@@ -411,17 +412,28 @@
     return built;
   }
 
+  function refuse(name, input, message) {
+    state.invalid[name] = message;
+    input.setAttribute('aria-invalid', 'true');
+    say(message);
+  }
+
+  function accept(name, input) {
+    delete state.invalid[name];
+    input.removeAttribute('aria-invalid');
+  }
+
   function changed(name, input) {
     const s = state.settings;
     if (name === 'hidden') {
       const sizes = input.value.split(/[,\s-]+/).filter(Boolean).map(Number);
       if (!sizes.length || sizes.length > 3 || !sizes.every((v) => Number.isInteger(v) &&
                                                               v >= 1 && v <= 16)) {
-        say('Hidden layers: one to three sizes from 1 to 16, separated by commas.');
-        input.setAttribute('aria-invalid', 'true');
+        refuse(name, input,
+               'Hidden layers: one to three sizes from 1 to 16, separated by commas.');
         return;
       }
-      input.removeAttribute('aria-invalid');
+      accept(name, input);
       s.hidden = sizes;
     } else if (name === 'data' || name === 'activation') {
       s[name] = input.value;
@@ -431,11 +443,10 @@
       const max = Number(input.max);
       if (input.value === '' || !isFinite(value) || value < min || value > max ||
           (['n', 'seed'].includes(name) && !Number.isInteger(value))) {
-        say(`${name}: a number from ${min} to ${max}.`);
-        input.setAttribute('aria-invalid', 'true');
+        refuse(name, input, `${name}: a number from ${min} to ${max}.`);
         return;
       }
-      input.removeAttribute('aria-invalid');
+      accept(name, input);
       s[name] = number(value);
     }
     if (['data', 'n', 'noise', 'seed'].includes(name)) {
@@ -486,9 +497,12 @@
     ui.readout.textContent = `${at}, ${total - n} of ${total} points are on the ` +
       `right side (${n} ringed, wrong). ${answer.parameters} parameters.`;
     ui.root.dataset.step = String(state.step);
-    say(state.msPerStep === null ? 'Ready: press Start, or Step.'
+    // A field the reader got wrong keeps its message until it is mended,
+    // even when a run that was under way answers after it.
+    const wrong = Object.values(state.invalid)[0];
+    say(wrong || (state.msPerStep === null ? 'Ready: press Start, or Step.'
       : `About ${Math.round(state.msPerStep)} ms a step (and its picture) ` +
-        'in your browser.');
+        'in your browser.'));
   }
 
   function showRunning() {
