@@ -63,16 +63,6 @@ def parse_values(text: str, value_class) -> dict:
     return leaves
 
 
-def graph_size(root) -> int:
-    seen, todo = {id(root)}, [root]
-    while todo:
-        for child in todo.pop()._prev:
-            if id(child) not in seen:
-                seen.add(id(child))
-                todo.append(child)
-    return len(seen)
-
-
 def evaluate(values: str, expression: str, value_class):
     """The Value that ``expression`` gives, or a Mistake saying why not."""
     leaves = parse_values(values, value_class)
@@ -105,10 +95,6 @@ def evaluate(values: str, expression: str, value_class):
     if not out._prev:
         raise Mistake('The expression is a single value: there is nothing '
                       'to compute. Combine values, as in a * b + c.')
-    size = graph_size(out)
-    if size > LARGEST:
-        raise Mistake(f'The expression makes {size} values, too many to '
-                      f'draw on a page (at most {LARGEST}): make it shorter.')
     return out
 
 
@@ -123,6 +109,11 @@ def your_expression(values: str, expression: str, value_class):
         return None
     out.label = out.label or 'out'
     figure = backward_figure(out)
+    size = len(figure.trace['nodes'])  # the figure counts the values
+    if size > LARGEST:
+        print(f'Cannot draw it: The expression makes {size} values, too many '
+              f'to draw on a page (at most {LARGEST}): make it shorter.')
+        return None
     numbers = [number for node in figure.trace['nodes']
                for number in (node['data'], node['grad'])]
     if not all(math.isfinite(number) for number in numbers):
