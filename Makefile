@@ -4,6 +4,8 @@
 #                site (_build/html) and the PDF (_build/latex/micrograd-book.pdf)
 #   make test    set everything up, then run the whole test suite (it builds
 #                the book, site and PDF, if that is not already done)
+#   make check   the fast tier, before every commit: drift, lint and format,
+#                types, and the tests that need neither a build nor a browser
 #
 # Every target installs what it needs: system packages through apt (see
 # setup/system-packages.sh), Python packages into .venv (pinned in
@@ -35,12 +37,14 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 BOOK_SOURCES := $(shell find book tangle bookbuild -type f -not -path '*/__pycache__/*' 2>/dev/null) \
 	_config.yml _toc.yml pyproject.toml setup/requirements.txt
 
-.PHONY: help book html pdf test benchmark tangle tangle-check snapshots serve \
-	clean lock setup vendor system-base system-book system-test
+.PHONY: help book html pdf test check lint benchmark tangle tangle-check snapshots \
+	serve clean lock setup vendor system-base system-book system-test
 
 help:
 	@echo "make book          build the site and the PDF (sets everything up first)"
 	@echo "make test          run the whole test suite (builds the book if needed)"
+	@echo "make check         the fast tier (under two minutes): drift, ruff, mypy and"
+	@echo "                   the tests that need no build and no browser"
 	@echo "make benchmark     time the engines against Karpathy's micrograd and PyTorch,"
 	@echo "                   and the live pages (start-up, a step in the browser)"
 	@echo "make html          build only the site, incrementally (quick iteration)"
@@ -49,7 +53,7 @@ help:
 	@echo "make tangle-check  fail if micrograd/ differs from the chapters"
 	@echo "make serve         serve the built site on http://127.0.0.1:8000"
 	@echo "make lock          re-pin setup/requirements.txt from pyproject.toml"
-	@echo "make clean         remove _build/ (keeps .venv)"
+	@echo "make clean         remove _build/, the execution cache with it (keeps .venv)"
 
 # -- setting up --------------------------------------------------------------
 
@@ -92,9 +96,10 @@ snapshots: setup
 
 # -- the book ----------------------------------------------------------------
 
-# Quick iteration: only the pages that changed are rebuilt, and a chapter runs
-# again only when its code, or the package the chapters before it build,
-# changed (its outputs are cached in $(BUILD)/.jupyter_cache).
+# Quick iteration: only the pages that changed are rebuilt. A chapter runs
+# again only when its key changes: its code cells, the package the chapters
+# before it build, the kernel's set-up or the toolchain (tangle/sphinx_ext.py;
+# its outputs are cached in $(BUILD)/.jupyter_cache).
 # Sphinx skips copying static files when no chapter changed: copy ours.
 html: setup system-book vendor tangle
 	$(JB) build . --builder html $(JBFLAGS)
@@ -104,15 +109,17 @@ pdf: html
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	cp $(PDF) $(BUILD)/html/micrograd-book.pdf
 
-# A full, fresh build: every chapter runs (the execution cache is emptied
-# first) and every warning is seen (an incremental build would not repeat the
-# warnings of unchanged chapters).
+# A whole build: every page is read and written afresh, so every warning is
+# seen (an incremental build would not repeat the warnings of unchanged
+# pages). A chapter's outputs come from the execution cache when its key is
+# unchanged, so editing prose, CSS, the live pages' JavaScript or a test runs
+# no chapter again; `make clean book` runs every chapter, as CI does from a
+# fresh clone.
 book: $(BUILD)/.book-built
 $(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static/*) \
 		$(VENDOR)/vendored.json | setup system-book
 	$(PY) -m tangle
-	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute \
-		$(BUILD)/.jupyter_cache
+	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute
 	$(JB) build . --builder html $(JBFLAGS)
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	cp $(PDF) $(BUILD)/html/micrograd-book.pdf
@@ -120,6 +127,17 @@ $(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static
 	@echo "book: site in $(BUILD)/html/index.html, PDF in $(PDF)"
 
 # -- testing -----------------------------------------------------------------
+
+# The fast tier: what a contributor runs before every commit (pre-commit runs
+# its first four). The tests it runs are those marked neither `build` (they
+# read the built book, or build a small one) nor `browser` (Chromium);
+# tests/conftest.py marks them by the fixtures they use.
+check: setup
+	$(PY) -m tangle --check
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(PY) -m pytest -q -m "not build and not browser"
 
 # The drift check comes first: `book` re-tangles, which would hide a hand edit
 # of micrograd/ or a chapter change that was never tangled and committed.

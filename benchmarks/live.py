@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -71,9 +70,12 @@ print(json.dumps({'step': statistics.median(seconds), 'losses': losses,
 
 def step_program(steps: int) -> str:
     """The moons step as one program: benchmarks/moons.py, then the loop."""
-    return ((HERE / "moons.py").read_text(encoding="utf-8")
-            + "\nfrom micrograd.nn import MLP, SGD\n"
-            + f"STEPS = {steps}\n" + STEP_CODE)
+    return (
+        (HERE / "moons.py").read_text(encoding="utf-8")
+        + "\nfrom micrograd.nn import MLP, SGD\n"
+        + f"STEPS = {steps}\n"
+        + STEP_CODE
+    )
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -93,10 +95,17 @@ def fresh_page(browser, base: str, path: str):
     the local server refused."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors = []
+    errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
-               else (errors.append(f"outside request {r.request.url}"), r.abort()))
+
+    def local_only(route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            errors.append(f"outside request {route.request.url}")
+            route.abort()
+
+    page.route("**/*", local_only)
     page.goto(base + path)
     page.wait_for_load_state("networkidle")
     return context, page, errors
@@ -123,8 +132,7 @@ def browser_step(browser, base: str, steps: int) -> dict:
     page.click('[data-live="toggle"]')
     page.wait_for_function("window.bookLive.startMs !== null", timeout=120_000)
     index = page.evaluate("bookLive.cells.findIndex(c => !c.entry.jupyter)")
-    ok = page.evaluate("([i, code]) => bookLive.cells[i].run(code)",
-                       [index, step_program(steps)])
+    ok = page.evaluate("([i, code]) => bookLive.cells[i].run(code)", [index, step_program(steps)])
     messages = page.evaluate(f"bookLive.cells[{index}].outputs")
     context.close()
     text = "".join(m.get("text", "") for m in messages if m["type"] == "stream")
@@ -138,8 +146,12 @@ def native_step(steps: int) -> dict:
         zipfile.ZipFile(MOONS_PACKAGE).extractall(folder)
         # -I: only the snapshot, put first on sys.path, is importable.
         program = "import sys\nsys.path.insert(0, sys.argv[1])\n" + step_program(steps)
-        done = subprocess.run([sys.executable, "-I", "-c", program, folder],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", program, folder],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise SystemExit(f"live benchmark: the native step failed:\n{done.stderr}")
     return json.loads(done.stdout)
@@ -160,8 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--no-first-run"])
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
             print("live benchmark: cold starts ...", file=sys.stderr)
             starts = [start_up(browser, base) for _ in range(args.starts)]
             print("live benchmark: moons steps in the browser ...", file=sys.stderr)
@@ -171,31 +189,41 @@ def main(argv: list[str] | None = None) -> int:
         httpd.shutdown()
     print("live benchmark: moons steps in native CPython ...", file=sys.stderr)
     native = native_step(args.steps)
-    if not all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-               for a, b in zip(browser_result["losses"], native["losses"])):
-        raise SystemExit("live benchmark: the losses in the browser differ from "
-                         f"native:\n{browser_result['losses']}\n{native['losses']}")
+    if not all(
+        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+        for a, b in zip(browser_result["losses"], native["losses"], strict=True)
+    ):
+        raise SystemExit(
+            "live benchmark: the losses in the browser differ from "
+            f"native:\n{browser_result['losses']}\n{native['losses']}"
+        )
     start = statistics.median(starts)
     ratio = browser_result["step"] / native["step"]
     met = lambda ok: "met" if ok else "MISSED"  # noqa: E731
-    print("\n".join([
-        "live pages: Pyodide in headless Chromium, served locally",
-        f"  start-up, click to first output, cold (median of {len(starts)}): "
-        f"{start:.2f} s  (each: {', '.join(f'{s:.2f}' for s in starts)}; of it "
-        f"loading Pyodide itself: {statistics.median(pyodide_seconds):.2f} s)",
-        f"  moons step in the browser (Python {browser_result['python']}): "
-        f"{browser_result['step'] * 1e3:,.0f} ms, native "
-        f"CPython {sys.version.split()[0]}: {native['step'] * 1e3:,.0f} ms, "
-        f"ratio {ratio:.2f}x  (median of {args.steps} steps; losses agree)",
-        "targets",
-        f"  [{met(start <= START_TARGET):>6}] a Run answered within {START_TARGET:g} s "
-        f"of switching on, cold: {start:.2f} s",
-        f"  [{met(ratio <= STEP_TARGET):>6}] the step within {STEP_TARGET:g}x native: "
-        f"{ratio:.2f}x",
-    ]))
+    print(
+        "\n".join(
+            [
+                "live pages: Pyodide in headless Chromium, served locally",
+                f"  start-up, click to first output, cold (median of {len(starts)}): "
+                f"{start:.2f} s  (each: {', '.join(f'{s:.2f}' for s in starts)}; of it "
+                f"loading Pyodide itself: {statistics.median(pyodide_seconds):.2f} s)",
+                f"  moons step in the browser (Python {browser_result['python']}): "
+                f"{browser_result['step'] * 1e3:,.0f} ms, native "
+                f"CPython {sys.version.split()[0]}: {native['step'] * 1e3:,.0f} ms, "
+                f"ratio {ratio:.2f}x  (median of {args.steps} steps; losses agree)",
+                "targets",
+                f"  [{met(start <= START_TARGET):>6}] a Run answered within {START_TARGET:g} s "
+                f"of switching on, cold: {start:.2f} s",
+                f"  [{met(ratio <= STEP_TARGET):>6}] the step within {STEP_TARGET:g}x native: "
+                f"{ratio:.2f}x",
+            ]
+        )
+    )
     if args.json:
-        args.json.write_text(json.dumps({"starts": starts, "browser": browser_result,
-                                         "native": native}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps({"starts": starts, "browser": browser_result, "native": native}, indent=1)
+            + "\n"
+        )
     return 0
 
 

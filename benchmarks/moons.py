@@ -23,6 +23,7 @@ STEPS = 100  # the chapter trains for 100 steps
 def points(n=POINTS, seed=SEED):
     """The chapter's moons: (points, labels), each label -1 or 1."""
     from micrograd.data import make_moons
+
     return make_moons(n=n, noise=NOISE, seed=seed)
 
 
@@ -38,8 +39,7 @@ def loss(model, points, labels, alpha=ALPHA):
     """The chapter's loss on a scalar engine: the mean max-margin loss of the
     points plus `alpha` times the sum of the squared parameters."""
     scores = [model(point) for point in points]
-    margins = [(1 - label * score).relu()
-               for label, score in zip(labels, scores)]
+    margins = [(1 - label * score).relu() for label, score in zip(labels, scores, strict=True)]
     data_loss = sum(margins) / len(margins)
     reg_loss = alpha * sum(p * p for p in model.parameters())
     return data_loss + reg_loss
@@ -65,6 +65,7 @@ def train(model, points, labels, steps, loss=loss):
     micrograd.nn.SGD, on its schedule of STEPS steps); the loss before each
     step. `loss(model, points, labels)` is the loss to descend."""
     from micrograd.nn import SGD
+
     optimizer = SGD(model.parameters())
     losses = []
     for step in range(steps):

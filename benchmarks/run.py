@@ -33,6 +33,7 @@ import random
 import subprocess
 import sys
 import venv
+from itertools import pairwise
 from pathlib import Path
 
 import moons  # this folder's: the problem every engine is timed on
@@ -45,32 +46,52 @@ REFERENCE = "micrograd==0.1.0"
 
 SIZES = {
     # points, hidden layers, training steps, deepest chain tried, repeats
-    "full": dict(n=moons.POINTS, hidden=moons.HIDDEN, steps=moons.STEPS,
-                 max_depth=10**6, repeats=5),
-    "quick": dict(n=8, hidden=[4, 4], steps=3, max_depth=10**4, repeats=1),
+    "full": {
+        "n": moons.POINTS,
+        "hidden": moons.HIDDEN,
+        "steps": moons.STEPS,
+        "max_depth": 10**6,
+        "repeats": 5,
+    },
+    "quick": {"n": 8, "hidden": [4, 4], "steps": 3, "max_depth": 10**4, "repeats": 1},
 }
-TOLERANCE = {"reference": 1e-12, "paused": 0.0, "tensor": 1e-9,
-             "pytorch": 1e-9}
-NAMES = {"reference": "reference micrograd 0.1.0",
-         "scalar": "micrograd, scalar Value",
-         "paused": "  the same, collector paused",
-         "tensor": "micrograd.tensor (NumPy)",
-         "pytorch": "PyTorch (CPU, float64)"}
+TOLERANCE = {"reference": 1e-12, "paused": 0.0, "tensor": 1e-9, "pytorch": 1e-9}
+NAMES = {
+    "reference": "reference micrograd 0.1.0",
+    "scalar": "micrograd, scalar Value",
+    "paused": "  the same, collector paused",
+    "tensor": "micrograd.tensor (NumPy)",
+    "pytorch": "PyTorch (CPU, float64)",
+}
 # The issue's targets, judged on the full size: (what, the measured number,
 # whether it meets the target).
 TARGETS = [
-    ("scalar >= 20x faster than the reference",
-     lambda r: speedup(r, "reference", "scalar"), lambda x: x >= 20),
-    ("  the same, with the collector paused",
-     lambda r: speedup(r, "reference", "paused"), lambda x: x >= 20),
-    ("scalar <= 150 bytes per node",
-     lambda r: r["scalar"]["bytes_per_node"], lambda x: x <= 150),
-    ("scalar backward through a 1,000,000-deep chain",
-     lambda r: r["scalar"]["max_depth"], lambda x: x >= 10**6),
-    ("tensor >= 100x faster than scalar",
-     lambda r: speedup(r, "scalar", "tensor"), lambda x: x >= 100),
-    ("tensor within 2x of PyTorch (its time / PyTorch's)",
-     lambda r: 1 / speedup(r, "pytorch", "tensor"), lambda x: x <= 2),
+    (
+        "scalar >= 20x faster than the reference",
+        lambda r: speedup(r, "reference", "scalar"),
+        lambda x: x >= 20,
+    ),
+    (
+        "  the same, with the collector paused",
+        lambda r: speedup(r, "reference", "paused"),
+        lambda x: x >= 20,
+    ),
+    ("scalar <= 150 bytes per node", lambda r: r["scalar"]["bytes_per_node"], lambda x: x <= 150),
+    (
+        "scalar backward through a 1,000,000-deep chain",
+        lambda r: r["scalar"]["max_depth"],
+        lambda x: x >= 10**6,
+    ),
+    (
+        "tensor >= 100x faster than scalar",
+        lambda r: speedup(r, "scalar", "tensor"),
+        lambda x: x >= 100,
+    ),
+    (
+        "tensor within 2x of PyTorch (its time / PyTorch's)",
+        lambda r: 1 / speedup(r, "pytorch", "tensor"),
+        lambda x: x <= 2,
+    ),
 ]
 
 
@@ -81,16 +102,20 @@ def speedup(results: dict, slow: str, fast: str) -> float:
 def reference_python() -> Path:
     """The reference micrograd's Python, creating its venv on first use."""
     python = REFERENCE_VENV / "bin" / "python"
-    check = [str(python), "-I", "-c",
-             "import importlib.metadata as m; "
-             "assert m.version('micrograd') == '0.1.0'"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+    check = [
+        str(python),
+        "-I",
+        "-c",
+        "import importlib.metadata as m; assert m.version('micrograd') == '0.1.0'",
+    ]
+    if python.exists() and subprocess.run(check, capture_output=True, check=False).returncode == 0:
         return python
-    print(f"benchmark: installing {REFERENCE} into {REFERENCE_VENV} ...",
-          file=sys.stderr)
+    print(f"benchmark: installing {REFERENCE} into {REFERENCE_VENV} ...", file=sys.stderr)
     venv.EnvBuilder(with_pip=True, clear=True).create(REFERENCE_VENV)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", REFERENCE], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", REFERENCE],
+        check=True,
+    )
     subprocess.run(check, check=True)
     return python
 
@@ -99,22 +124,33 @@ def make_job(size: dict, seed: int) -> dict:
     sys.path.insert(0, str(ROOT))  # the moons come from our micrograd.data
     points, labels = moons.points(size["n"], seed)
     sizes = [2] + size["hidden"] + [1]
-    count = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    count = sum((nin + 1) * nout for nin, nout in pairwise(sizes))
     rng = random.Random(seed)
     weights = [rng.uniform(-1, 1) for _ in range(count)]
-    return dict(points=points, labels=labels, hidden=size["hidden"],
-                weights=weights, steps=size["steps"], alpha=moons.ALPHA,
-                max_depth=size["max_depth"], repeats=size["repeats"])
+    return {
+        "points": points,
+        "labels": labels,
+        "hidden": size["hidden"],
+        "weights": weights,
+        "steps": size["steps"],
+        "alpha": moons.ALPHA,
+        "max_depth": size["max_depth"],
+        "repeats": size["repeats"],
+    }
 
 
 def run_worker(python: Path, job: dict, engine: str, task: str) -> dict:
-    job = dict(job, engine=engine, task=task,
-               root=None if engine == "reference" else str(ROOT))
+    job = dict(job, engine=engine, task=task, root=None if engine == "reference" else str(ROOT))
     # -I: the worker sees neither this folder, nor PYTHONPATH, nor user site
     # packages, so each engine imports only its own micrograd.
-    done = subprocess.run([str(python), "-I", str(WORKER)],
-                          input=json.dumps(job), capture_output=True,
-                          text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+    done = subprocess.run(
+        [str(python), "-I", str(WORKER)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONHASHSEED="0"),
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"benchmark: {engine} {task} failed:\n{done.stderr}")
     result = json.loads(done.stdout)
@@ -126,12 +162,11 @@ def run_worker(python: Path, job: dict, engine: str, task: str) -> dict:
 
 def measure(size: dict, seed: int, engines: list[str]) -> dict:
     job = make_job(size, seed)
-    reference = reference_python() if "reference" in engines else None
     results = {}
     for engine in engines:
         print(f"benchmark: {engine} ...", file=sys.stderr)
         kind = "scalar" if engine == "paused" else engine
-        python = reference if engine == "reference" else Path(sys.executable)
+        python = reference_python() if engine == "reference" else Path(sys.executable)
         this_job = dict(job, pause_collector=engine == "paused")
         result = run_worker(python, this_job, kind, "train")
         if engine in ("reference", "scalar"):
@@ -148,12 +183,13 @@ def check_losses(results: dict) -> None:
     for engine, result in results.items():
         if engine == "scalar":
             continue
-        worst = max(abs(a - b) for a, b in zip(result["losses"], scalar))
+        worst = max(abs(a - b) for a, b in zip(result["losses"], scalar, strict=True))
         result["loss_difference"] = worst
         if worst > TOLERANCE[engine]:
             raise SystemExit(
                 f"benchmark: {engine}'s losses differ from the scalar "
-                f"engine's by {worst:.3g} (more than {TOLERANCE[engine]:g})")
+                f"engine's by {worst:.3g} (more than {TOLERANCE[engine]:g})"
+            )
 
 
 def milliseconds(seconds: float) -> str:
@@ -185,20 +221,21 @@ def table(report: dict) -> str:
         if engine not in results:
             continue
         result = results[engine]
-        per_node = (f"{result['bytes_per_node']:.0f}"
-                    if "bytes_per_node" in result else "")
+        per_node = f"{result['bytes_per_node']:.0f}" if "bytes_per_node" in result else ""
         depth = ""
         if "max_depth" in result:
-            depth = (f"{result['max_depth']:,}"
-                     + ("+" if result["capped"] else ""))
+            depth = f"{result['max_depth']:,}" + ("+" if result["capped"] else "")
         lines.append(
             f"  {NAMES[engine]:<30}{milliseconds(result['step_seconds']):>12}"
             f"{times(base, result['step_seconds']):>11}{per_node:>12}"
-            f"{depth:>12}  {agreement(engine, result)}")
+            f"{depth:>12}  {agreement(engine, result)}"
+        )
     if any(e in results for e in ("tensor", "pytorch")):
-        lines += ["", "array engines",
-                  f"  {'engine':<30}{'step time':>12}{'vs scalar':>11}"
-                  f"{'vs PyTorch':>12}{'':>12}  losses"]
+        lines += [
+            "",
+            "array engines",
+            f"  {'engine':<30}{'step time':>12}{'vs scalar':>11}{'vs PyTorch':>12}{'':>12}  losses",
+        ]
         torch = results.get("pytorch", {}).get("step_seconds")
         for engine in ("scalar", "tensor", "pytorch"):
             if engine not in results:
@@ -208,17 +245,18 @@ def table(report: dict) -> str:
             lines.append(
                 f"  {NAMES[engine]:<30}{milliseconds(step):>12}"
                 f"{times(scalar['step_seconds'], step):>11}{versus:>12}"
-                f"{'':>12}  {agreement(engine, results[engine])}")
-    lines += ["", "speed-up: the reference's step time over this one's; "
-              "vs X: X's step time over this one's",
-              "losses: the largest difference from the scalar engine's, "
-              "step by step"]
+                f"{'':>12}  {agreement(engine, results[engine])}"
+            )
+    lines += [
+        "",
+        "speed-up: the reference's step time over this one's; vs X: X's step time over this one's",
+        "losses: the largest difference from the scalar engine's, step by step",
+    ]
     if report["size"] == SIZES["full"] and all(e in results for e in NAMES):
         lines += ["", "targets"]
         for what, measured, met in TARGETS:
             value = measured(results)
-            lines.append(f"  [{'met' if met(value) else 'MISSED':>6}] "
-                         f"{what}: {value:,.3g}")
+            lines.append(f"  [{'met' if met(value) else 'MISSED':>6}] {what}: {value:,.3g}")
     return "\n".join(lines)
 
 
@@ -230,17 +268,19 @@ def agreement(engine: str, result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="a tiny size: checks that everything runs")
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a tiny size: checks that everything runs"
+    )
     parser.add_argument("--steps", type=int, help="training steps")
     parser.add_argument("--seed", type=int, default=moons.SEED)
-    parser.add_argument("--engines", default=",".join(NAMES),
-                        help="comma-separated, from: " + ", ".join(NAMES)
-                        + " (scalar always runs)")
-    parser.add_argument("--json", type=Path,
-                        help="also write the full results to this file")
+    parser.add_argument(
+        "--engines",
+        default=",".join(NAMES),
+        help="comma-separated, from: " + ", ".join(NAMES) + " (scalar always runs)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the full results to this file")
     args = parser.parse_args(argv)
     size = dict(SIZES["quick" if args.quick else "full"])
     if args.steps:

@@ -18,12 +18,13 @@ import statistics
 import sys
 import time
 import tracemalloc
+from itertools import pairwise
 from pathlib import Path
 
 # -I keeps this script's folder off sys.path; the moons problem lives there
 # (last on the path: it holds no micrograd to shadow the engine measured).
 sys.path.append(str(Path(__file__).resolve().parent))
-import moons  # noqa: E402
+import moons
 
 
 def main():
@@ -47,8 +48,10 @@ def loaded_from(engine):
     """Where the measured code came from, so run.py can check it."""
     if engine == "pytorch":
         import torch
+
         return torch.__file__
     import micrograd
+
     return micrograd.__file__
 
 
@@ -57,6 +60,7 @@ def loaded_from(engine):
 
 def scalar_model(job):
     from micrograd.nn import MLP
+
     sizes = job["hidden"] + [1]
     if job["engine"] == "reference":  # ReLU hidden layers, linear output
         model = MLP(2, sizes)
@@ -65,7 +69,7 @@ def scalar_model(job):
     parameters = model.parameters()
     if len(parameters) != len(job["weights"]):
         raise SystemExit("worker: the model and the weights differ in size")
-    for p, w in zip(parameters, job["weights"]):
+    for p, w in zip(parameters, job["weights"], strict=True):
         p.data = w
     return model, parameters
 
@@ -87,8 +91,7 @@ def scalar_train(job):
         times.append(time.perf_counter() - start)
         losses.append(loss.data)
     gc.enable()
-    return {"step_seconds": statistics.median(times), "losses": losses,
-            "total_seconds": sum(times)}
+    return {"step_seconds": statistics.median(times), "losses": losses, "total_seconds": sum(times)}
 
 
 def graph_size(root):
@@ -116,6 +119,7 @@ def scalar_memory(job):
 
 def backward_works(depth):
     from micrograd.engine import Value
+
     x = Value(1.0)
     y = x
     for _ in range(depth):
@@ -146,8 +150,7 @@ def scalar_depth(job):
     return {"max_depth": good, "capped": False}
 
 
-SCALAR_TASKS = {"train": scalar_train, "memory": scalar_memory,
-                "depth": scalar_depth}
+SCALAR_TASKS = {"train": scalar_train, "memory": scalar_memory, "depth": scalar_depth}
 
 
 # -- the array engines: our Tensor and PyTorch ---------------------------------
@@ -157,9 +160,8 @@ def layer_arrays(job):
     """The scalar model's weights as one (W, b) pair of lists per layer."""
     sizes = [2] + job["hidden"] + [1]
     weights, layers, at = job["weights"], [], 0
-    for nin, nout in zip(sizes, sizes[1:]):
-        neurons = [weights[at + j * (nin + 1):at + (j + 1) * (nin + 1)]
-                   for j in range(nout)]
+    for nin, nout in pairwise(sizes):
+        neurons = [weights[at + j * (nin + 1) : at + (j + 1) * (nin + 1)] for j in range(nout)]
         at += nout * (nin + 1)
         W = [[neurons[j][i] for j in range(nout)] for i in range(nin)]
         b = [neurons[j][nin] for j in range(nout)]
@@ -179,13 +181,18 @@ def timed_training(job, make_step):
             losses.append(step(moons.learning_rate(k, job["steps"])))
             times.append(time.perf_counter() - start)
         first_losses = first_losses or losses
-    return {"step_seconds": statistics.median(times), "losses": first_losses,
-            "total_seconds": sum(times) / job["repeats"]}
+    return {
+        "step_seconds": statistics.median(times),
+        "losses": first_losses,
+        "total_seconds": sum(times) / job["repeats"],
+    }
 
 
 def train_tensor(job):
     import numpy as np
+
     from micrograd.tensor import Tensor
+
     X = np.array(job["points"])
     y = np.array(job["labels"], dtype=float).reshape(-1, 1)
 
@@ -202,6 +209,7 @@ def train_tensor(job):
             for p in parameters:
                 p.data -= rate * p.grad
             return float(loss.data)
+
         return step
 
     return timed_training(job, make_step)
@@ -220,6 +228,7 @@ def array_mlp_loss(X, y, parameters, alpha):
 
 def train_pytorch(job):
     import torch
+
     X = torch.tensor(job["points"], dtype=torch.float64)
     y = torch.tensor(job["labels"], dtype=torch.float64).reshape(-1, 1)
 
@@ -228,7 +237,8 @@ def train_pytorch(job):
         for W, b in layer_arrays(job):
             parameters += [
                 torch.tensor(W, dtype=torch.float64, requires_grad=True),
-                torch.tensor(b, dtype=torch.float64, requires_grad=True)]
+                torch.tensor(b, dtype=torch.float64, requires_grad=True),
+            ]
 
         def step(rate):
             loss = array_mlp_loss(X, y, parameters, job["alpha"])
@@ -239,6 +249,7 @@ def train_pytorch(job):
                 for p in parameters:
                     p -= rate * p.grad
             return loss.item()
+
         return step
 
     return timed_training(job, make_step)

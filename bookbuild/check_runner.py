@@ -31,15 +31,17 @@ def check_messages(source: str) -> list[str]:
     """The message of each check in `source`, in order. Raises ValueError
     when a check has no message, or one that is not a plain string: the
     reader would see no words."""
-    messages = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assert):
-            if not (isinstance(node.msg, ast.Constant) and isinstance(node.msg.value, str)):
-                raise ValueError(
-                    f"line {node.lineno}: give the check a message that says "
-                    f"what it checks, as a plain string: assert ..., \"...\"")
-            messages.append(node.msg.value)
-    return messages
+    return [_words(node) for node in ast.parse(source).body if isinstance(node, ast.Assert)]
+
+
+def _words(check: ast.Assert) -> str:
+    """What a check says it checks: its message, a plain string."""
+    if not (isinstance(check.msg, ast.Constant) and isinstance(check.msg.value, str)):
+        raise ValueError(
+            f"line {check.lineno}: give the check a message that says "
+            f'what it checks, as a plain string: assert ..., "..."'
+        )
+    return check.msg.value
 
 
 def run_checks(source: str, namespace: dict) -> list[dict]:
@@ -57,7 +59,7 @@ def run_checks(source: str, namespace: dict) -> list[dict]:
                 ok, error = bool(eval(test, scope)), None
             except Exception as raised:  # the reader's code raised
                 ok, error = False, _describe(raised)
-            results.append({"ok": ok, "message": node.msg.value, "error": error})
+            results.append({"ok": ok, "message": _words(node), "error": error})
             continue
         code = compile(ast.Module([node], type_ignores=[]), "<check>", "exec")
         try:
@@ -65,8 +67,13 @@ def run_checks(source: str, namespace: dict) -> list[dict]:
         except Exception as raised:
             first = ast.get_source_segment(source, node) or ""
             first = first.splitlines()[0] if first else ""
-            results.append({"ok": False, "message": f"the check could not run `{first}`",
-                            "error": _describe(raised)})
+            results.append(
+                {
+                    "ok": False,
+                    "message": f"the check could not run `{first}`",
+                    "error": _describe(raised),
+                }
+            )
             break
     return results
 

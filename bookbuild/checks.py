@@ -55,8 +55,10 @@ def solutions(text: str) -> tuple[set[str], dict[str, tuple[int, int]]]:
                 labels.add(found["label"])
         found = SOLUTION.match(line)
         if found:
-            end = next((j for j in range(i + 1, len(lines))
-                        if SOLUTION_END.match(lines[j])), len(lines) - 1)
+            end = next(
+                (j for j in range(i + 1, len(lines)) if SOLUTION_END.match(lines[j])),
+                len(lines) - 1,
+            )
             spans[found["label"]] = (i + 1, end + 1)
     return labels, spans
 
@@ -75,27 +77,32 @@ def chapter_checks(chapter) -> dict[str, str]:
         where = cell.where
         if not isinstance(label, str) or label not in labels:
             known = ", ".join(sorted(labels)) or "none"
-            raise CheckError(f"{where}: `:check: {label}` names no exercise of "
-                             f"this chapter (its exercises: {known})")
+            raise CheckError(
+                f"{where}: `:check: {label}` names no exercise of "
+                f"this chapter (its exercises: {known})"
+            )
         if "remove-cell" not in cell.tags:
-            raise CheckError(f"{where}: the checks of {label} must be hidden: "
-                             f"add `:tags: [remove-cell]`")
+            raise CheckError(
+                f"{where}: the checks of {label} must be hidden: add `:tags: [remove-cell]`"
+            )
         start, end = spans.get(label, (None, None))
         if start is None or not start < cell.fence_line < end:
             raise CheckError(
                 f"{where}: the checks of {label} must stand inside its "
                 f"solution, after the code they check, so that every build "
-                f"runs them against the solution")
+                f"runs them against the solution"
+            )
         if label in found:
-            raise CheckError(f"{where}: {label} has a second check cell; "
-                             f"put all its checks in one")
+            raise CheckError(f"{where}: {label} has a second check cell; put all its checks in one")
         try:
             messages = check_messages(cell.source)
         except (ValueError, SyntaxError) as error:
             raise CheckError(f"{where}: {error}") from None
         if not messages:
-            raise CheckError(f"{where}: the cell checks nothing: write each "
-                             f"check as `assert test, \"what it checks\"`")
+            raise CheckError(
+                f"{where}: the cell checks nothing: write each "
+                f'check as `assert test, "what it checks"`'
+            )
         found[label] = cell.source
     return found
 
@@ -122,18 +129,23 @@ def live_check(source: str) -> str:
     reader's code: the runner, then the checks in `source` against the
     reader's names, printed in words. It leaves no name behind."""
     runner = RUNNER.read_text(encoding="utf-8")
-    return "\n".join([
-        "def _book_check(runner, checks, names):",
-        "    scope = {'__name__': 'book_check_runner'}",
-        "    exec(runner, scope)",
-        "    print(scope['report'](scope['run_checks'](checks, names)))",
-        "",
-        "",
-        f"_book_check({runner!r},",
-        f"            {source!r},",
-        "            globals())",
-        "del _book_check",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "def _book_check(runner, checks, names):",
+                "    scope = {'__name__': 'book_check_runner'}",
+                "    exec(runner, scope)",
+                "    print(scope['report'](scope['run_checks'](checks, names)))",
+                "",
+                "",
+                f"_book_check({runner!r},",
+                f"            {source!r},",
+                "            globals())",
+                "del _book_check",
+            ]
+        )
+        + "\n"
+    )
 
 
 def setup(app: Sphinx) -> None:

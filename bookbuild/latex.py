@@ -24,29 +24,33 @@ def book_structure_for_latex(app: Sphinx, doctree: nodes.document, docname: str)
     if not any(doctree.findall(addnodes.start_of_file)):
         return  # not the assembled book
     captions = [
-        toctree.get("caption") for toctree in
-        app.env.get_doctree(docname).findall(addnodes.toctree)
+        toctree.get("caption") for toctree in app.env.get_doctree(docname).findall(addnodes.toctree)
     ]
     wrappers = [
-        node for node in doctree.findall(nodes.compound)
-        if "toctree-wrapper" in node["classes"]
+        node for node in doctree.findall(nodes.compound) if "toctree-wrapper" in node["classes"]
     ]
-    for wrapper, caption in zip(wrappers, captions):
+    for wrapper, caption in zip(wrappers, captions, strict=True):
         if caption and caption.lower() in ("appendix", "appendices"):
             # Chapters from here on are lettered: Appendix A, B, ...
             wrapper.insert(0, nodes.raw("", "\\appendix\n", format="latex"))
         elif caption:
-            wrapper.insert(0, nodes.raw("", f"\\part{{{escape(caption)}}}\n",
-                                        format="latex"))
+            wrapper.insert(0, nodes.raw("", f"\\part{{{escape(caption)}}}\n", format="latex"))
     root = next(doctree.findall(nodes.section), None)
     if root is None:
         return
     title = root[0].astext() if isinstance(root[0], nodes.title) else "Preface"
-    root.insert(1, nodes.raw("", (
-        f"\\chapter*{{{escape(title)}}}\n"
-        f"\\addcontentsline{{toc}}{{chapter}}{{{escape(title)}}}\n"
-        f"\\markboth{{{escape(title)}}}{{{escape(title)}}}\n"
-    ), format="latex"))
+    root.insert(
+        1,
+        nodes.raw(
+            "",
+            (
+                f"\\chapter*{{{escape(title)}}}\n"
+                f"\\addcontentsline{{toc}}{{chapter}}{{{escape(title)}}}\n"
+                f"\\markboth{{{escape(title)}}}{{{escape(title)}}}\n"
+            ),
+            format="latex",
+        ),
+    )
     for section in list(root.children):
         if isinstance(section, nodes.section):
             _unnumber(section, depth=0)
@@ -57,8 +61,9 @@ def _unnumber(section: nodes.section, depth: int) -> None:
     command = ("section", "subsection", "subsubsection")[min(depth, 2)]
     title = section[0]
     if isinstance(title, nodes.title):
-        section.replace(title, nodes.raw(
-            "", f"\\{command}*{{{escape(title.astext())}}}\n", format="latex"))
+        section.replace(
+            title, nodes.raw("", f"\\{command}*{{{escape(title.astext())}}}\n", format="latex")
+        )
     for child in list(section.children):
         if isinstance(child, nodes.section):
             _unnumber(child, depth + 1)
@@ -70,8 +75,11 @@ def on_config_inited(app: Sphinx, config) -> None:
     version = ""
     if init.exists():
         for stmt in ast.parse(init.read_text(encoding="utf-8")).body:
-            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                    and getattr(stmt.targets[0], "id", "") == "__version__"):
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and getattr(stmt.targets[0], "id", "") == "__version__"
+            ):
                 version = ast.literal_eval(stmt.value)
     config.version = config.release = version
     # The title page shows the version, never the build date.
@@ -91,7 +99,7 @@ def drop_folded_code(app: Sphinx, doctree: nodes.document, docname: str) -> None
     for cell in list(doctree.findall(nodes.container)):
         if cell.get("nb_element") == "cell_code" and cell.get("hide_mode") in ("input", "all"):
             for part in list(cell.children):
-                if part.get("nb_element") == "cell_code_source":
+                if isinstance(part, nodes.Element) and part.get("nb_element") == "cell_code_source":
                     cell.remove(part)
 
 

@@ -46,8 +46,12 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from bookbuild.checks import chapter_checks, live_check
-from bookbuild.notebooks import (chapter_notebooks, imported_modules,
-                                 requirements, snapshot_files, snapshot_zip)
+from bookbuild.notebooks import (
+    chapter_notebooks,
+    requirements,
+    snapshot_files,
+    snapshot_zip,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +60,38 @@ VENDOR = ROOT / ".vendor"
 ASSETS = Path(__file__).resolve().parent / "live"
 FOLDER = "_static/live"  # in the site
 # What the browser runtime gets from the vendored folders, and must be there.
-RUNTIME = {"pyodide": ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
-                       "python_stdlib.zip", "pyodide-lock.json"),
-           "viz": ("viz.js",)}
+RUNTIME = {
+    "pyodide": (
+        "pyodide.mjs",
+        "pyodide.asm.mjs",
+        "pyodide.asm.wasm",
+        "python_stdlib.zip",
+        "pyodide-lock.json",
+    ),
+    "viz": ("viz.js",),
+}
 # Third-party packages the browser has: `graphviz` is a stand-in in
 # runner.py that hands the DOT source to Graphviz in WebAssembly.
 IN_BROWSER = {"graphviz"}
 # What the reader is told a cell needs, by pip name.
-WHAT = {"matplotlib": "matplotlib (plots)", "numpy": "NumPy",
-        "torch": "PyTorch", "IPython": "Jupyter's own shell (get_ipython)"}
+WHAT = {
+    "matplotlib": "matplotlib (plots)",
+    "numpy": "NumPy",
+    "torch": "PyTorch",
+    "IPython": "Jupyter's own shell (get_ipython)",
+}
 
 
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
-          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -78,7 +101,10 @@ def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
     defines is called). A name that a function or comprehension in it
     binds for itself, such as a parameter, is its own, not read from
     outside."""
-    bound, now, later, local = set(), set(), set(), set()
+    bound: set[str] = set()
+    now: set[str] = set()
+    later: set[str] = set()
+    local: set[str] = set()
 
     def visit(inner: ast.AST, nested: bool, deferred: bool) -> None:
         if isinstance(inner, ast.Name):
@@ -90,7 +116,8 @@ def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
             local.add(inner.arg)
         elif isinstance(inner, (ast.Import, ast.ImportFrom)):
             (local if nested else bound).update(
-                (a.asname or a.name).split(".")[0] for a in inner.names)
+                (a.asname or a.name).split(".")[0] for a in inner.names
+            )
         if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             (local if nested else bound).add(inner.name)
         if isinstance(inner, FUNCTIONS):
@@ -113,16 +140,18 @@ def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
     # loops too), unless a loop's iterable reads it.
     loops = [inner for inner in ast.walk(node) if isinstance(inner, (ast.For, ast.AsyncFor))]
     if loops and not isinstance(node, SCOPES):
-        targets = {n.id for loop in loops for n in ast.walk(loop.target)
-                   if isinstance(n, ast.Name)}
+        targets = {n.id for loop in loops for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
         iterables = set().union(*(names(ast.Expr(loop.iter))[1] for loop in loops))
         now -= targets - iterables
     return bound, now, later
 
 
 def parse(source: str) -> ast.Module:
-    return ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                               for line in source.splitlines()))
+    return ast.parse(
+        "\n".join(
+            "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+        )
+    )
 
 
 def missing(module: str, package: dict[str, bytes]) -> set[str]:
@@ -136,11 +165,14 @@ def missing(module: str, package: dict[str, bytes]) -> set[str]:
         for name in (f"{path}.py", f"{path}/__init__.py"):
             if name in package:
                 tree = parse(package[name].decode("utf-8"))
-                return {need for node in tree.body
-                        if isinstance(node, (ast.Import, ast.ImportFrom))
-                        for imported in imports_of(node)
-                        if imported != module
-                        for need in missing(imported, package)}
+                return {
+                    need
+                    for node in tree.body
+                    if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for imported in imports_of(node)
+                    if imported != module
+                    for need in missing(imported, package)
+                }
         return set()
     needs = requirements([f"import {module}"], {})
     return {name for name in needs if name not in IN_BROWSER}
@@ -178,13 +210,15 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
             bound, now, later = names(node)
             bound_by_cell |= bound
             taint = set().union(*(visible[name] for name in now if name in visible))
-            taint_later = set().union(*(visible[name] for name in later
-                                        if name in visible))
+            taint_later = set().union(*(visible[name] for name in later if name in visible))
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     name = (alias.asname or alias.name).split(".")[0]
-                    modules = [alias.name] if isinstance(node, ast.Import) else \
-                        [node.module or "", f"{node.module}.{alias.name}"]
+                    modules = (
+                        [alias.name]
+                        if isinstance(node, ast.Import)
+                        else [node.module or "", f"{node.module}.{alias.name}"]
+                    )
                     if getattr(node, "level", 0):
                         modules = []
                     got = set().union(*(missing(m, package) for m in modules if m))
@@ -200,7 +234,7 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
                 else:
                     visible.pop(name, None)
         if needs:
-            marked.update({name: needs for name in bound_by_cell})
+            marked.update(dict.fromkeys(bound_by_cell, needs))
             verdicts.append(" and ".join(WHAT.get(n, n) for n in sorted(needs)))
         else:
             marked = visible
@@ -210,31 +244,47 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
 
 def manifest(chapter, package: dict[str, bytes] | None) -> dict:
     """What live.js needs to know about a chapter's code cells."""
-    shown = [(place, cell) for place, cell in enumerate(chapter.cells)
-             if "remove-cell" not in cell.tags]
+    shown = [
+        (place, cell) for place, cell in enumerate(chapter.cells) if "remove-cell" not in cell.tags
+    ]
     sources = [cell.source for _, cell in shown]
     verdicts = browser_cells(sources, package or {})
-    cells = [{"cell": place, "source": cell.source, "jupyter": verdict}
-             for (place, cell), verdict in zip(shown, verdicts)]
-    exercises = [{"label": label, "check": {"label": "Check", "code": live_check(source)}}
-                 for label, source in chapter_checks(chapter).items()]
-    graphviz = any(verdict is None and "graphviz" in requirements([source], package or {})
-                   for source, verdict in zip(sources, verdicts))
-    return {"chapter": chapter.stem,
-            "package": f"{chapter.stem}.zip" if package else None,
-            "graphviz": graphviz,
-            "cells": cells,
-            "exercises": exercises}
+    cells = [
+        {"cell": place, "source": cell.source, "jupyter": verdict}
+        for (place, cell), verdict in zip(shown, verdicts, strict=True)
+    ]
+    exercises = [
+        {"label": label, "check": {"label": "Check", "code": live_check(source)}}
+        for label, source in chapter_checks(chapter).items()
+    ]
+    graphviz = any(
+        verdict is None and "graphviz" in requirements([source], package or {})
+        for source, verdict in zip(sources, verdicts, strict=True)
+    )
+    return {
+        "chapter": chapter.stem,
+        "package": f"{chapter.stem}.zip" if package else None,
+        "graphviz": graphviz,
+        "cells": cells,
+        "exercises": exercises,
+    }
 
 
 def missing_runtime() -> list[str]:
-    return [f"{name}/{file}" for name, files in RUNTIME.items()
-            for file in files if not (VENDOR / name / file).exists()]
+    return [
+        f"{name}/{file}"
+        for name, files in RUNTIME.items()
+        for file in files
+        if not (VENDOR / name / file).exists()
+    ]
 
 
 def copy_if_changed(source: Path, target: Path) -> None:
-    if (target.exists() and target.stat().st_size == source.stat().st_size
-            and target.stat().st_mtime >= source.stat().st_mtime):
+    if (
+        target.exists()
+        and target.stat().st_size == source.stat().st_size
+        and target.stat().st_mtime >= source.stat().st_mtime
+    ):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
@@ -252,8 +302,11 @@ def has_loop(chapter) -> bool:
         if "remove-cell" in cell.tags or "loop_figure" not in cell.source:
             continue
         for node in ast.walk(parse(cell.source)):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "loop_figure"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "loop_figure"
+            ):
                 return True
     return False
 
@@ -278,7 +331,8 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
         logger.warning(
             f"live pages: the browser runtime is missing from {VENDOR} "
             f"({', '.join(absent)}); run `make vendor` (make html and make "
-            f"book run it), which fetches it with npm")
+            f"book run it), which fetches it with npm"
+        )
     else:
         for name in RUNTIME:
             for source in sorted((VENDOR / name).iterdir()):
@@ -297,20 +351,19 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
         try:
             entry = manifest(chapter, package)
         except (ValueError, SyntaxError) as error:
-            logger.warning(f"live pages: {chapter.path}: {error}",
-                           location=chapter.path)
+            logger.warning(f"live pages: {chapter.path}: {error}", location=chapter.path)
             continue
         after = own_snapshot(state.result, chapter)
         if after is not None and has_loop(chapter):
-            write_if_changed(target / f"{chapter.stem}.loop.zip",
-                             snapshot_zip(snapshot_files(after, data)))
+            write_if_changed(
+                target / f"{chapter.stem}.loop.zip", snapshot_zip(snapshot_files(after, data))
+            )
             entry["loop"] = {"package": f"{chapter.stem}.loop.zip"}
         text = json.dumps(entry, indent=1, ensure_ascii=False) + "\n"
         write_if_changed(target / f"{chapter.stem}.json", text.encode("utf-8"))
 
 
-def live_context(app: Sphinx, pagename: str, templatename: str, context: dict,
-                 doctree) -> None:
+def live_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """What the page header needs for its "Run the code" button: the
     chapter's manifest and the script (book/_templates/book-links.html)."""
     _, chapters = chapter_notebooks(app)

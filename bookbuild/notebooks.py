@@ -33,11 +33,12 @@ import json
 import re
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ Files = dict[str, bytes]  # path in the package ("micrograd/engine.py") -> bytes
 
 # -- the first cell ----------------------------------------------------------
 
+
 def snapshot_zip(files: Files) -> bytes:
     """The package files as a zip, the same bytes for the same files."""
     buffer = io.BytesIO()
@@ -88,9 +90,10 @@ def snapshot_files(files, data: Files) -> Files:
 def imported_modules(source: str) -> set[str]:
     """Every module `source` imports, anywhere (functions too), by full name.
     Lines of IPython magics (`%...`, `!...`) are skipped."""
-    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-    found = set()
+    code = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
+    found: set[str] = set()
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -130,7 +133,8 @@ def requirements(sources: list[str], package: Files) -> list[str]:
             raise ValueError(
                 f"the code imports {top!r}, which is not in the standard "
                 f"library; add it to PIP_NAMES in bookbuild/notebooks.py with "
-                f"the name pip installs it by")
+                f"the name pip installs it by"
+            )
     return sorted(wanted)
 
 
@@ -140,26 +144,30 @@ def package_source(folder: str, archive: bytes) -> str:
     needs only the standard library, so any Python runs it: the notebooks'
     set-up cell, and a browser's (Pyodide) as well."""
     blob = base64.b64encode(archive).decode("ascii")
-    return "\n".join([
-        "import base64, io, pathlib, sys, zipfile",
-        "",
-        "",
-        "def use_package(folder, blob):",
-        '    """Unpack the package (a zip, in base64) into `folder`; import it',
-        '    from there, and not from anywhere else."""',
-        "    zipfile.ZipFile(io.BytesIO(base64.b64decode(blob))).extractall(folder)",
-        "    sys.path.insert(0, str(pathlib.Path(folder).resolve()))",
-        "    for name in [n for n in sys.modules if n.split('.')[0] == 'micrograd']:",
-        "        del sys.modules[name]",
-        "",
-        "",
-        "# The package micrograd as the chapters before this one left it.",
-        f"use_package({folder!r}, '{blob}')",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "import base64, io, pathlib, sys, zipfile",
+                "",
+                "",
+                "def use_package(folder, blob):",
+                '    """Unpack the package (a zip, in base64) into `folder`; import it',
+                '    from there, and not from anywhere else."""',
+                "    zipfile.ZipFile(io.BytesIO(base64.b64decode(blob))).extractall(folder)",
+                "    sys.path.insert(0, str(pathlib.Path(folder).resolve()))",
+                "    for name in [n for n in sys.modules if n.split('.')[0] == 'micrograd']:",
+                "        del sys.modules[name]",
+                "",
+                "",
+                "# The package micrograd as the chapters before this one left it.",
+                f"use_package({folder!r}, '{blob}')",
+            ]
+        )
+        + "\n"
+    )
 
 
-def setup_source(requirements: list[str], folder: str | None,
-                 archive: bytes | None) -> str:
+def setup_source(requirements: list[str], folder: str | None, archive: bytes | None) -> str:
     """The code of a notebook's set-up cell: install `requirements` with
     `%pip`, then `package_source` (when the chapters before made a package)."""
     lines = ["# Set-up: run this cell first (see the note above)."]
@@ -171,15 +179,21 @@ def setup_source(requirements: list[str], folder: str | None,
     return source
 
 
-def setup_note(requirements: list[str], chapter_title: str, owner: str | None,
-               folder: str | None, repository: str) -> str:
+def setup_note(
+    requirements: list[str],
+    chapter_title: str,
+    owner: str | None,
+    folder: str | None,
+    repository: str,
+) -> str:
     """The Markdown cell above the set-up cell: what it does, and why."""
-    book = (f"[*micrograd, the book*]({repository})" if repository
-            else "*micrograd, the book*")
-    parts = [f"This notebook is *{chapter_title}* from {book}, with the "
-             f"outputs it had when the book was built. It runs in Jupyter, "
-             f"JupyterLab, VS Code or Colab with nothing but Python (3.10 or "
-             f"later) and pip. Run the next cell first."]
+    book = f"[*micrograd, the book*]({repository})" if repository else "*micrograd, the book*"
+    parts = [
+        f"This notebook is *{chapter_title}* from {book}, with the "
+        f"outputs it had when the book was built. It runs in Jupyter, "
+        f"JupyterLab, VS Code or Colab with nothing but Python (3.10 or "
+        f"later) and pip. Run the next cell first."
+    ]
     does = []
     if requirements:
         names = ", ".join(f"`{name}`" for name in requirements)
@@ -190,33 +204,48 @@ def setup_note(requirements: list[str], chapter_title: str, owner: str | None,
             f"this one left it (at the end of *{owner}*) into the folder "
             f"`{folder}` next to this notebook, and makes `import micrograd` "
             f"use it: what you run is what you have read so far, not a later "
-            f"version. The long line at its end is that package, zipped")
+            f"version. The long line at its end is that package, zipped"
+        )
     if does:
         parts.append("It " + "; it ".join(does) + ".")
     if "torch" in requirements:
         parts.append(
             "PyTorch is a large download: on Linux, pip's default build comes "
             "with its GPU libraries, several gigabytes. If PyTorch is already "
-            "installed (as in Colab), the cell keeps it and downloads nothing.")
+            "installed (as in Colab), the cell keeps it and downloads nothing."
+        )
     if "graphviz" in requirements:
         parts.append(
             "Drawing graphs also needs Graphviz's `dot` program, which pip "
             "cannot install. Colab has it; elsewhere install Graphviz from "
             "your system's packages (for example `sudo apt install graphviz`, "
-            "`brew install graphviz` or `conda install graphviz`).")
+            "`brew install graphviz` or `conda install graphviz`)."
+        )
     return "\n\n".join(parts)
 
 
 # -- MyST to Jupyter Markdown ------------------------------------------------
 
-DIRECTIVE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
+DIRECTIVE = re.compile(
+    r"^(?P<indent>\s*)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$"
+)
 CODE_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 TARGET = re.compile(r"^\s*\([\w.:-]+\)=\s*$")
 ROLE = re.compile(r"\{(?P<name>[a-z][\w:-]*)\}`(?P<content>[^`]+)`")
 SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
-ADMONITIONS = {"note", "tip", "hint", "important", "warning", "caution",
-               "attention", "danger", "error", "seealso"}
+ADMONITIONS = {
+    "note",
+    "tip",
+    "hint",
+    "important",
+    "warning",
+    "caution",
+    "attention",
+    "danger",
+    "error",
+    "seealso",
+}
 
 
 class Converter:
@@ -226,9 +255,14 @@ class Converter:
     Markdown and code cells from `solution-start` to `solution-end`.
     """
 
-    def __init__(self, glue: dict[str, str], number: str | None,
-                 substitutions: dict[str, str], warn: Callable[[str], None],
-                 format_text: Callable[[str, str], str]) -> None:
+    def __init__(
+        self,
+        glue: dict[str, str],
+        number: str | None,
+        substitutions: dict[str, str],
+        warn: Callable[[str], None],
+        format_text: Callable[[str, str], str],
+    ) -> None:
         self.glue = glue
         self.number = number  # "5" for chapter 5; None when unnumbered
         self.substitutions = substitutions
@@ -258,8 +292,7 @@ class Converter:
             text = "\n".join(lines).strip()
             text = re.sub(r"\n{3,}", "\n\n", text)
             if solution and text:
-                text = (f"<details>\n<summary><b>{solution}</b></summary>\n\n"
-                        f"{text}\n\n</details>")
+                text = f"<details>\n<summary><b>{solution}</b></summary>\n\n{text}\n\n</details>"
             if text:
                 cells.append(text)
         self.solution = parts[-1][0]
@@ -275,24 +308,28 @@ class Converter:
             fence = CODE_FENCE.match(line)
             if directive:
                 end = self.closing(lines, i, directive["fence"])
-                body = lines[i + 1:end]
+                body = lines[i + 1 : end]
                 options = {}
-                while body and OPTION.match(body[0]):
-                    match = OPTION.match(body[0])
-                    options[match["key"]] = match["value"].strip()
+                while body and (option := OPTION.match(body[0])):
+                    options[option["key"]] = option["value"].strip()
                     body = body[1:]
-                yield from self.directive(directive["name"], directive["arg"].strip(),
-                                          options, body)
+                yield from self.directive(
+                    directive["name"], directive["arg"].strip(), options, body
+                )
                 i = end + 1
             elif fence:
                 end = self.closing(lines, i, fence["fence"])
-                for kept in lines[i:end + 1]:
+                for kept in lines[i : end + 1]:
                     yield "text", kept
                 i = end + 1
             elif TARGET.match(line):
                 i += 1
-            elif (line.startswith(": ") and i > 0 and lines[i - 1].strip()
-                  and (i < 2 or not lines[i - 2].strip())):
+            elif (
+                line.startswith(": ")
+                and i > 0
+                and lines[i - 1].strip()
+                and (i < 2 or not lines[i - 2].strip())
+            ):
                 # A definition list (`term` then `: definition`): Jupyter's
                 # Markdown has none, so it becomes a list item.
                 yield "replace-previous", ""
@@ -305,8 +342,7 @@ class Converter:
     def closing(self, lines: list[str], start: int, fence: str) -> int:
         for j in range(start + 1, len(lines)):
             stripped = lines[j].strip()
-            if (stripped and set(stripped) == {fence[0]}
-                    and len(stripped) >= len(fence)):
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 return j
         self.warn(f"a fence ({fence}) is never closed")
         return len(lines)
@@ -339,11 +375,12 @@ class Converter:
             else:
                 yield "text", f"> **{title}**"
                 yield "text", ">"
-                yield from (("text", f"> {line}" if line.strip() else ">")
-                            for line in inner)
+                yield from (("text", f"> {line}" if line.strip() else ">") for line in inner)
         else:
-            self.warn(f"the directive {{{name}}} has no notebook form; "
-                      f"teach bookbuild/notebooks.py to convert it")
+            self.warn(
+                f"the directive {{{name}}} has no notebook form; "
+                f"teach bookbuild/notebooks.py to convert it"
+            )
             yield from self.lines_of(body)
 
     def lines_of(self, body: list[str]):
@@ -367,8 +404,10 @@ class Converter:
                     self.warn(f"nothing is glued as {key!r}")
                     return match[0]
                 return self.format_text(self.glue[key], spec)
-            self.warn(f"the role {{{name}}} has no notebook form; teach "
-                      f"bookbuild/notebooks.py to convert it")
+            self.warn(
+                f"the role {{{name}}} has no notebook form; teach "
+                f"bookbuild/notebooks.py to convert it"
+            )
             return f"`{content}`"
 
         def substitution(match: re.Match) -> str:
@@ -388,8 +427,10 @@ class Converter:
         if "remove-cell" in tags:
             return False
         if "remove-input" in tags:
-            self.warn("a cell whose code is hidden (remove-input) cannot be "
-                      "shown in a notebook without its code; show or remove it")
+            self.warn(
+                "a cell whose code is hidden (remove-input) cannot be "
+                "shown in a notebook without its code; show or remove it"
+            )
             return False
         return True
 
@@ -401,9 +442,16 @@ def number_of(app: Sphinx, docname: str) -> str | None:
     return ".".join(map(str, number)) if number else None
 
 
-def convert(executed, *, glue: dict[str, str], number: str | None, setup: list,
-            substitutions: dict[str, str], warn: Callable[[str], None],
-            format_text: Callable[[str, str], str]):
+def convert(
+    executed,
+    *,
+    glue: dict[str, str],
+    number: str | None,
+    setup: list,
+    substitutions: dict[str, str],
+    warn: Callable[[str], None],
+    format_text: Callable[[str, str], str],
+):
     """The reader's notebook from the chapter as it ran (`executed`); the
     `setup` cells go right after the chapter's title."""
     converter = Converter(glue, number, substitutions, warn, format_text)
@@ -417,8 +465,9 @@ def convert(executed, *, glue: dict[str, str], number: str | None, setup: list,
             continue
         code = nbformat.v4.new_code_cell(cell.source)
         if "remove-output" not in cell.metadata.get("tags", []):
-            code.outputs = [output for output in map(reader_output, cell.outputs)
-                            if output is not None]
+            code.outputs = [
+                output for output in map(reader_output, cell.outputs) if output is not None
+            ]
         if converter.solution:
             # Folded in JupyterLab and VS Code: try the exercise first.
             code.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
@@ -426,19 +475,23 @@ def convert(executed, *, glue: dict[str, str], number: str | None, setup: list,
         cells.append(code)
         caption = (cell.metadata.get("mystnb") or {}).get("figure", {}).get("caption")
         if caption:
-            cells.append(nbformat.v4.new_markdown_cell(
-                "*" + converter.inline(" ".join(caption.split())) + "*"))
+            cells.append(
+                nbformat.v4.new_markdown_cell(
+                    "*" + converter.inline(" ".join(caption.split())) + "*"
+                )
+            )
     if converter.solution:
         warn("a solution is never ended (solution-end)")
     # The set-up goes right after the chapter's title.
-    titled = bool(cells) and cells[0].cell_type == "markdown" and \
-        cells[0].source.startswith("# ")
-    cells[int(titled):int(titled)] = setup
-    notebook = nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python",
-                       "name": "python3"},
-        "language_info": {"name": "python"},
-    })
+    titled = bool(cells) and cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    cells[int(titled) : int(titled)] = setup
+    notebook = nbformat.v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    )
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index}"
     nbformat.validate(notebook)
@@ -461,6 +514,7 @@ def reader_output(output):
 
 # -- the build -----------------------------------------------------------------
 
+
 def repository_url(app: Sphinx) -> str:
     """The book's repository, set once in _config.yml (`repository: url:`)."""
     return (app.config.html_theme_options or {}).get("repository_url", "") or ""
@@ -474,14 +528,21 @@ def chapter_notebooks(app: Sphinx):
 
     state = tangled(app)
     root = app.config.root_doc
-    return state, [chapter for chapter in state.book.chapters
-                   if chapter.docname != root]
+    return state, [chapter for chapter in state.book.chapters if chapter.docname != root]
 
 
-def chapter_notebook(chapter, executed_folder: Path, before, data: Files, *,
-                     repository: str, number: str | None,
-                     substitutions: dict[str, str], warn: Callable[[str], None],
-                     format_text: Callable[[str, str], str]):
+def chapter_notebook(
+    chapter,
+    executed_folder: Path,
+    before,
+    data: Files,
+    *,
+    repository: str,
+    number: str | None,
+    substitutions: dict[str, str],
+    warn: Callable[[str], None],
+    format_text: Callable[[str, str], str],
+):
     """The reader's notebook of `chapter` (a `tangle.book.Chapter`), from
     the chapter as it ran in `executed_folder` and the package as the
     chapters before it left it (`before`: (owner, files) or None, from
@@ -494,8 +555,10 @@ def chapter_notebook(chapter, executed_folder: Path, before, data: Files, *,
     glue_path = source.with_name(f"{source.stem}.glue.json")
     glue = {}
     if glue_path.exists():
-        glue = {key: output.get("data", {}).get("text/plain", "")
-                for key, output in json.loads(glue_path.read_text("utf-8")).items()}
+        glue = {
+            key: output.get("data", {}).get("text/plain", "")
+            for key, output in json.loads(glue_path.read_text("utf-8")).items()
+        }
     package: Files = {}
     owner = folder = None
     if before is not None:
@@ -503,21 +566,31 @@ def chapter_notebook(chapter, executed_folder: Path, before, data: Files, *,
         package = snapshot_files(files, data)
         owner = owner_chapter.title
         folder = f"micrograd-book/after-{owner_chapter.stem}"
-    kept = [cell.source for cell in executed.cells
-            if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])]
+    kept = [
+        cell.source
+        for cell in executed.cells
+        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
     try:
         needs = requirements(kept, package)
     except (ValueError, SyntaxError) as error:
         warn(str(error))
         return None
     setup = [
-        nbformat.v4.new_markdown_cell(setup_note(needs, chapter.title, owner, folder,
-                                                 repository)),
-        nbformat.v4.new_code_cell(setup_source(
-            needs, folder, snapshot_zip(package) if package else None)),
+        nbformat.v4.new_markdown_cell(setup_note(needs, chapter.title, owner, folder, repository)),
+        nbformat.v4.new_code_cell(
+            setup_source(needs, folder, snapshot_zip(package) if package else None)
+        ),
     ]
-    return convert(executed, glue=glue, number=number, setup=setup,
-                   substitutions=substitutions, warn=warn, format_text=format_text)
+    return convert(
+        executed,
+        glue=glue,
+        number=number,
+        setup=setup,
+        substitutions=substitutions,
+        warn=warn,
+        format_text=format_text,
+    )
 
 
 def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
@@ -528,7 +601,10 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     from tangle.package import package_data
 
     state, chapters = chapter_notebooks(app)
-    executed_folder = Path(app.env.mystnb_config.output_folder)
+    mystnb = getattr(app.env, "mystnb_config", None)
+    if mystnb is None:
+        raise ExtensionError("notebooks: myst-nb is not loaded, so no chapter ran")
+    executed_folder = Path(mystnb.output_folder)
     target = Path(app.outdir) / FOLDER
     target.mkdir(parents=True, exist_ok=True)
     data = package_data(state.book.root)
@@ -540,9 +616,16 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
             logger.warning(f"notebooks: {where}: {message}", location=where)
 
         notebook = chapter_notebook(
-            chapter, executed_folder, state.result.snapshot_before(chapter), data,
-            repository=repository_url(app), number=number_of(app, chapter.docname),
-            substitutions=substitutions, warn=warn, format_text=format_plain_text)
+            chapter,
+            executed_folder,
+            state.result.snapshot_before(chapter),
+            data,
+            repository=repository_url(app),
+            number=number_of(app, chapter.docname),
+            substitutions=substitutions,
+            warn=warn,
+            format_text=format_plain_text,
+        )
         if notebook is None:
             continue
         text = nbformat.writes(notebook) + "\n"
@@ -551,15 +634,15 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def link_context(app: Sphinx, pagename: str, templatename: str, context: dict,
-                 doctree) -> None:
+def link_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """What the page templates link to: the chapter's notebook (if it has
     one), the PDF and the repository (book/_templates/book-links.html)."""
     _, chapters = chapter_notebooks(app)
     stems = {chapter.docname: chapter.stem for chapter in chapters}
     pathto = context["pathto"]
-    context["book_notebook"] = (pathto(f"{FOLDER}/{stems[pagename]}.ipynb", 1)
-                                if pagename in stems else "")
+    context["book_notebook"] = (
+        pathto(f"{FOLDER}/{stems[pagename]}.ipynb", 1) if pagename in stems else ""
+    )
     context["book_notebook_name"] = f"{stems[pagename]}.ipynb" if pagename in stems else ""
     context["book_pdf"] = pathto("micrograd-book.pdf", 1)
     context["book_repository"] = repository_url(app)
@@ -570,8 +653,10 @@ def add_substitutions(app: Sphinx, config) -> None:
     url = (config.html_theme_options or {}).get("repository_url", "")
     if url:
         shown = url.split("://", 1)[-1]
-        config.myst_substitutions = {**(config.myst_substitutions or {}),
-                                     "repository": f"[{shown}]({url})"}
+        config.myst_substitutions = {
+            **(config.myst_substitutions or {}),
+            "repository": f"[{shown}]({url})",
+        }
 
 
 def setup(app: Sphinx) -> None:

@@ -22,7 +22,8 @@ def warn_on_tracebacks(app: Sphinx, doctree: nodes.document) -> None:
             logger.warning(
                 "a cell's output is a traceback (an error while displaying "
                 "its result); fix the code that makes the output",
-                location=block)
+                location=block,
+            )
 
 
 def setup(app: Sphinx) -> None:

@@ -18,6 +18,7 @@ def drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
     """Jupyter Book always loads sphinx-thebe, which adds its settings script
     twice (a console error) and names a CDN. The book runs no live code, so
     its pages carry none of it."""
+
     def is_thebe(asset) -> bool:
         text = f"{asset} {getattr(asset, 'attributes', {}).get('body', '')}"
         return "thebe" in text.lower()

@@ -3,9 +3,10 @@
 #     book/09-networks.md
 #     book/10-learning.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 3c17785e3be468f4
+# sha256 of the code below: 1df8c14d85e1df08
 
 import random
+
 from micrograd.engine import Value
 
 

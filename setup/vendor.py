@@ -14,7 +14,6 @@ already there and match.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import subprocess
@@ -28,9 +27,15 @@ VENDORED = {
     "pyodide": (
         "pyodide@314.0.7",
         "66b7949e5a0cba2250b586d7e368bf12fb482800748d182c4618254b685ffaa0",
-        ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
-         "python_stdlib.zip", "pyodide-lock.json", "package.json",
-         "LICENSE"),
+        (
+            "pyodide.mjs",
+            "pyodide.asm.mjs",
+            "pyodide.asm.wasm",
+            "python_stdlib.zip",
+            "pyodide-lock.json",
+            "package.json",
+            "LICENSE",
+        ),
     ),
     # Graphviz compiled to WebAssembly: draws `draw_dot` graphs in live pages
     # (the browser has no `dot` program). One ES module, the wasm inside.
@@ -53,9 +58,11 @@ def npm_pack(spec: str, into: Path) -> Path:
     if shutil.which("npm") is None:
         raise VendorError(
             "npm is missing; `make` installs it through apt (Debian's `npm` "
-            "package), or install Node.js and npm yourself and run make again")
-    done = subprocess.run(["npm", "pack", spec, "--silent"], cwd=into,
-                          capture_output=True, text=True)
+            "package), or install Node.js and npm yourself and run make again"
+        )
+    done = subprocess.run(
+        ["npm", "pack", spec, "--silent"], cwd=into, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise VendorError(f"`npm pack {spec}` failed:\n{done.stderr.strip()}")
     return into / done.stdout.strip().splitlines()[-1]
@@ -65,17 +72,17 @@ def unpack(tarball: Path, keep: tuple[str, ...], destination: Path) -> None:
     """Write the kept files of an npm tarball (under package/) to
     destination, and fail if one is missing."""
     with tarfile.open(tarball) as archive:
-        members = {m.name.removeprefix("package/"): m
-                   for m in archive.getmembers() if m.isfile()}
-        absent = [name for name in keep
-                  if name not in members and name != "LICENSE"]
+        members = {m.name.removeprefix("package/"): m for m in archive.getmembers() if m.isfile()}
+        absent = [name for name in keep if name not in members and name != "LICENSE"]
         if absent:
             raise VendorError(f"{tarball.name} has no {', '.join(absent)}")
         destination.mkdir(parents=True, exist_ok=True)
         for name in keep:
             if name in members:
-                data = archive.extractfile(members[name]).read()
-                (destination / Path(name).name).write_bytes(data)
+                member = archive.extractfile(members[name])
+                if member is None:
+                    raise VendorError(f"{tarball.name}: {name} is not a file")
+                (destination / Path(name).name).write_bytes(member.read())
 
 
 def vendor(root: Path) -> None:
@@ -83,8 +90,8 @@ def vendor(root: Path) -> None:
     stamp = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
     for name, (spec, sha256, keep) in VENDORED.items():
         if stamp.get(name) == [spec, sha256] and all(
-                (root / name / Path(f).name).exists()
-                for f in keep if f != "LICENSE"):
+            (root / name / Path(f).name).exists() for f in keep if f != "LICENSE"
+        ):
             continue
         with tempfile.TemporaryDirectory() as scratch:
             tarball = npm_pack(spec, Path(scratch))
@@ -92,7 +99,8 @@ def vendor(root: Path) -> None:
             if digest != sha256:
                 raise VendorError(
                     f"{spec}: the tarball's sha256 is {digest}, but "
-                    f"setup/vendor.py pins {sha256}; refusing to use it")
+                    f"setup/vendor.py pins {sha256}; refusing to use it"
+                )
             shutil.rmtree(root / name, ignore_errors=True)
             unpack(tarball, keep, root / name)
         stamp[name] = [spec, sha256]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -25,7 +25,7 @@ SETUP_SCRIPT = "../tangle/setup_chapter.py"
 class CodeCell:
     """One `{code-cell}` of a chapter."""
 
-    chapter: "Chapter"
+    chapter: Chapter
     fence_line: int  # 1-based line of the opening ```{code-cell}
     code_line: int  # 1-based line of the first line of code
     source: str
@@ -74,7 +74,7 @@ class Book:
     chapters: list[Chapter]
 
     @classmethod
-    def load(cls, root: Path | str) -> "Book":
+    def load(cls, root: Path | str) -> Book:
         root = Path(root).resolve()
         files = toc_files(root)
         return cls(root, [read_chapter(root, f) for f in files])
@@ -147,17 +147,16 @@ def _block_parser():
     from myst_parser.parsers.mdit import create_md_parser
 
     config = MdParserConfig()
-    config = dataclasses.replace(
-        config, disable_syntax=list(config.disable_syntax) + ["inline"]
-    )
+    config = dataclasses.replace(config, disable_syntax=list(config.disable_syntax) + ["inline"])
     return create_md_parser(config, RendererHTML)
 
 
 def _cell_options(content: str, where: str) -> tuple[dict[str, Any], list[str]]:
+    from docutils.parsers.rst import Directive, directives
     from myst_parser.parsers.directives import parse_directive_text
 
-    class _AnyOptions:  # accepts every option, exactly as myst-nb's reader
-        option_spec = {"options": True}
+    class _AnyOptions(Directive):  # reads every option as YAML, as myst-nb's reader does
+        option_spec: ClassVar = {"options": directives.unchanged}
         required_arguments = 0
         optional_arguments = 1
         has_content = True
@@ -232,7 +231,8 @@ def _is_apparatus(path: str, front_matter: str) -> bool:
         raise TangleError(
             f"{path}:1: the front matter's `tangle:` entry takes one setting, "
             f"`apparatus: true` (for the chapter that holds the book's "
-            f"machinery), not {settings!r}")
+            f"machinery), not {settings!r}"
+        )
     apparatus = settings.get("apparatus", False)
     if not isinstance(apparatus, bool):
         raise TangleError(f"{path}:1: `apparatus:` is true or false, not {apparatus!r}")

@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.machinery
-import linecache
 import json
+import linecache
 import os
 import re
 import sys
 import time
 from pathlib import Path
 
-from tangle.book import Book, Chapter
+from tangle.book import Book, Chapter, CodeCell
 from tangle.model import PACKAGE
 from tangle.package import fingerprint, package_data, write_tree
 from tangle.tangler import Result, tangle_book
@@ -72,8 +72,12 @@ def use_snapshot(directory: Path | None, chapter: str) -> None:
 # Besides the package before it, what every chapter's outputs depend on: the
 # set-up its hidden first cell runs (with the palette its plots take their
 # colours from), and the versions of the toolchain.
-KERNEL_FILES = ("tangle/kernel.py", "tangle/setup_chapter.py",
-                "micrograd/static/palette.json", "setup/requirements.txt")
+KERNEL_FILES = (
+    "tangle/kernel.py",
+    "tangle/setup_chapter.py",
+    "micrograd/static/palette.json",
+    "setup/requirements.txt",
+)
 
 
 def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
@@ -91,8 +95,11 @@ def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
         # data it reads (the player, the palette); they count only for a
         # chapter that uses the apparatus, which names its module.
         used = uses_apparatus(chapter, result.apparatus)
-        files = {path: rendered for path, rendered in before[1].items()
-                 if path not in result.apparatus or used}
+        files = {
+            path: rendered
+            for path, rendered in before[1].items()
+            if path not in result.apparatus or used
+        }
         digest.update(fingerprint(files, package_data(root) if used else None).encode())
     for name in KERNEL_FILES + files_read(root, chapter):
         digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
@@ -111,17 +118,22 @@ def files_read(root: Path, chapter: Chapter) -> tuple[str, ...]:
     folder = root / READABLE
     if not folder.is_dir():
         return ()
-    return tuple(f"{READABLE}/{path.name}" for path in sorted(folder.iterdir())
-                 if path.is_file()
-                 and re.search(rf"['\"]{re.escape(path.name)}['\"]", code))
+    return tuple(
+        f"{READABLE}/{path.name}"
+        for path in sorted(folder.iterdir())
+        if path.is_file() and re.search(rf"['\"]{re.escape(path.name)}['\"]", code)
+    )
 
 
 def uses_apparatus(chapter: Chapter, apparatus: frozenset[str]) -> bool:
     """Whether the chapter's code names a module of the apparatus (as in
     `from micrograd.figures import neuron_figure`)."""
     names = [Path(path).stem for path in apparatus]
-    return any(re.search(rf"\b{re.escape(name)}\b", cell.source)
-               for cell in chapter.cells for name in names)
+    return any(
+        re.search(rf"\b{re.escape(name)}\b", cell.source)
+        for cell in chapter.cells
+        for name in names
+    )
 
 
 def setup(stem: str, root: Path, key: str | None = None) -> None:
@@ -135,13 +147,13 @@ def setup(stem: str, root: Path, key: str | None = None) -> None:
         raise RuntimeError(
             f"{chapter.path}: the package or the set-up changed while the book "
             f"was being built, so this chapter's outputs would be cached under "
-            f"the wrong key; build again")
+            f"the wrong key; build again"
+        )
     before = result.snapshot_before(chapter)
     directory = None
     if before is not None:
         owner, files = before
-        directory = write_tree(root / SNAPSHOTS / owner.stem, files,
-                               package_data(root))
+        directory = write_tree(root / SNAPSHOTS / owner.stem, files, package_data(root))
     use_snapshot(directory, chapter.path)
     style()
     report_false_claims(chapter)
@@ -170,11 +182,15 @@ def report_false_claims(chapter: Chapter) -> None:
         said = f" ({said})" if said else ""
         exercise = cell.options.get("check") if cell else None
         if exercise:  # an exercise's check (bookbuild/checks.py)
-            value.args = (f"{where}: the solution of exercise {exercise} fails "
-                          f"its own check{said}; fix the solution or the check",)
+            value.args = (
+                f"{where}: the solution of exercise {exercise} fails "
+                f"its own check{said}; fix the solution or the check",
+            )
         else:
-            value.args = (f"{where}: a claim in the text is false{said}; fix "
-                          f"the code or the sentence the assert checks",)
+            value.args = (
+                f"{where}: a claim in the text is false{said}; fix "
+                f"the code or the sentence the assert checks",
+            )
         shell.showtraceback((etype, value, tb))
 
     shell.set_custom_exc((AssertionError,), handler)
@@ -184,7 +200,7 @@ def claim_cell(chapter: Chapter, tb):
     """The chapter's cell that holds the innermost line of the traceback
     that is in one of the chapter's cells (found by the cell's source), and
     that line in the chapter; (None, None) when there is none."""
-    found = (None, None)
+    found: tuple[CodeCell | None, int | None] = (None, None)
     while tb is not None:
         code = tb.tb_frame.f_code
         source = "".join(linecache.getlines(code.co_filename)).strip()
@@ -218,23 +234,25 @@ def style() -> None:
     import matplotlib as mpl
     from cycler import cycler
 
-    mpl.rcParams.update({
-        "figure.figsize": (6.0, 3.6),
-        "figure.dpi": 100,
-        "figure.facecolor": "white",
-        "axes.facecolor": "white",
-        "axes.prop_cycle": cycler(color=colour_cycle()),
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "font.size": 11,
-        "axes.titlesize": 12,
-        "lines.linewidth": 2.0,
-        "svg.hashsalt": "micrograd-book",  # identical SVGs in every build
-        "savefig.bbox": "tight",
-        "pdf.fonttype": 42,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.0, 3.6),
+            "figure.dpi": 100,
+            "figure.facecolor": "white",
+            "axes.facecolor": "white",
+            "axes.prop_cycle": cycler(color=colour_cycle()),
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "font.size": 11,
+            "axes.titlesize": 12,
+            "lines.linewidth": 2.0,
+            "svg.hashsalt": "micrograd-book",  # identical SVGs in every build
+            "savefig.bbox": "tight",
+            "pdf.fonttype": 42,
+        }
+    )
     # Screens get SVG, the PDF gets vector PDF: both are in every output.
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 

@@ -129,8 +129,7 @@ class Placement:
         kept: list[Place] = []
         previous: Place | None = None
         for place in self.places:
-            if (previous is None or place.replaces or previous.replaces
-                    or place.cls != previous.cls):
+            if previous is None or place.replaces or previous.replaces or place.cls != previous.cls:
                 kept.append(place)
             previous = place
         more = len(kept) - 1
@@ -151,16 +150,22 @@ def first_line(stmt: ast.stmt) -> int:
 
 
 def is_docstring(stmt: ast.stmt) -> bool:
-    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-            and isinstance(stmt.value.value, str))
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 def member_name(stmt: ast.stmt) -> str | None:
     """The name a class-body statement defines, if any."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return stmt.name
-    if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)):
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
         return stmt.targets[0].id
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
         return stmt.target.id

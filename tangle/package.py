@@ -39,8 +39,11 @@ def package_data(root: Path) -> dict[str, bytes]:
     found = {}
     if package.is_dir():
         for path in sorted(package.rglob("*")):
-            if (path.is_file() and path.suffix not in (".py", ".pyc")
-                    and "__pycache__" not in path.parts):
+            if (
+                path.is_file()
+                and path.suffix not in (".py", ".pyc")
+                and "__pycache__" not in path.parts
+            ):
                 found[path.relative_to(root).as_posix()] = path.read_bytes()
     return found
 
@@ -79,20 +82,26 @@ def _drift_report(path: str, rendered: Rendered, actual: str) -> str:
             described = "the chapters"
         else:
             section = origin.cell.section
-            described = f"{origin}" + (f" (section \"{section}\")" if section else "")
+            described = f"{origin}" + (f' (section "{section}")' if section else "")
         if described not in places:
             places.append(described)
     hand = edited_by_hand(actual)
     why = "was edited by hand" if hand else "is out of date with the chapters"
-    diff = "".join(difflib.unified_diff(
-        expected_lines, actual_lines,
-        fromfile=f"{path} (as the chapters make it)",
-        tofile=f"{path} (on disk)",
-    ))
-    todo = ("Make the change in the chapter instead (the file is generated), "
-            "then run `make tangle` to regenerate it (`python -m tangle --force` "
-            "discards the hand edits)." if hand else
-            "Run `make tangle` and commit the result.")
+    diff = "".join(
+        difflib.unified_diff(
+            expected_lines,
+            actual_lines,
+            fromfile=f"{path} (as the chapters make it)",
+            tofile=f"{path} (on disk)",
+        )
+    )
+    todo = (
+        "Make the change in the chapter instead (the file is generated), "
+        "then run `make tangle` to regenerate it (`python -m tangle --force` "
+        "discards the hand edits)."
+        if hand
+        else "Run `make tangle` and commit the result."
+    )
     where = "\n".join(f"    {place}" for place in places)
     return f"{path} {why}. The differing code comes from:\n{where}\n{todo}\n{diff}"
 
@@ -128,28 +137,34 @@ def write_package(result: Result, root: Path, force: bool = False) -> list[str]:
     return changed
 
 
-def write_snapshots(result: Result, directory: Path,
-                    data: dict[str, bytes] | None = None) -> list[Path]:
+def write_snapshots(
+    result: Result, directory: Path, data: dict[str, bytes] | None = None
+) -> list[Path]:
     """Write the package as it stands after each chapter: DIR/<stem>/micrograd
     (with the package's data files, if given)."""
-    return [write_tree(directory / chapter.stem, files, data)
-            for chapter, files in result.snapshots]
+    return [
+        write_tree(directory / chapter.stem, files, data) for chapter, files in result.snapshots
+    ]
 
 
-def write_tree(directory: Path, files: dict[str, Rendered],
-               data: dict[str, bytes] | None = None) -> Path:
+def write_tree(
+    directory: Path, files: dict[str, Rendered], data: dict[str, bytes] | None = None
+) -> Path:
     """Make `directory` hold exactly `files` and the data files `data`
     (only touching what changed)."""
     wanted: dict[Path, bytes] = {
-        directory / path: rendered.text.encode("utf-8")
-        for path, rendered in files.items()
+        directory / path: rendered.text.encode("utf-8") for path, rendered in files.items()
     }
     wanted.update({directory / path: content for path, content in (data or {}).items()})
     package = directory / PACKAGE
     if package.exists():
         for path in package.rglob("*"):
-            if (path.is_file() and path not in wanted and path.suffix != ".pyc"
-                    and "__pycache__" not in path.parts):
+            if (
+                path.is_file()
+                and path not in wanted
+                and path.suffix != ".pyc"
+                and "__pycache__" not in path.parts
+            ):
                 path.unlink()
     for path, content in wanted.items():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +180,6 @@ def fingerprint(files: dict[str, Rendered], data: dict[str, bytes] | None = None
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(path.encode() + b"\0" + files[path].text.encode() + b"\0")
-    for path in sorted(data or {}):
-        digest.update(path.encode() + b"\0" + data[path] + b"\0")
+    for path, content in sorted((data or {}).items()):
+        digest.update(path.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()[:16]

@@ -13,11 +13,21 @@ import ast
 import dataclasses
 import hashlib
 import inspect
+import sys
 
 from tangle.book import CodeCell
 from tangle.errors import TangleError
-from tangle.model import (DECORATOR, Item, Line, Module, Origin, first_line,
-                          is_docstring, member_name)
+from tangle.model import (
+    DECORATOR,
+    PACKAGE,
+    Item,
+    Line,
+    Module,
+    Origin,
+    first_line,
+    is_docstring,
+    member_name,
+)
 
 CHECKSUM_PREFIX = "# sha256 of the code below: "
 METHODS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -45,8 +55,7 @@ class Rendered:
     @property
     def chapters(self) -> list[str]:
         """The chapters this file's code comes from, in book order."""
-        return list(dict.fromkeys(origin.cell.chapter.path
-                                  for origin in self.origins if origin))
+        return list(dict.fromkeys(origin.cell.chapter.path for origin in self.origins if origin))
 
 
 def pointer(cell: CodeCell) -> str:
@@ -59,6 +68,38 @@ def checksum(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
 
 
+def import_groups(imports: list[tuple[str, list[Line]]]) -> list[list[list[Line]]]:
+    """The imports in the order of PEP 8 (and of ruff's isort, which checks the
+    package): `__future__`, the standard library, other libraries, then the
+    package itself, a blank line between groups; within a group, `import x`
+    before `from x import y`, each sorted by module."""
+
+    def place(lines: list[Line]) -> tuple[int, bool, str]:
+        statement = ast.parse("\n".join(text.strip() for text, _ in lines)).body[0]
+        if isinstance(statement, ast.ImportFrom):
+            module = statement.module or ""
+        else:
+            assert isinstance(statement, ast.Import)
+            module = statement.names[0].name
+        top = module.partition(".")[0]
+        group = (
+            0
+            if top == "__future__"
+            else 1
+            if top in sys.stdlib_module_names
+            else 3
+            if top == PACKAGE
+            else 2
+        )
+        return group, isinstance(statement, ast.ImportFrom), module.lower()
+
+    placed = sorted((place(lines), index) for index, (_, lines) in enumerate(imports))
+    groups: dict[int, list[list[Line]]] = {}
+    for (group, _, _), index in placed:
+        groups.setdefault(group, []).append(imports[index][1])
+    return [groups[group] for group in sorted(groups)]
+
+
 def render_module(module: Module) -> Rendered:
     body = _Body()
     previous: CodeCell | None = None
@@ -66,15 +107,12 @@ def render_module(module: Module) -> Rendered:
         body.point(module.docstring.cell, "")
         body.emit(module.docstring.lines, module.docstring.cell)
         previous = module.docstring.cell
-    futures = [lines for key, lines in module.imports if "__future__" in key]
-    others = [lines for key, lines in module.imports if "__future__" not in key]
-    for group in (futures, others):
-        if group:
-            if body.lines:
-                body.blank(1)
-            for lines in group:
-                body.emit(lines, None)
-            previous = None
+    for group in import_groups(module.imports):
+        if body.lines:
+            body.blank(1)
+        for lines in group:
+            body.emit(lines, None)
+        previous = None
     item_before: Item | None = None
     for item in module.items:
         # A pointer to the chapter wherever the code changes cells; code from
@@ -83,7 +121,8 @@ def render_module(module: Module) -> Rendered:
             body.blank(2 if body.lines else 0)
             body.point(item.cell, "")
         elif item.kind in ("class", "def") or (
-                item_before is not None and item_before.kind in ("class", "def")):
+            item_before is not None and item_before.kind in ("class", "def")
+        ):
             body.blank(2)  # PEP 8: two blank lines around top-level definitions
         else:
             body.blank(item.gap)
@@ -95,8 +134,9 @@ def render_module(module: Module) -> Rendered:
                 body.blank(1)
                 body.point(member.cell, item.names[0], item.body_indent)
             elif index > 0:
-                around_method = (isinstance(member.node, METHODS)
-                                 or isinstance(item.members[index - 1].node, METHODS))
+                around_method = isinstance(member.node, METHODS) or isinstance(
+                    item.members[index - 1].node, METHODS
+                )
                 body.blank(1 if around_method else member.gap)
             body.emit(member.lines, member.cell)
             previous = member.cell
@@ -128,7 +168,8 @@ class _Body:
     def emit(self, lines: list[Line], cell: CodeCell | None) -> None:
         self.lines.extend(
             (text, Origin(cell, line) if cell is not None and line is not None else None)
-            for text, line in lines)
+            for text, line in lines
+        )
 
     def blank(self, count: int) -> None:
         self.lines.extend(("", None) for _ in range(count))
@@ -145,7 +186,7 @@ def split_header(text: str) -> tuple[str | None, str]:
     head, _, code = text.partition("\n\n")
     for line in head.splitlines():
         if line.startswith(CHECKSUM_PREFIX):
-            return line[len(CHECKSUM_PREFIX):].strip(), code
+            return line[len(CHECKSUM_PREFIX) :].strip(), code
     return None, text
 
 
@@ -176,9 +217,13 @@ def _normalised(node: ast.AST) -> str:
             body[0].value.value = inspect.cleandoc(body[0].value.value)
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
             child.decorator_list = [
-                d for d in child.decorator_list
-                if not (isinstance(d, ast.Call) and isinstance(d.func, ast.Name)
-                        and d.func.id == DECORATOR)
+                d
+                for d in child.decorator_list
+                if not (
+                    isinstance(d, ast.Call)
+                    and isinstance(d.func, ast.Name)
+                    and d.func.id == DECORATOR
+                )
             ]
     return ast.dump(node)
 

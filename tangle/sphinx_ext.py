@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from pathlib import Path
 
 import nbformat
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
@@ -61,7 +61,9 @@ def visit_caption_latex(self, node: tangle_caption) -> None:
     self.body.append(
         "\n\\par\\needspace{5\\baselineskip}"
         "\\noindent{\\small\\sffamily\\textbf{\\texttt{"
-        + self.encode(node["target"]) + "}}" + where
+        + self.encode(node["target"])
+        + "}}"
+        + where
         + "}\\par\\nopagebreak[4]\\vspace{-0.6\\baselineskip}\n"
     )
     raise nodes.SkipNode
@@ -79,15 +81,20 @@ class Tangled:
         self.book = book
         self.result = result
         # Chapters without code run nothing, so they have no key.
-        self.keys = {chapter.docname: chapter_key(book.root, result, chapter)
-                     for chapter in book.chapters if chapter.cells}
+        self.keys = {
+            chapter.docname: chapter_key(book.root, result, chapter)
+            for chapter in book.chapters
+            if chapter.cells
+        }
         captions: dict[str, hashlib._Hash] = {}
         for placement in result.placements:
             digest = captions.setdefault(placement.cell.chapter.docname, hashlib.sha256())
             digest.update(placement.caption.encode() + b"\0")
         # What makes a chapter's page stale beyond its own file.
-        self.inputs = {doc: key + (captions[doc].hexdigest()[:16] if doc in captions else "")
-                       for doc, key in self.keys.items()}
+        self.inputs = {
+            doc: key + (captions[doc].hexdigest()[:16] if doc in captions else "")
+            for doc, key in self.keys.items()
+        }
 
     @classmethod
     def load(cls, root) -> Tangled:
@@ -98,15 +105,27 @@ class Tangled:
             raise ExtensionError(f"tangle: {error}") from None
 
 
+# The book tangled, for each Sphinx application (one per build).
+_TANGLED: weakref.WeakKeyDictionary[Sphinx, Tangled] = weakref.WeakKeyDictionary()
+
+
 def tangled(app: Sphinx) -> Tangled:
-    if getattr(app, "tangled", None) is None:
-        app.tangled = Tangled.load(app.srcdir)
-    return app.tangled
+    if app not in _TANGLED:
+        _TANGLED[app] = Tangled.load(app.srcdir)
+    return _TANGLED[app]
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    app.tangled = None
+    _TANGLED.pop(app, None)
     tangled(app)
+
+
+def stored_inputs(env) -> dict[str, str]:
+    """What each chapter depended on when it was last read, kept in Sphinx's
+    pickled environment so that the next build can compare."""
+    if not hasattr(env, "tangle_inputs"):
+        env.tangle_inputs = {}
+    return env.tangle_inputs
 
 
 def with_key(text: str, stem: str, key: str) -> str:
@@ -126,23 +145,24 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
-    stored = getattr(env, "tangle_inputs", {})
-    return [doc for doc, value in tangled(app).inputs.items()
-            if doc in env.found_docs and stored.get(doc) != value]
+    stored = stored_inputs(env)
+    return [
+        doc
+        for doc, value in tangled(app).inputs.items()
+        if doc in env.found_docs and stored.get(doc) != value
+    ]
 
 
 def on_env_purge_doc(app, env, docname):
-    getattr(env, "tangle_inputs", {}).pop(docname, None)
+    stored_inputs(env).pop(docname, None)
 
 
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     state = tangled(app)
-    if not hasattr(env, "tangle_inputs"):
-        env.tangle_inputs = {}
     if docname in state.inputs:
-        env.tangle_inputs[docname] = state.inputs[docname]
+        stored_inputs(env)[docname] = state.inputs[docname]
 
     wanted: list[Placement] = [
         p for p in state.result.placements if p.cell.chapter.docname == docname
@@ -164,8 +184,9 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             )
             continue
         wanted.remove(match)
-        caption = tangle_caption(target=match.target, where=match.where,
-                                 folded="hide-input" in match.cell.tags)
+        caption = tangle_caption(
+            target=match.target, where=match.where, folded="hide-input" in match.cell.tags
+        )
         # Just before the cell, not inside it: myst-nb folds a `hide-input`
         # cell only if the cell's first child is its code.
         parent = container.parent
@@ -215,5 +236,9 @@ def setup(app: Sphinx) -> dict:
     # After myst-nb has turned the notebook into cell containers.
     app.connect("doctree-read", on_doctree_read, priority=900)
     app.connect("doctree-read", restore_cached_outputs, priority=900)
-    return {"version": "2", "parallel_read_safe": False, "parallel_write_safe": True,
-            "env_version": 2}
+    return {
+        "version": "2",
+        "parallel_read_safe": False,
+        "parallel_write_safe": True,
+        "env_version": 2,
+    }

@@ -27,8 +27,20 @@ import tokenize
 
 from tangle.book import Book, Chapter, CodeCell, check_setup_cells
 from tangle.errors import TangleError
-from tangle.model import (DECORATOR, PACKAGE, Item, Line, Member, Module, Origin,
-                          Place, Placement, first_line, is_docstring, member_name)
+from tangle.model import (
+    DECORATOR,
+    PACKAGE,
+    Item,
+    Line,
+    Member,
+    Module,
+    Origin,
+    Place,
+    Placement,
+    first_line,
+    is_docstring,
+    member_name,
+)
 from tangle.render import Rendered, render_module
 
 TARGET = re.compile(r"^micrograd/(?:[A-Za-z_]\w*/)*[A-Za-z_]\w*\.py$")
@@ -92,14 +104,10 @@ class Tangler:
             decorator = _add_to_class_decorator(cell, stmt)
             if decorator is not None:
                 places.append(
-                    self._add_member(module, cell, stmt, lines, decorator,
-                                     replaces, defined_here)
+                    self._add_member(module, cell, stmt, lines, decorator, replaces, defined_here)
                 )
                 continue
-            places.append(
-                self._add_item(module, cell, stmt, lines, replaces, defined_here,
-                               gap)
-            )
+            places.append(self._add_item(module, cell, stmt, lines, replaces, defined_here, gap))
 
         unused = [name for name in replaces if name not in defined_here]
         if unused:
@@ -109,8 +117,15 @@ class Tangler:
             )
         self.placements.append(Placement(cell, target, tuple(places), new_file=is_new))
 
-    def _claim(self, module: Module, cell: CodeCell, key: str, line: int,
-               replaces: list[str], defined_here: dict[str, int]) -> bool:
+    def _claim(
+        self,
+        module: Module,
+        cell: CodeCell,
+        key: str,
+        line: int,
+        replaces: list[str],
+        defined_here: dict[str, int],
+    ) -> bool:
         """Record that `cell` defines `key`; True if it replaces an old one."""
         here = f"{cell.chapter.path}:{line}"
         if key in defined_here:
@@ -131,11 +146,13 @@ class Tangler:
         else:
             if key in replaces:
                 elsewhere = [
-                    m.path for m in self.modules.values()
-                    if key in m.defined and m is not module
+                    m.path for m in self.modules.values() if key in m.defined and m is not module
                 ]
-                hint = (f" (it is defined in {elsewhere[0]}; tangle the cell "
-                        f"there)") if elsewhere else ""
+                hint = (
+                    (f" (it is defined in {elsewhere[0]}; tangle the cell there)")
+                    if elsewhere
+                    else ""
+                )
                 raise TangleError(
                     f"{here}: `:replaces: {key}`, but {module.path} has no "
                     f"{key} to replace yet{hint}"
@@ -144,9 +161,16 @@ class Tangler:
         module.defined[key] = Origin(cell, line)
         return replaced
 
-    def _add_item(self, module: Module, cell: CodeCell, stmt: ast.stmt,
-                  lines: list[Line], replaces: list[str],
-                  defined_here: dict[str, int], gap: int) -> Place:
+    def _add_item(
+        self,
+        module: Module,
+        cell: CodeCell,
+        stmt: ast.stmt,
+        lines: list[Line],
+        replaces: list[str],
+        defined_here: dict[str, int],
+        gap: int,
+    ) -> Place:
         line = cell.line_of(first_line(stmt))
         if isinstance(stmt, ast.ClassDef):
             item = _class_item(cell, stmt, lines)
@@ -165,11 +189,8 @@ class Tangler:
         replaced_index = None
         for name in item.names:
             if self._claim(module, cell, name, line, replaces, defined_here):
-                replaced_index = next(
-                    i for i, old in enumerate(module.items) if name in old.names
-                )
-        place = (Place("after", module.items[-1].label) if module.items
-                 else Place("at the top"))
+                replaced_index = next(i for i, old in enumerate(module.items) if name in old.names)
+        place = Place("after", module.items[-1].label) if module.items else Place("at the top")
         if replaced_index is not None:
             old = module.items.pop(replaced_index)
             place = Place("replaces", old.label)
@@ -186,23 +207,32 @@ class Tangler:
                 module.defined[key] = Origin(cell, cell.line_of(first_line(member.node)))
         return place
 
-    def _add_member(self, module: Module, cell: CodeCell, stmt: ast.stmt,
-                    lines: list[Line], class_name: str, replaces: list[str],
-                    defined_here: dict[str, int]) -> Place:
+    def _add_member(
+        self,
+        module: Module,
+        cell: CodeCell,
+        stmt: ast.stmt,
+        lines: list[Line],
+        class_name: str,
+        replaces: list[str],
+        defined_here: dict[str, int],
+    ) -> Place:
         line = cell.line_of(first_line(stmt))
         cls = module.find_class(class_name)
         if cls is None:
             elsewhere = [m.path for m in self.modules.values() if m.find_class(class_name)]
             known = [i.names[0] for i in module.items if i.kind == "class"]
-            hint = (f"; it is defined in {elsewhere[0]}, so tangle this cell "
-                    f"there" if elsewhere else
-                    f"; classes in {module.path} so far: "
-                    f"{', '.join(known) if known else 'none'}")
+            hint = (
+                f"; it is defined in {elsewhere[0]}, so tangle this cell there"
+                if elsewhere
+                else f"; classes in {module.path} so far: {', '.join(known) if known else 'none'}"
+            )
             raise TangleError(
                 f"{cell.chapter.path}:{line}: @{DECORATOR}({class_name}): "
                 f"class {class_name} is not defined in {module.path} by this "
                 f"point of the book{hint}"
             )
+        assert isinstance(cls.node, ast.ClassDef)  # find_class finds only classes
         if cls.node.body and cls.node.body[0].lineno == cls.node.lineno:
             raise TangleError(
                 f"{cell.chapter.path}:{line}: cannot add methods to class "
@@ -219,8 +249,9 @@ class Tangler:
             return Place("replaces", stmt.name, class_name)
         named = [m.name for m in cls.members if m.name]
         cls.members.append(member)
-        return (Place("after", named[-1], class_name) if named
-                else Place("at the end", cls=class_name))
+        return (
+            Place("after", named[-1], class_name) if named else Place("at the end", cls=class_name)
+        )
 
     def render(self) -> dict[str, Rendered]:
         return {path: render_module(module) for path, module in sorted(self.modules.items())}
@@ -270,7 +301,7 @@ def _segments(cell: CodeCell, body: list[ast.stmt]) -> list[tuple[ast.stmt, list
         end = stmt.end_lineno or stmt.lineno
         if index == len(body) - 1:
             end = len(source_lines)  # trailing comments stay with the last one
-        chunk = [(source_lines[i - 1], cell.line_of(i)) for i in range(start, end + 1)]
+        chunk: list[Line] = [(source_lines[i - 1], cell.line_of(i)) for i in range(start, end + 1)]
         segments.append((stmt, _strip_blank(chunk), _leading_blanks(chunk)))
         previous_end = stmt.end_lineno or stmt.lineno
     return segments
@@ -332,16 +363,19 @@ def _add_to_class_decorator(cell: CodeCell, stmt: ast.stmt) -> str | None:
         where = f"{cell.chapter.path}:{line}"
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             raise TangleError(f"{where}: @{DECORATOR} can only decorate a function")
-        if not (isinstance(decorator, ast.Call) and len(decorator.args) == 1
-                and not decorator.keywords and isinstance(decorator.args[0], ast.Name)):
+        if not (
+            isinstance(decorator, ast.Call)
+            and len(decorator.args) == 1
+            and not decorator.keywords
+            and isinstance(decorator.args[0], ast.Name)
+        ):
             raise TangleError(
                 f"{where}: write the decorator as @{DECORATOR}(ClassName), "
                 f"with the class's plain name"
             )
         if position != 0:
             raise TangleError(
-                f"{where}: @{DECORATOR}(...) must be the first (outermost) "
-                f"decorator of {stmt.name}"
+                f"{where}: @{DECORATOR}(...) must be the first (outermost) decorator of {stmt.name}"
             )
         return decorator.args[0].id
     return None
@@ -371,7 +405,9 @@ def _class_item(cell: CodeCell, stmt: ast.ClassDef, lines: list[Line]) -> Item:
     body = stmt.body
     if body and body[0].lineno <= header_end:  # `class A: pass`
         return Item("class", names, lines, cell, stmt)
-    header = [entry for entry in lines if entry[1] is not None and entry[1] <= cell.line_of(header_end)]
+    header = [
+        entry for entry in lines if entry[1] is not None and entry[1] <= cell.line_of(header_end)
+    ]
     members = []
     previous_end = cell.line_of(header_end)
     for index, member in enumerate(body):
@@ -379,17 +415,26 @@ def _class_item(cell: CodeCell, stmt: ast.ClassDef, lines: list[Line]) -> Item:
         if index == len(body) - 1:
             end = max(line for _, line in lines if line is not None)
         chunk = [by_line[line] for line in range(previous_end + 1, end + 1) if line in by_line]
-        members.append(Member(member_name(member), _strip_blank(chunk), cell,
-                              member, min(_leading_blanks(chunk), 1)))
+        members.append(
+            Member(
+                member_name(member),
+                _strip_blank(chunk),
+                cell,
+                member,
+                min(_leading_blanks(chunk), 1),
+            )
+        )
         previous_end = cell.line_of(member.end_lineno or member.lineno)
-    first_code = next((text for text, _ in members[0].lines if text.strip()), "    ") if members else "    "
+    first_code = (
+        next((text for text, _ in members[0].lines if text.strip()), "    ") if members else "    "
+    )
     indent = first_code[: len(first_code) - len(first_code.lstrip())] or "    "
     return Item("class", names, header, cell, stmt, members, indent)
 
 
 def _header_end(cell: CodeCell, stmt: ast.ClassDef) -> int:
     """The line (1-based, in the cell) of the colon that ends `class ...:`."""
-    source = "\n".join(cell.source.splitlines()[stmt.lineno - 1:]) + "\n"
+    source = "\n".join(cell.source.splitlines()[stmt.lineno - 1 :]) + "\n"
     depth = 0
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     for token in tokens:
@@ -451,14 +496,18 @@ def tangle_book(book: Book) -> Result:
         elif snapshots:
             snapshots.append((chapter, snapshots[-1][1]))
     order = {chapter.path: index for index, chapter in enumerate(book.chapters)}
-    placements = sorted(taught.placements + apparatus.placements,
-                        key=lambda p: (order[p.cell.chapter.path], p.cell.fence_line))
-    return Result(_with_apparatus(taught, apparatus, machinery), placements, snapshots,
-                  frozenset(machinery))
+    placements = sorted(
+        taught.placements + apparatus.placements,
+        key=lambda p: (order[p.cell.chapter.path], p.cell.fence_line),
+    )
+    return Result(
+        _with_apparatus(taught, apparatus, machinery), placements, snapshots, frozenset(machinery)
+    )
 
 
-def _with_apparatus(taught: Tangler, apparatus: Tangler,
-                    machinery: dict[str, Rendered]) -> dict[str, Rendered]:
+def _with_apparatus(
+    taught: Tangler, apparatus: Tangler, machinery: dict[str, Rendered]
+) -> dict[str, Rendered]:
     """The taught files so far and the whole apparatus, which must not share
     a file: a snapshot could not hold a file that is half taught."""
     files = taught.render()

@@ -90,16 +90,38 @@ def lecture_neuron(tanh: Callable | None = None) -> tuple:
 # -- the built products (`make book` builds them; tests never rebuild) -----------
 
 
+# The tiers (`make check` runs neither): a test is marked by the fixtures it
+# uses, so that the mark cannot be forgotten. A test that reads the built
+# book without one of these fixtures, or builds a small book, says so itself
+# with @pytest.mark.build.
+TIERS = {
+    "build": {"built_site", "built_pdf"},
+    "browser": {"browser"},
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` picks the tests by their marks
 def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for mark, fixtures in TIERS.items():
+            if used & fixtures:
+                item.add_marker(mark)
+    in_order(items)
+
+
+def in_order(items) -> None:
     """The readers' notebook runs (test_notebooks.py) take about ten minutes,
     mostly the moons chapter: the test that starts them in the background
     comes first, the tests that wait for them come last, and every other
     test runs meanwhile."""
     first = [item for item in items if item.name == "test_the_readers_notebooks_start"]
-    last = [item for item in items if item not in first
-            and "reader_runs" in getattr(item, "fixturenames", ())]
-    items[:] = first + [item for item in items
-                        if item not in first and item not in last] + last
+    last = [
+        item
+        for item in items
+        if item not in first and "reader_runs" in getattr(item, "fixturenames", ())
+    ]
+    items[:] = first + [item for item in items if item not in first and item not in last] + last
 
 
 @pytest.fixture(scope="session")
@@ -129,8 +151,10 @@ def page_soup(site: Path, docname: str):
 
 def traces_of(site: Path, docname: str) -> list[dict]:
     """The traces of a page's moving pictures, as Python wrote them into it."""
-    return [json.loads(div.find("script", type="application/json").string)
-            for div in page_soup(site, docname).select("div.mgv")]
+    return [
+        json.loads(div.find("script", type="application/json").string)
+        for div in page_soup(site, docname).select("div.mgv")
+    ]
 
 
 def executed_notebook(docname: str) -> dict:
@@ -157,7 +181,8 @@ VARYING = {
     # objects from run to run.
     "12-why-slow": re.compile(
         r"\btrain\(|where_the_time_goes|profile|CollectorClock|best_time"
-        r"|statistics\.median|tracemalloc|bytes_per_value|objects_left_behind"),
+        r"|statistics\.median|tracemalloc|bytes_per_value|objects_left_behind"
+    ),
     # Chapter 13 times the scalar engine, the tensor one and PyTorch.
     "13-tensors": re.compile(r"perf_counter|timeit|_seconds\(|statistics\.median"),
 }
@@ -195,8 +220,10 @@ def same_text(book: str, run: str) -> bool:
     book, run = (ADDRESS.sub("0x?", text).rstrip() for text in (book, run))
     if NUMBER.sub("#", book) != NUMBER.sub("#", run):
         return False
-    return all(a == b or math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
-               for a, b in zip(NUMBER.findall(book), NUMBER.findall(run)))
+    return all(
+        a == b or math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+        for a, b in zip(NUMBER.findall(book), NUMBER.findall(run), strict=True)
+    )
 
 
 # -- the package, installed from a wheel -----------------------------------------
@@ -207,8 +234,18 @@ def wheel(tmp_path_factory) -> Path:
     """A wheel built from the repository, as a user would install it."""
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-         "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
     )
     wheels = list(out.glob("micrograd_book-*.whl"))
@@ -222,8 +259,19 @@ def installed_python(wheel, tmp_path_factory) -> Path:
     env = tmp_path_factory.mktemp("venv")
     venv.EnvBuilder(with_pip=True, clear=True).create(env)
     python = env / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-index",
-                    "--disable-pip-version-check", str(wheel)], check=True)
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        check=True,
+    )
     return python
 
 
@@ -232,10 +280,16 @@ def run_installed(installed_python: Path, tmp_path: Path) -> Callable[[str], str
     """Runs a script with the installed package and returns what it printed.
     Isolated (-I) and started in an empty folder, the script sees the
     installed package, never the repository."""
+
     def run(script: str) -> str:
-        return subprocess.run([installed_python, "-I", "-c", script],
-                              capture_output=True, text=True, cwd=tmp_path,
-                              check=True).stdout
+        return subprocess.run(
+            [installed_python, "-I", "-c", script],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=True,
+        ).stdout
+
     return run
 
 
@@ -266,8 +320,13 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -276,8 +335,7 @@ def browser():
 def open_page(browser, url: str, local_prefix: str, theme: str = "light", **options):
     """Load `url`; return the page, its console errors and its outside requests.
     `options` go to the new page (for example reduced_motion="reduce")."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900},
-                            color_scheme=theme, **options)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=theme, **options)
     errors, outside = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -306,7 +364,8 @@ def axe_violations(page, selectors: list[str]) -> list:
         "async (selectors) => { const r = await axe.run({include: selectors.map(s => [s])});"
         " return r.violations.map(v => [v.id, v.impact, v.nodes.length,"
         " v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)]); }",
-        selectors)
+        selectors,
+    )
 
 
 # -- small books for the toolchain's tests --------------------------------------
@@ -328,16 +387,17 @@ class ToyBook:
           name: python3
         ---
         """)
-    INIT_CELL = ('\n```{code-cell} python\n:tangle: micrograd/__init__.py\n'
-                 '"""A test package."""\n```\n')
-    VALUE = textwrap.dedent('''
+    INIT_CELL = (
+        '\n```{code-cell} python\n:tangle: micrograd/__init__.py\n"""A test package."""\n```\n'
+    )
+    VALUE = textwrap.dedent("""
         class Value:
             def __init__(self, data):
                 self.data = data
 
             def __repr__(self):
                 return f"Value({self.data})"
-        ''')
+        """)
     ADD = textwrap.dedent("""
         @add_to_class(Value)
         def __add__(self, other):
@@ -359,8 +419,9 @@ class ToyBook:
         return cls.cell(code, tangle="micrograd/engine.py", **options)
 
     @classmethod
-    def chapter(cls, stem: str, title: str, *parts: str, setup: bool = True,
-                apparatus: bool = False) -> str:
+    def chapter(
+        cls, stem: str, title: str, *parts: str, setup: bool = True, apparatus: bool = False
+    ) -> str:
         """A chapter's text: its title, its set-up cell, then `parts`. An
         apparatus chapter holds the book's machinery (every snapshot has it)."""
         front = cls.FRONT_MATTER
@@ -405,16 +466,29 @@ class ToyBook:
         vendored = self.root / ".vendor"
         if (ROOT / ".vendor").exists() and not vendored.exists():
             vendored.symlink_to(ROOT / ".vendor")
-        for name in ("_config.yml", "setup/requirements.txt",
-                     "micrograd/static/palette.json"):
+        for name in ("_config.yml", "setup/requirements.txt", "micrograd/static/palette.json"):
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, self.root / name)
-        self.write({"00-intro": self.chapter("00-intro", "Intro", "\nNo code.\n",
-                                             setup=False), **chapters})
+        self.write(
+            {"00-intro": self.chapter("00-intro", "Intro", "\nNo code.\n", setup=False), **chapters}
+        )
         return subprocess.run(
-            [Path(sys.executable).parent / "jupyter-book", "build", str(self.root),
-             "--builder", "html", "-W", "--keep-going", "--path-output", str(output)],
-            capture_output=True, text=True, timeout=600)
+            [
+                Path(sys.executable).parent / "jupyter-book",
+                "build",
+                str(self.root),
+                "--builder",
+                "html",
+                "-W",
+                "--keep-going",
+                "--path-output",
+                str(output),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
 
     def execute(self, text: str) -> None:
         """Run a chapter's `text` cell by cell as the build's kernel runs it
@@ -431,8 +505,8 @@ class ToyBook:
         shutil.copy(ROOT / "micrograd/static/palette.json", palette)
         notebook = read_myst_markdown_notebook(text)
         nbclient.NotebookClient(
-            notebook, timeout=60,
-            resources={"metadata": {"path": str(self.root / "book")}}).execute()
+            notebook, timeout=60, resources={"metadata": {"path": str(self.root / "book")}}
+        ).execute()
 
     def error(self, *cells: str, stem: str = "01-a") -> str:
         """The message of the error that tangling one chapter of `cells` raises."""
@@ -450,10 +524,12 @@ def toy(tmp_path: Path) -> ToyBook:
 @pytest.fixture
 def two_chapters(toy: ToyBook) -> Book:
     """A chapter with no code, one with a class, one that adds a method."""
-    return toy.write({
-        "00-intro": toy.chapter("00-intro", "Intro", "\nNo code here.\n", setup=False),
-        "01-value": toy.chapter("01-value", "Value", "\n## The class\n", toy.INIT_CELL,
-                                toy.tangled(toy.VALUE)),
-        "02-add": toy.chapter("02-add", "Adding", "\n## Plus\n",
-                              toy.tangled(toy.ADD)),
-    })
+    return toy.write(
+        {
+            "00-intro": toy.chapter("00-intro", "Intro", "\nNo code here.\n", setup=False),
+            "01-value": toy.chapter(
+                "01-value", "Value", "\n## The class\n", toy.INIT_CELL, toy.tangled(toy.VALUE)
+            ),
+            "02-add": toy.chapter("02-add", "Adding", "\n## Plus\n", toy.tangled(toy.ADD)),
+        }
+    )

@@ -61,8 +61,11 @@ def test_glue_names_are_unique_within_a_chapter_and_every_one_shown_is_glued(boo
 
 def claim_cells(chapter) -> list:
     """The hidden cells that hold a chapter's claims: `assert`s."""
-    return [cell for cell in chapter.cells
-            if "remove-cell" in cell.tags and re.search(r"^\s*assert\b", cell.source, re.M)]
+    return [
+        cell
+        for cell in chapter.cells
+        if "remove-cell" in cell.tags and re.search(r"^\s*assert\b", cell.source, re.M)
+    ]
 
 
 def test_every_chapter_backs_its_claims_with_assertions(book: Book):

@@ -25,14 +25,14 @@ CHECKED = {
     "12-why-slow": ["slow-ex-closure"],
 }
 
-CENTRAL = '''
+CENTRAL = """
 def _square(x):
     return x * x
 
 
 assert central(_square, -1.0, 0.5) == -2.0, "it nudges both ways"
 assert central(_square, 3.0, 0.25) == 6.0, "the slope of x * x at 3 is 6"
-'''
+"""
 
 
 def right(f, x, h):
@@ -52,7 +52,8 @@ def test_right_code_passes_every_check_and_says_so():
     assert report(results).splitlines() == [
         "✓ passed: it nudges both ways",
         "✓ passed: the slope of x * x at 3 is 6",
-        "2 of 2 checks passed."]
+        "2 of 2 checks passed.",
+    ]
 
 
 def test_wrong_code_fails_with_the_checks_words():
@@ -135,17 +136,20 @@ def test_a_check_inside_its_solution_is_collected():
     assert chapter_checks(chapter) == {"ex-one": "assert one() == 1, 'one is 1'"}
 
 
-@pytest.mark.parametrize("text, words", [
-    (exercise_chapter(check_cell(label="ex-two")), "names no exercise of this chapter"),
-    (exercise_chapter(check_cell(tags="")), "must be hidden"),
-    (exercise_chapter(check_cell(), before_solution=True), "must stand inside its solution"),
-    (exercise_chapter(check_cell(body="x = 1")), "the cell checks nothing"),
-    (exercise_chapter(check_cell(body="assert one() == 1")), "give the check a message"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (exercise_chapter(check_cell(label="ex-two")), "names no exercise of this chapter"),
+        (exercise_chapter(check_cell(tags="")), "must be hidden"),
+        (exercise_chapter(check_cell(), before_solution=True), "must stand inside its solution"),
+        (exercise_chapter(check_cell(body="x = 1")), "the cell checks nothing"),
+        (exercise_chapter(check_cell(body="assert one() == 1")), "give the check a message"),
+    ],
+)
 def test_a_misplaced_or_silent_check_is_an_error_naming_its_line(text, words):
     chapter = parse_chapter("book/01-a.md", text)
     lines = text.splitlines()
-    option = next(i for i, l in enumerate(lines) if l.startswith(":check:"))
+    option = next(i for i, line in enumerate(lines) if line.startswith(":check:"))
     line = max(i for i in range(option) if lines[i].startswith("```{code-cell}")) + 1
     with pytest.raises(CheckError, match=words) as error:
         chapter_checks(chapter)
@@ -153,8 +157,11 @@ def test_a_misplaced_or_silent_check_is_an_error_naming_its_line(text, words):
 
 
 def test_the_book_checks_the_exercises_that_ask_for_code(book: Book):
-    found = {chapter.stem: sorted(chapter_checks(chapter)) for chapter in book.chapters
-             if chapter_checks(chapter)}
+    found = {
+        chapter.stem: sorted(chapter_checks(chapter))
+        for chapter in book.chapters
+        if chapter_checks(chapter)
+    }
     assert found == CHECKED
 
 
@@ -167,9 +174,9 @@ def test_each_live_page_carries_its_chapters_checks(built_site: Path, book: Book
     for chapter in book.chapters[1:]:
         path = built_site / "_static" / "live" / f"{chapter.stem}.json"
         shipped = json.loads(path.read_text("utf-8"))["exercises"]
-        assert {e["label"]: e["check"]["code"] for e in shipped} == \
-            {label: live_check(source) for label, source in chapter_checks(chapter).items()}, \
-            chapter.path
+        assert {e["label"]: e["check"]["code"] for e in shipped} == {
+            label: live_check(source) for label, source in chapter_checks(chapter).items()
+        }, chapter.path
 
 
 def test_the_check_code_runs_the_checks_and_leaves_no_name_behind():
@@ -186,12 +193,19 @@ def test_the_check_code_runs_the_checks_and_leaves_no_name_behind():
 def test_a_solution_failing_its_check_stops_the_kernel_naming_the_exercise(toy):
     import nbclient
 
-    toy.write({"01-a": toy.chapter(
-        "01-a", "A", toy.cell("def one():\n    return 2"),
-        toy.cell("assert one() == 1, 'one() is 1'", tags="[remove-cell]",
-                 check="ex-one"))})
+    toy.write(
+        {
+            "01-a": toy.chapter(
+                "01-a",
+                "A",
+                toy.cell("def one():\n    return 2"),
+                toy.cell("assert one() == 1, 'one() is 1'", tags="[remove-cell]", check="ex-one"),
+            )
+        }
+    )
     with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
         toy.execute((toy.root / "book/01-a.md").read_text())
     line = toy.line_of("01-a", "assert one() == 1")
-    assert (f"book/01-a.md:{line}: the solution of exercise ex-one fails its own "
-            f"check (one() is 1)") in str(error.value)
+    assert (
+        f"book/01-a.md:{line}: the solution of exercise ex-one fails its own check (one() is 1)"
+    ) in str(error.value)

@@ -58,7 +58,7 @@ def run_both(f, numbers: list[float]):
 def assert_matches_torch(f, numbers, rel=EXACT):
     (data, grads), (tdata, tgrads) = run_both(f, numbers)
     assert close(data, tdata, rel), f"forward: ours {data!r}, PyTorch {tdata!r}"
-    for i, (g, t) in enumerate(zip(grads, tgrads)):
+    for i, (g, t) in enumerate(zip(grads, tgrads, strict=True)):
         assert close(g, t, rel), f"grad {i}: ours {g!r}, PyTorch {t!r}"
 
 
@@ -91,15 +91,15 @@ OPERATIONS = {
     "a / 4": (lambda a: a / 4, [ANY]),
     "3 / a": (lambda a: 3 / a, [NONZERO]),
     "-a": (lambda a: -a, [ANY]),
-    "a ** 2": (lambda a: a ** 2, [ANY]),
-    "a ** 3": (lambda a: a ** 3, [ANY]),
-    "a ** -1": (lambda a: a ** -1, [NONZERO]),
-    "a ** -2.0": (lambda a: a ** -2.0, [NONZERO]),
-    "a ** 0.5": (lambda a: a ** 0.5, [POSITIVE]),
-    "a ** 1.7": (lambda a: a ** 1.7, [POSITIVE]),
-    "a ** b": (lambda a, b: a ** b, [POSITIVE, floats(-3, 3)]),
-    "2 ** a": (lambda a: 2 ** a, [ANY]),
-    "0.5 ** a": (lambda a: 0.5 ** a, [ANY]),
+    "a ** 2": (lambda a: a**2, [ANY]),
+    "a ** 3": (lambda a: a**3, [ANY]),
+    "a ** -1": (lambda a: a**-1, [NONZERO]),
+    "a ** -2.0": (lambda a: a**-2.0, [NONZERO]),
+    "a ** 0.5": (lambda a: a**0.5, [POSITIVE]),
+    "a ** 1.7": (lambda a: a**1.7, [POSITIVE]),
+    "a ** b": (lambda a, b: a**b, [POSITIVE, floats(-3, 3)]),
+    "2 ** a": (lambda a: 2**a, [ANY]),
+    "0.5 ** a": (lambda a: 0.5**a, [ANY]),
     "a.exp()": (lambda a: a.exp(), [floats(-20, 20)]),
     "a.log()": (lambda a: a.log(), [floats(1e-3, 1e3)]),
     "a.relu()": (lambda a: a.relu(), [ANY]),
@@ -109,8 +109,9 @@ OPERATIONS = {
 }
 
 
-def on_drawn_inputs(name: str, examples: int,
-                    check: Callable[[Callable, list[float]], None]) -> None:
+def on_drawn_inputs(
+    name: str, examples: int, check: Callable[[Callable, list[float]], None]
+) -> None:
     """check(f, numbers) for the operation `name` on `examples` inputs that
     Hypothesis draws from the operation's strategies."""
     f, strategies = OPERATIONS[name]
@@ -151,6 +152,7 @@ def test_operation_builds_graph_with_children_and_op(name):
 
 def test_micrograd_sanity_check_is_exactly_pytorch():
     """The expression of micrograd's own sanity test: equal with ==."""
+
     def expression(x):
         z = 2 * x + 2 + x
         q = z.relu() + z * x
@@ -206,7 +208,7 @@ def test_tanh_rebuilt_from_exp_gives_the_same_gradients():
         e = (2 * x).exp()
         return (e - 1) / (e + 1)
 
-    for ours, rebuilt in zip(neuron(Value.tanh), neuron(from_exp)):
+    for ours, rebuilt in zip(neuron(Value.tanh), neuron(from_exp), strict=True):
         assert abs(ours - rebuilt) <= 1e-15
 
 
@@ -236,7 +238,7 @@ def test_lecture_expression_by_backward_and_one_step_uphill():
 
 
 def test_lecture_neuron():
-    o, n, (x1, x2, w1, w2, b) = lecture_neuron()
+    o, n, (x1, x2, w1, w2, _b) = lecture_neuron()
     o.backward()
     assert f"{o.data:.4f}" == "0.7071"
     assert math.isclose(n.grad, 0.5, rel_tol=1e-12)
@@ -284,7 +286,7 @@ STEPS = [
     lambda a, b: 2 ** a.tanh() - b,
     lambda a, b: a.relu() + b,
     lambda a, b: 2 - a.relu() * b,
-    lambda a, b: a ** 2 - b ** 3,
+    lambda a, b: a**2 - b**3,
     lambda a, b: -a * 0.5,
 ]
 
@@ -298,12 +300,14 @@ def programs(draw):
     steps = []
     for k in range(n_steps):
         available = n_inputs + k
-        steps.append((
-            draw(st.integers(0, len(STEPS) - 1)),
-            # favour recent values (deep graphs) but reach back (sharing)
-            draw(st.integers(0, available - 1)),
-            draw(st.integers(0, available - 1)),
-        ))
+        steps.append(
+            (
+                draw(st.integers(0, len(STEPS) - 1)),
+                # favour recent values (deep graphs) but reach back (sharing)
+                draw(st.integers(0, available - 1)),
+                draw(st.integers(0, available - 1)),
+            )
+        )
     return inputs, steps
 
 
@@ -318,8 +322,11 @@ def run_program(steps, inputs):
     return out
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(programs())
 def test_random_graphs_match_pytorch_and_finite_differences(program):
     numbers, steps = program
@@ -335,21 +342,21 @@ def test_random_graphs_match_pytorch_and_finite_differences(program):
     tout.backward()
     scale = lambda *xs: max(1.0, *map(abs, xs))  # noqa: E731
     assert abs(out.data - tout.item()) <= 1e-10 * scale(out.data, tout.item())
-    for g, t in zip(grads, tensors):
+    for g, t in zip(grads, tensors, strict=True):
         t_grad = 0.0 if t.grad is None else t.grad.item()
         assert abs(g - t_grad) <= 1e-9 * scale(g, t_grad), (g, t_grad)
 
     # Finite differences need a slope: stay clear of relu's corner.
-    corners = [v._prev[0].data for v in graph if v._op == 'ReLU']
+    corners = [v._prev[0].data for v in graph if v._op == "ReLU"]
     if all(abs(x) > 1e-3 for x in corners):
-        nudged = numerical_gradient(lambda *xs: run_program(steps, list(xs)),
-                                    numbers)
-        for g, n in zip(grads, nudged):
+        nudged = numerical_gradient(lambda *xs: run_program(steps, list(xs)), numbers)
+        for g, n in zip(grads, nudged, strict=True):
             assert relative_difference(g, n) <= 1e-5 * scale(out.data), (g, n)
 
 
 def test_shared_subexpressions_accumulate_like_pytorch():
     """A diamond repeated many times: every path's gradient adds up."""
+
     def diamonds(x, depth):
         for _ in range(depth):
             x = x * 0.5 + x.tanh() * x
@@ -436,8 +443,10 @@ def test_two_outputs_sharing_an_input_add_up():
 # -- refusals: every error path ------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["3", None, [1.0], (1.0,), True, False, 1 + 2j,
-                                 Fraction(1, 3), np.float32(1.5), np.int64(2)])
+@pytest.mark.parametrize(
+    "bad",
+    ["3", None, [1.0], (1.0,), True, False, 1 + 2j, Fraction(1, 3), np.float32(1.5), np.int64(2)],
+)
 def test_value_refuses_non_numbers(bad):
     with pytest.raises(TypeError) as error:
         Value(bad)
@@ -465,7 +474,7 @@ OPERATORS = {
     "-": [lambda v, o: v - o, lambda v, o: o - v],
     "*": [lambda v, o: v * o, lambda v, o: o * v],
     "/": [lambda v, o: v / o, lambda v, o: o / v],
-    "**": [lambda v, o: o ** v],
+    "**": [lambda v, o: o**v],
 }
 
 
@@ -519,13 +528,16 @@ def test_value_exponent_needs_a_positive_base(base):
         base ** Value(2.0)
 
 
-@pytest.mark.parametrize("compute", [
-    lambda: Value(1.0) / 0,
-    lambda: Value(1.0) / Value(0.0),
-    lambda: 1 / Value(0.0),
-    lambda: Value(0.0) ** -1,
-    lambda: Value(0) ** -0.5,
-])
+@pytest.mark.parametrize(
+    "compute",
+    [
+        lambda: Value(1.0) / 0,
+        lambda: Value(1.0) / Value(0.0),
+        lambda: 1 / Value(0.0),
+        lambda: Value(0.0) ** -1,
+        lambda: Value(0) ** -0.5,
+    ],
+)
 def test_division_by_zero_is_refused_clearly(compute):
     with pytest.raises(ZeroDivisionError, match="divides by zero"):
         compute()

@@ -12,14 +12,20 @@ from pathlib import Path
 
 from conftest import traces_of
 
-
 # -- the player file ---------------------------------------------------------
 
 
 def test_the_player_is_package_data_and_asks_for_nothing(root: Path):
     player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
-    for forbidden in ("fetch(", "XMLHttpRequest", "import(", "WebSocket",
-                      "localStorage", "src=", "href="):
+    for forbidden in (
+        "fetch(",
+        "XMLHttpRequest",
+        "import(",
+        "WebSocket",
+        "localStorage",
+        "src=",
+        "href=",
+    ):
         assert forbidden not in player, forbidden
     # The only address in it is the SVG namespace, which is a name, not a request.
     assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
@@ -38,9 +44,12 @@ def test_the_graph_trace_is_the_engines_backward_pass(built_site: Path):
     (trace,) = traces_of(built_site, "book/05-backward")
     a = Value(-2.0, label="a")
     b = Value(3.0, label="b")
-    d = a * b; d.label = "d"
-    e = a + b; e.label = "e"
-    f = d * e; f.label = "f"
+    d = a * b
+    d.label = "d"
+    e = a + b
+    e.label = "e"
+    f = d * e
+    f.label = "f"
     assert record_backward(f) == trace
     # The pass ends with the gradients the engine's own backward() finds.
     fresh = {label: Value(data, label=label) for label, data in (("a", -2.0), ("b", 3.0))}
@@ -52,16 +61,20 @@ def test_the_graph_trace_is_the_engines_backward_pass(built_site: Path):
     # gradient, and the pass ends with the engine's gradients.
     for step in trace["backward"]:
         for u in step["updates"]:
-            assert math.isclose(u["after"] - u["before"], u["local"] * step["upstream"],
-                                rel_tol=1e-12, abs_tol=1e-12)
+            assert math.isclose(
+                u["after"] - u["before"],
+                u["local"] * step["upstream"],
+                rel_tol=1e-12,
+                abs_tol=1e-12,
+            )
 
 
 # -- the network learning ------------------------------------------------------
 
 
 def test_the_network_trace_is_a_real_run_of_the_engine(built_site: Path):
-    from micrograd.nn import MLP
     from micrograd.figures import network_figure
+    from micrograd.nn import MLP
 
     (trace,) = traces_of(built_site, "book/09-networks")
     random.seed(1337)
@@ -115,16 +128,17 @@ def test_recording_a_run_leaves_the_collector_as_it_found_it():
 
     def loss_and_accuracy(model, X, y):
         scores = [model(p) for p in X]
-        loss = sum((1 - label * s).relu() for label, s in zip(y, scores)) / len(X)
-        right = sum((label > 0) == (s.data > 0) for label, s in zip(y, scores))
+        loss = sum((1 - label * s).relu() for label, s in zip(y, scores, strict=True)) / len(X)
+        right = sum((label > 0) == (s.data > 0) for label, s in zip(y, scores, strict=True))
         return loss, right / len(X)
 
     X, y = make_moons(n=10, noise=0.1, seed=1)
     for enabled in (True, False):
         (gc.enable if enabled else gc.disable)()
         try:
-            run = record_run("moons", MLP(2, [4, 1], activation="relu"), X, y,
-                             loss_and_accuracy, steps=3)
+            run = record_run(
+                "moons", MLP(2, [4, 1], activation="relu"), X, y, loss_and_accuracy, steps=3
+            )
             assert gc.isenabled() is enabled and gc.get_freeze_count() == 0
         finally:
             gc.enable()

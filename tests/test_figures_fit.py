@@ -29,12 +29,10 @@ def load(browser, server: str, docname: str, width: int, theme: str):
     reader opens it)."""
     page, errors, outside = open_page(browser, f"{server}{docname}.html", server, theme)
     page.set_viewport_size({"width": width, "height": 900})
-    page.wait_for_function(
-        "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
+    page.wait_for_function("[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
     # The theme follows the reader's system, as the site's own switch does.
     assert page.evaluate("document.documentElement.dataset.theme") == theme
-    toggles = page.locator("div.solution.toggle-hidden > .admonition-title"
-                           " > button.toggle-button")
+    toggles = page.locator("div.solution.toggle-hidden > .admonition-title > button.toggle-button")
     for toggle in toggles.element_handles():
         toggle.click()
     page.wait_for_timeout(400)  # layout, and the figures' resize observers
@@ -44,10 +42,13 @@ def load(browser, server: str, docname: str, width: int, theme: str):
 def test_the_figure_pages_are_all_the_pages_with_figures(built_site):
     """FIGURE_PAGES (conftest.py), which the tests of figures loop over,
     lists every page that has a moving picture."""
-    pages = {str(path.relative_to(built_site).with_suffix(""))
-             for path in built_site.glob("book/*.html")
-             if page_soup(built_site, str(path.relative_to(built_site)
-                                          .with_suffix(""))).select("div.mgv")}
+    pages = {
+        str(path.relative_to(built_site).with_suffix(""))
+        for path in built_site.glob("book/*.html")
+        if page_soup(built_site, str(path.relative_to(built_site).with_suffix(""))).select(
+            "div.mgv"
+        )
+    }
     assert pages == set(FIGURE_PAGES)
 
 
@@ -141,13 +142,15 @@ def test_every_figure_fits_its_column(browser, server, docname, width, theme):
         for k, scroller in enumerate(figure["scrollers"]):
             selector = f'[data-fit-scroller="{figure["index"]}-{k}"]'
             if not keyboard_scrolls(page, selector):
-                problems.append(f"{where}: {scroller} scrolls sideways, but "
-                                "not with the keyboard")
-    overflow = page.evaluate("[document.documentElement.scrollWidth,"
-                             " document.documentElement.clientWidth]")
+                problems.append(f"{where}: {scroller} scrolls sideways, but not with the keyboard")
+    overflow = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     if overflow[0] > overflow[1] + 1:
-        problems.append(f"{docname} at {width} px, {theme}: the page scrolls "
-                        f"sideways ({overflow[0]} px wide in {overflow[1]})")
+        problems.append(
+            f"{docname} at {width} px, {theme}: the page scrolls "
+            f"sideways ({overflow[0]} px wide in {overflow[1]})"
+        )
     assert not problems, "\n".join(problems)
     assert errors == [], errors
     page.close()
@@ -219,8 +222,10 @@ def test_the_figures_pass_axe_including_contrast(browser, server, docname, theme
                     continue
                 for k in range(int(scrub.first.get_attribute("max")) + 1):
                     scrub.first.fill(str(k))
-                    problems += [f"{where}: figure {i} at position {k}: SVG text {low}"
-                                 for low in page.evaluate(SVG_CONTRAST)]
+                    problems += [
+                        f"{where}: figure {i} at position {k}: SVG text {low}"
+                        for low in page.evaluate(SVG_CONTRAST)
+                    ]
         assert errors == [], errors
         page.close()
     problems = list(dict.fromkeys(problems))
@@ -241,8 +246,7 @@ def test_the_figure_pages_pass_axe_including_contrast(browser, server, docname, 
 
 # -- the keyboard ---------------------------------------------------------------
 
-CONTROLS = ("button, input, select, textarea, summary, a[href], "
-            "[tabindex]:not([tabindex='-1'])")
+CONTROLS = "button, input, select, textarea, summary, a[href], [tabindex]:not([tabindex='-1'])"
 
 # What a reader could see change in a figure: its markup, the values of its
 # inputs and how far its scrollers are scrolled.
@@ -263,27 +267,31 @@ def test_every_control_of_every_figure_works_from_the_keyboard(browser, server, 
         controls = mark(fig)
         assert controls, f"{docname}: figure {i} has no controls"
         # Tab from a button put just before the figure.
-        fig.evaluate("fig => { const b = document.createElement('button');"
-                     " b.id = 'before-figure'; b.textContent = 'before';"
-                     " fig.before(b); b.focus(); }")
+        fig.evaluate(
+            "fig => { const b = document.createElement('button');"
+            " b.id = 'before-figure'; b.textContent = 'before';"
+            " fig.before(b); b.focus(); }"
+        )
         reached = []
         for _ in range(len(controls) + 5):
             page.keyboard.press("Tab")
-            k = page.evaluate("document.activeElement.closest('.mgv') ? "
-                              "document.activeElement.dataset.control : null")
+            k = page.evaluate(
+                "document.activeElement.closest('.mgv') ? "
+                "document.activeElement.dataset.control : null"
+            )
             if k is None:
                 break
             reached.append(int(k))
         page.evaluate("document.getElementById('before-figure').remove()")
         missing = sorted(set(controls) - set(reached))
         for k in missing:
-            problems.append(f"{docname}: figure {i}: Tab never reaches "
-                            + describe(fig, k))
+            problems.append(f"{docname}: figure {i}: Tab never reaches " + describe(fig, k))
         for k in controls:
             mark(fig)  # a control may redraw others (a choice of data set)
             if not works(page, fig, k):
-                problems.append(f"{docname}: figure {i}: no key does anything to "
-                                + describe(fig, k))
+                problems.append(
+                    f"{docname}: figure {i}: no key does anything to " + describe(fig, k)
+                )
     assert not problems, "\n".join(problems)
     assert errors == [], errors
     page.close()
@@ -294,13 +302,16 @@ def mark(fig) -> list[int]:
     return fig.evaluate(
         "(fig, selector) => [...fig.querySelectorAll(selector)]"
         ".filter(e => e.getClientRects().length && !e.disabled)"
-        ".map((e, k) => { e.dataset.control = String(k); return k; })", CONTROLS)
+        ".map((e, k) => { e.dataset.control = String(k); return k; })",
+        CONTROLS,
+    )
 
 
 def describe(fig, k: int) -> str:
     return fig.locator(f'[data-control="{k}"]').evaluate(
         "e => e.tagName.toLowerCase() + ' ' + JSON.stringify("
-        "e.getAttribute('aria-label') || e.textContent.trim().slice(0, 40))")
+        "e.getAttribute('aria-label') || e.textContent.trim().slice(0, 40))"
+    )
 
 
 def works(page, fig, k: int) -> bool:
@@ -335,8 +346,7 @@ def works(page, fig, k: int) -> bool:
     # A choice already chosen (aria-pressed) does something once another
     # of its group is chosen.
     if not changed and control.get_attribute("aria-pressed") == "true":
-        other = control.locator(
-            "xpath=../*[self::button][@aria-pressed='false']").first
+        other = control.locator("xpath=../*[self::button][@aria-pressed='false']").first
         if other.count():
             other.focus()
             page.keyboard.press("Enter")
@@ -357,8 +367,9 @@ def works(page, fig, k: int) -> bool:
 # -- the graphs' stills, for print -------------------------------------------------
 
 
-@pytest.mark.parametrize("docname", sorted(d for d, kinds in FIGURE_PAGES.items()
-                                           if "graph" in kinds))
+@pytest.mark.parametrize(
+    "docname", sorted(d for d, kinds in FIGURE_PAGES.items() if "graph" in kinds)
+)
 def test_the_notes_of_a_graphs_still_cover_no_other_arrow(built_site, docname):
     """In the still of a backward pass (the PDF's picture), each note sits
     on its own arrow and covers no other arrow and no other note."""
@@ -384,10 +395,11 @@ def test_the_notes_of_a_graphs_still_cover_no_other_arrow(built_site, docname):
             ends = axes.transData.transform(np.column_stack(line.get_data()))
             lines.append([ends[0] + (ends[1] - ends[0]) * s / 200 for s in range(201)])
         problems = []
-        for note, box in zip(notes, boxes):
+        for note, box in zip(notes, boxes, strict=True):
             inner = box.expanded(1, 1).shrunk(0.98, 0.9)
-            through = [k for k, points in enumerate(lines)
-                       if any(inner.contains(x, y) for x, y in points)]
+            through = [
+                k for k, points in enumerate(lines) if any(inner.contains(x, y) for x, y in points)
+            ]
             if len(through) != 1:  # its own arrow, and only that
                 problems.append(f"{note.get_text()!r} lies on {len(through)} lines")
             for other in boxes:

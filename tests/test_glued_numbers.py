@@ -59,8 +59,14 @@ LECTURE_NUMBERS = {
     "07-pytorch": (
         # the float32 story: the lecture's gradient and the rounded bias
         [-1.5000003851533106, 6.881373405456543, 24.7041, 138.8338, 645.5773],
-        ["-1.5000003851533106", "1.5000003851533106", "6.881373405456543",
-         "24.7041", "138.8338", "645.5773"],
+        [
+            "-1.5000003851533106",
+            "1.5000003851533106",
+            "6.881373405456543",
+            "24.7041",
+            "138.8338",
+            "645.5773",
+        ],
     ),
     "08-gradient-check": (
         # glued numbers on the page, none of them the lecture's
@@ -96,8 +102,9 @@ def glued(chapter: str) -> dict[str, str]:
     path = EXECUTED / "book" / f"{chapter}.glue.json"
     if not path.exists():
         pytest.fail(f"{path} is missing: build the book (make html)")
-    return {name: output["data"]["text/plain"]
-            for name, output in json.loads(path.read_text()).items()}
+    return {
+        name: output["data"]["text/plain"] for name, output in json.loads(path.read_text()).items()
+    }
 
 
 # -- the lecture's numbers ---------------------------------------------------------
@@ -109,8 +116,7 @@ def test_lecture_numbers_are_glued_on_the_page(built_site, chapter):
     glued = glued_numbers(page_soup(built_site, f"book/{chapter}"))
     assert glued, f"{chapter}: no glued numbers at all"
     for number in expected:
-        assert number in glued, (
-            f"{chapter}: {number} is not glued on the page (glued: {glued})")
+        assert number in glued, f"{chapter}: {number} is not glued on the page (glued: {glued})"
 
 
 @pytest.mark.parametrize("chapter", LECTURE_NUMBERS)
@@ -118,19 +124,20 @@ def test_lecture_numbers_are_not_typed_in_the_prose(book: Book, chapter):
     _, forbidden = LECTURE_NUMBERS[chapter]
     typed = set(NUMBER.findall(prose(book.chapter(chapter).text)))
     for number in forbidden:
-        assert number not in typed, (
-            f"{chapter}: {number} is typed in the prose; glue it from code")
+        assert number not in typed, f"{chapter}: {number} is typed in the prose; glue it from code"
 
 
 # -- the chapters beyond the lecture ------------------------------------------------
 
 
+@pytest.mark.build
 def test_the_lean_engine_trains_the_moons_to_the_same_loss_as_chapter_11():
     # bit for bit: the same arithmetic in the same order
     assert glued("12-why-slow")["lean_final_loss"] == glued("11-moons")["moons_final_loss"]
     assert float(glued("12-why-slow")["lean_accuracy"]) == 100.0
 
 
+@pytest.mark.build
 def test_the_lean_engine_is_smaller_and_still_goes_a_million_deep():
     numbers = glued("12-why-slow")
     assert float(numbers["lean_bytes"]) <= 150
@@ -140,6 +147,7 @@ def test_the_lean_engine_is_smaller_and_still_goes_a_million_deep():
     assert int(numbers["graph_nodes"]) > 60_000
 
 
+@pytest.mark.build
 def test_the_tensor_chapter_reaches_the_scalar_losses_and_pytorchs():
     numbers = glued("13-tensors")
     assert float(numbers["loss_difference"]) <= 1e-9
@@ -147,6 +155,7 @@ def test_the_tensor_chapter_reaches_the_scalar_losses_and_pytorchs():
     assert float(numbers["check_difference"]) <= 1e-12
 
 
+@pytest.mark.build
 def test_the_checks_the_chapters_print_come_out_true():
     """Cells whose last line is an equality check show True on the page."""
     notebook = executed_notebook("book/12-why-slow")
@@ -158,5 +167,4 @@ def test_the_checks_the_chapters_print_come_out_true():
             if "text/plain" in output.get("data", {}):
                 shown[last] = "".join(output["data"]["text/plain"])
     assert shown["lean_losses == slow_losses"] == "True"
-    assert shown["before.topological_order(lean_graph) == "
-                 "topological_order(lean_graph)"] == "True"
+    assert shown["before.topological_order(lean_graph) == topological_order(lean_graph)"] == "True"

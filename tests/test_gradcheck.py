@@ -17,7 +17,7 @@ from micrograd.gradcheck import (
 
 
 def test_gradcheck_passes_a_correct_gradient():
-    worst = check_gradient(lambda a, b: (a * b).tanh() + a ** 2, [0.3, -1.2])
+    worst = check_gradient(lambda a, b: (a * b).tanh() + a**2, [0.3, -1.2])
     assert worst < 1e-8
     assert backward_gradient(lambda a: a * a, [3.0]) == [6.0]
     assert numerical_gradient(lambda a: a * a, [3.0])[0] == pytest.approx(6.0)
@@ -25,10 +25,10 @@ def test_gradcheck_passes_a_correct_gradient():
 
 def test_gradcheck_catches_a_wrong_rule():
     def wrong_slope(out):
-        out._left.grad += 2 * out._left.data ** 2 * out.grad  # should be 3 * ...
+        out._left.grad += 2 * out._left.data**2 * out.grad  # should be 3 * ...
 
     def cube_with_wrong_slope(x):
-        out = Value(x.data ** 3, (x,), "cube")
+        out = Value(x.data**3, (x,), "cube")
         out._rule = wrong_slope
         return out
 

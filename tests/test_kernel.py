@@ -25,9 +25,16 @@ def test_a_chapter_kernel_sees_only_the_chapters_before_it(tmp_path, two_chapter
         else:
             print("has __add__:", hasattr(engine.Value, "__add__"), engine.__file__)
     """)
+
     def run(stem):
-        return subprocess.run([sys.executable, "-c", script, stem], cwd=tmp_path,
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [sys.executable, "-c", script, stem],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
     assert "no chapter before book/00-intro.md adds code" in run("00-intro")
     assert "no chapter before book/01-value.md adds code" in run("01-value")
     out = run("02-add")
@@ -47,12 +54,19 @@ def test_a_stale_key_stops_the_chapter(tmp_path, two_chapters):
         (tmp_path / name).write_text("{}\n")
     chapter = two_chapters.chapter("02-add")
     key = chapter_key(tmp_path, tangle_book(two_chapters), chapter)
-    script = "import sys; from pathlib import Path; from tangle.kernel import setup; " \
-             "setup(sys.argv[1], Path('.'), sys.argv[2])"
+    script = (
+        "import sys; from pathlib import Path; from tangle.kernel import setup; "
+        "setup(sys.argv[1], Path('.'), sys.argv[2])"
+    )
 
     def run(key: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", script, "02-add", key],
-                              cwd=tmp_path, capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "-c", script, "02-add", key],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     assert run(key).returncode == 0
     engine = tmp_path / "book/01-value.md"
@@ -68,15 +82,26 @@ def test_a_chapter_that_runs_a_live_file_is_keyed_on_it(tmp_path, toy):
     from tangle.kernel import chapter_key, files_read
     from tangle.tangler import tangle_book
 
-    book = toy.write({
-        "00-intro": toy.chapter("00-intro", "Intro", "\nNo code here.\n", setup=False),
-        "01-value": toy.chapter("01-value", "Value", "\n## The class\n", toy.INIT_CELL,
-                                toy.tangled(toy.VALUE)),
-        "02-loop": toy.chapter("02-loop", "Loop", "\n## Reading\n",
-                               toy.cell("source = (folder / 'loop.py').read_text()")),
-    })
-    for name in ("setup/requirements.txt", "micrograd/static/palette.json",
-                 "tangle/kernel.py", "tangle/setup_chapter.py"):
+    book = toy.write(
+        {
+            "00-intro": toy.chapter("00-intro", "Intro", "\nNo code here.\n", setup=False),
+            "01-value": toy.chapter(
+                "01-value", "Value", "\n## The class\n", toy.INIT_CELL, toy.tangled(toy.VALUE)
+            ),
+            "02-loop": toy.chapter(
+                "02-loop",
+                "Loop",
+                "\n## Reading\n",
+                toy.cell("source = (folder / 'loop.py').read_text()"),
+            ),
+        }
+    )
+    for name in (
+        "setup/requirements.txt",
+        "micrograd/static/palette.json",
+        "tangle/kernel.py",
+        "tangle/setup_chapter.py",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}\n")
     live = tmp_path / "bookbuild" / "live"
@@ -115,11 +140,19 @@ def test_a_false_claim_names_its_chapter_and_line(toy):
     of the chapter to look at."""
     import nbclient
 
-    toy.write({"01-a": toy.chapter(
-        "01-a", "A", toy.cell("total = 2 + 2\ntotal"),
-        "\nThe total is five.\n",
-        toy.cell("# The total is five.\nassert total == 5, 'the total'",
-                 tags="[remove-cell]"))})
+    toy.write(
+        {
+            "01-a": toy.chapter(
+                "01-a",
+                "A",
+                toy.cell("total = 2 + 2\ntotal"),
+                "\nThe total is five.\n",
+                toy.cell(
+                    "# The total is five.\nassert total == 5, 'the total'", tags="[remove-cell]"
+                ),
+            )
+        }
+    )
     with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
         toy.execute((toy.root / "book/01-a.md").read_text())
     line = toy.line_of("01-a", "assert total == 5")
@@ -130,31 +163,58 @@ def test_a_false_claim_names_its_chapter_and_line(toy):
 def test_every_chapter_kernel_can_use_the_apparatus(tmp_path, toy):
     """The book's machinery (an apparatus chapter's code) is there from the
     first chapter with code on, wherever the apparatus chapter stands."""
-    toy.write({
-        "01-value": toy.chapter("01-value", "Value", toy.INIT_CELL, toy.tangled(toy.VALUE)),
-        "02-add": toy.chapter("02-add", "Adding", toy.tangled(toy.ADD)),
-        "90-pictures": toy.chapter("90-pictures", "Pictures", toy.cell(
-            "def figure(value):\n    return f'<{value.data}>'",
-            tangle="micrograd/figures.py"), apparatus=True),
-    })
+    toy.write(
+        {
+            "01-value": toy.chapter("01-value", "Value", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+            "02-add": toy.chapter("02-add", "Adding", toy.tangled(toy.ADD)),
+            "90-pictures": toy.chapter(
+                "90-pictures",
+                "Pictures",
+                toy.cell(
+                    "def figure(value):\n    return f'<{value.data}>'",
+                    tangle="micrograd/figures.py",
+                ),
+                apparatus=True,
+            ),
+        }
+    )
     (tmp_path / "tangle").symlink_to(Path(__file__).parents[1] / "tangle")
-    script = ("import sys; from pathlib import Path; from tangle.kernel import setup; "
-              "setup(sys.argv[1], Path('.')); "
-              "from micrograd.engine import Value; from micrograd.figures import figure; "
-              "print(figure(Value(2.0)), hasattr(Value, '__add__'))")
-    out = subprocess.run([sys.executable, "-c", script, "02-add"], cwd=tmp_path,
-                         capture_output=True, text=True, check=True).stdout
+    script = (
+        "import sys; from pathlib import Path; from tangle.kernel import setup; "
+        "setup(sys.argv[1], Path('.')); "
+        "from micrograd.engine import Value; from micrograd.figures import figure; "
+        "print(figure(Value(2.0)), hasattr(Value, '__add__'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, "02-add"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.split() == ["<2.0>", "False"]
 
 
+@pytest.mark.build
 def test_the_build_stops_on_a_false_claim_naming_its_line(toy, tmp_path):
     """End to end: a chapter whose assert fails stops `jupyter-book build`,
     and the build's output names the chapter and the line of the claim."""
-    build = toy.build({"01-a": toy.chapter(
-        "01-a", "A", toy.cell("total = 2 + 2\ntotal"), "\nThe total is five.\n",
-        toy.cell("# The total is five.\nassert total == 5, 'the total'",
-                 tags="[remove-cell]"))})
+    build = toy.build(
+        {
+            "01-a": toy.chapter(
+                "01-a",
+                "A",
+                toy.cell("total = 2 + 2\ntotal"),
+                "\nThe total is five.\n",
+                toy.cell(
+                    "# The total is five.\nassert total == 5, 'the total'", tags="[remove-cell]"
+                ),
+            )
+        }
+    )
     line = toy.line_of("01-a", "assert total == 5")
     assert build.returncode != 0
-    assert (f"book/01-a.md:{line}: a claim in the text is false (the total)"
-            in build.stdout + build.stderr)
+    assert (
+        f"book/01-a.md:{line}: a claim in the text is false (the total)"
+        in build.stdout + build.stderr
+    )

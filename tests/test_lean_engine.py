@@ -25,7 +25,6 @@ from micrograd.nn import MLP
 from tangle.package import write_snapshots
 from tangle.tangler import Result
 
-
 # -- no reference cycles ----------------------------------------------------------
 
 
@@ -57,8 +56,8 @@ def test_a_training_graph_leaves_nothing_for_the_collector():
 def test_every_operation_is_free_of_cycles():
     def graph():
         a, b = Value(1.5), Value(0.7)
-        out = (a * b + 2).tanh() - (a ** 2) / b + b.exp().log() + a.relu()
-        out = out + a ** b + 2 ** a - 3 / b
+        out = (a * b + 2).tanh() - (a**2) / b + b.exp().log() + a.relu()
+        out = out + a**b + 2**a - 3 / b
         out.backward()
         return out
 
@@ -67,10 +66,10 @@ def test_every_operation_is_free_of_cycles():
 
 def test_a_custom_rule_works_and_makes_no_cycle():
     def cube_backward(out):
-        out._left.grad += 3 * out._left.data ** 2 * out.grad
+        out._left.grad += 3 * out._left.data**2 * out.grad
 
     def cube(x):
-        out = Value(x.data ** 3, (x,), "cube")
+        out = Value(x.data**3, (x,), "cube")
         out._rule = cube_backward
         return out
 
@@ -178,8 +177,13 @@ def flagged_order(root):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1000),
-                          st.integers(0, 1000)), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 1000), st.integers(0, 1000)),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_the_faster_sort_gives_the_same_order(steps):
     values = [Value(1.0), Value(2.0)]
     for op, i, j in steps:
@@ -192,7 +196,8 @@ def test_the_faster_sort_gives_the_same_order(steps):
 
 
 def test_the_moons_losses_are_those_of_the_engine_before_the_chapter(
-        tangled: Result, root: Path, tmp_path: Path):
+    tangled: Result, root: Path, tmp_path: Path
+):
     """Three training steps, bit for bit, with the package as the moons
     chapter left it and with the final package."""
     write_snapshots(tangled, tmp_path)
@@ -210,9 +215,12 @@ def test_the_moons_losses_are_those_of_the_engine_before_the_chapter(
     )
 
     def losses(package: Path) -> list[float]:
-        done = subprocess.run([sys.executable, "-I", "-c", script, str(package),
-                               str(root / "benchmarks")],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", script, str(package), str(root / "benchmarks")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(done.stdout)
 
     before = losses(tmp_path / "11-moons")

@@ -19,9 +19,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import (BUILD, EXECUTED, ROOT, VARYING, axe_violations, open_page,
-                      same_text, text_outputs)
 from bookbuild.live import browser_cells, missing_runtime
+from conftest import (
+    BUILD,
+    EXECUTED,
+    ROOT,
+    VARYING,
+    axe_violations,
+    open_page,
+    same_text,
+    text_outputs,
+)
 
 LIVE = Path("_static") / "live"
 RUNNER = ROOT / "bookbuild" / "live" / "runner.py"
@@ -30,10 +38,21 @@ START_TIMEOUT = 60_000  # ms; Pyodide starts in 3 to 6 s on the test machine
 # Chapters whose cells run in the browser, and how long they take there (on
 # the test machine): the moons chapter trains networks for a minute or two.
 LIVE_CHAPTERS = [
-    "01-derivatives", "02-value", "03-backprop-by-hand", "04-neuron",
-    "05-backward", "06-more-operations", "07-pytorch", "08-gradient-check",
-    "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
-    "90-how-pictures-are-made"]
+    "01-derivatives",
+    "02-value",
+    "03-backprop-by-hand",
+    "04-neuron",
+    "05-backward",
+    "06-more-operations",
+    "07-pytorch",
+    "08-gradient-check",
+    "09-networks",
+    "10-learning",
+    "11-moons",
+    "12-why-slow",
+    "13-tensors",
+    "90-how-pictures-are-made",
+]
 
 
 # The browser's Python (Pyodide 314.0.7: CPython 3.14) words a few errors
@@ -41,10 +60,11 @@ LIVE_CHAPTERS = [
 # (show_error). Each is compared in the browser's words. (Whitespace: the
 # chapters wrap long messages.)
 OTHER_WORDS = [
-    (r"maximum\s+recursion\s+depth\s+exceeded\s+while\s+calling\s+a\s+Python\s+object",
-     "maximum recursion depth exceeded"),
-    (r"0\.0\s+cannot\s+be\s+raised\s+to\s+a\s+negative\s+power",
-     "zero to a negative power"),
+    (
+        r"maximum\s+recursion\s+depth\s+exceeded\s+while\s+calling\s+a\s+Python\s+object",
+        "maximum recursion depth exceeded",
+    ),
+    (r"0\.0\s+cannot\s+be\s+raised\s+to\s+a\s+negative\s+power", "zero to a negative power"),
     (r"float\s+division\s+by\s+zero", "division by zero"),
 ]
 
@@ -71,8 +91,9 @@ def manifest(site: Path, stem: str) -> dict:
 
 def switch_on(page) -> None:
     page.click('[data-live="toggle"]')
-    page.wait_for_function("window.bookLive && window.bookLive.startMs !== null",
-                           timeout=START_TIMEOUT)
+    page.wait_for_function(
+        "window.bookLive && window.bookLive.startMs !== null", timeout=START_TIMEOUT
+    )
 
 
 def live_texts(messages: list[dict]) -> list[str]:
@@ -83,8 +104,9 @@ def live_texts(messages: list[dict]) -> list[str]:
     for message in messages:
         kind = message["type"]
         if kind == "stream":
-            outputs.append(nbformat.v4.new_output("stream", name=message["name"],
-                                                  text=message["text"]))
+            outputs.append(
+                nbformat.v4.new_output("stream", name=message["name"], text=message["text"])
+            )
         elif kind in ("display", "result"):
             output = nbformat.v4.new_output("display_data", data=message["data"])
             outputs.append(output)
@@ -94,8 +116,11 @@ def live_texts(messages: list[dict]) -> list[str]:
             for output in shown.get(message["display_id"], []):
                 output.data = message["data"]
         elif kind == "error":
-            outputs.append(nbformat.v4.new_output(
-                "error", ename=message["ename"], evalue=message["evalue"], traceback=[]))
+            outputs.append(
+                nbformat.v4.new_output(
+                    "error", ename=message["ename"], evalue=message["evalue"], traceback=[]
+                )
+            )
     return text_outputs({"outputs": outputs})
 
 
@@ -105,8 +130,11 @@ def book_cells(stem: str) -> list:
     if not path.exists():
         pytest.fail(f"{path} is missing: build the book (make html)")
     notebook = nbformat.read(path, as_version=4)
-    return [cell for cell in notebook.cells if cell.cell_type == "code"
-            and "remove-cell" not in cell.metadata.get("tags", [])]
+    return [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
 
 
 # -- the build: what runs where ------------------------------------------------------
@@ -116,15 +144,23 @@ def test_every_chapter_but_the_preface_has_a_live_page(built_site, book):
     stems = [chapter.stem for chapter in book.chapters[1:]]
     assert stems == LIVE_CHAPTERS
     assert not (built_site / LIVE / f"{book.chapters[0].stem}.json").exists()
-    for name in ("live.js", "worker.mjs", "runner.py", "pyodide/pyodide.mjs",
-                 "pyodide/pyodide.asm.wasm", "pyodide/python_stdlib.zip", "viz/viz.js"):
+    for name in (
+        "live.js",
+        "worker.mjs",
+        "runner.py",
+        "pyodide/pyodide.mjs",
+        "pyodide/pyodide.asm.wasm",
+        "pyodide/python_stdlib.zip",
+        "viz/viz.js",
+    ):
         assert (built_site / LIVE / name).exists(), name
     for stem in stems:
         page = (built_site / "book" / f"{stem}.html").read_text(encoding="utf-8")
         assert page.count('data-live="toggle"') == 1, stem
         assert manifest(built_site, stem)["chapter"] == stem
-    assert 'data-live="toggle"' not in (built_site / "book" / f"{book.chapters[0].stem}.html"
-                                        ).read_text(encoding="utf-8")
+    assert 'data-live="toggle"' not in (
+        built_site / "book" / f"{book.chapters[0].stem}.html"
+    ).read_text(encoding="utf-8")
     assert missing_runtime() == []
 
 
@@ -141,18 +177,25 @@ def test_the_page_and_its_manifest_show_the_same_cells(built_site, book):
 
     for chapter in book.chapters[1:]:
         entries = manifest(built_site, chapter.stem)["cells"]
-        shown = [(place, cell) for place, cell in enumerate(chapter.cells)
-                 if "remove-cell" not in cell.tags]
-        assert [(e["cell"], e["source"]) for e in entries] == \
-            [(place, cell.source) for place, cell in shown]
-        soup = BeautifulSoup((built_site / f"{chapter.docname}.html").read_text("utf-8"),
-                             "html.parser")
+        shown = [
+            (place, cell)
+            for place, cell in enumerate(chapter.cells)
+            if "remove-cell" not in cell.tags
+        ]
+        assert [(e["cell"], e["source"]) for e in entries] == [
+            (place, cell.source) for place, cell in shown
+        ]
+        soup = BeautifulSoup(
+            (built_site / f"{chapter.docname}.html").read_text("utf-8"), "html.parser"
+        )
         assert len(soup.select(".bd-article div.cell")) == len(entries), chapter.path
 
 
 def cells_in_jupyter(site: Path) -> dict[str, list[int]]:
-    return {stem: [e["cell"] for e in manifest(site, stem)["cells"] if e["jupyter"]]
-            for stem in LIVE_CHAPTERS}
+    return {
+        stem: [e["cell"] for e in manifest(site, stem)["cells"] if e["jupyter"]]
+        for stem in LIVE_CHAPTERS
+    }
 
 
 def test_the_readme_lists_the_cells_that_run_only_in_jupyter(built_site, root):
@@ -162,8 +205,7 @@ def test_the_readme_lists_the_cells_that_run_only_in_jupyter(built_site, root):
     for stem, places in cells_in_jupyter(built_site).items():
         total = len(manifest(built_site, stem)["cells"])
         if places:
-            assert re.search(rf"^- `{stem}`: {len(places)} of {total} cells\b",
-                             readme, re.M), stem
+            assert re.search(rf"^- `{stem}`: {len(places)} of {total} cells\b", readme, re.M), stem
         else:
             assert not re.search(rf"^- `{stem}`: ", readme, re.M), stem
     total = sum(len(p) for p in cells_in_jupyter(built_site).values())
@@ -172,26 +214,42 @@ def test_the_readme_lists_the_cells_that_run_only_in_jupyter(built_site, root):
 
 
 def test_what_the_browser_lacks_is_decided_from_the_code():
-    package = {"micrograd/__init__.py": b"",
-               "micrograd/tensor.py": b"import numpy as np\n",
-               "micrograd/figures.py": b"def still():\n    import matplotlib\n"}
-    verdicts = browser_cells([
-        "import math\nimport matplotlib.pyplot as plt\nfrom micrograd import figures",
-        "xs = [x / 4 for x in range(8)]\nplt.plot(xs, xs)",   # uses plt
-        "def draw(ys):\n    plt.plot(ys)\n\nlen('ab')",     # defines only
-        "draw([1, 2])",                                       # calls it
-        "from micrograd.tensor import Tensor\nt = Tensor([1.0])",
-        "u = t\nv = 2",                                       # t needs NumPy
-        "v + 1",                                              # v was marked
-        "import torch",                                       # importing is fine
-        "figures.still",                                     # lazy import
-        "for k in [1]:\n    plt.plot([k])",                   # marks k
-        "for k in [k]:\n    print(k)",                        # reads the old k
-        "for k in [2, 3]:\n    print(k)",                     # its own k
-    ], package)
-    assert verdicts == [None, "matplotlib (plots)", None, "matplotlib (plots)",
-                        "NumPy", "NumPy", "NumPy", None, None,
-                        "matplotlib (plots)", "matplotlib (plots)", None]
+    package = {
+        "micrograd/__init__.py": b"",
+        "micrograd/tensor.py": b"import numpy as np\n",
+        "micrograd/figures.py": b"def still():\n    import matplotlib\n",
+    }
+    verdicts = browser_cells(
+        [
+            "import math\nimport matplotlib.pyplot as plt\nfrom micrograd import figures",
+            "xs = [x / 4 for x in range(8)]\nplt.plot(xs, xs)",  # uses plt
+            "def draw(ys):\n    plt.plot(ys)\n\nlen('ab')",  # defines only
+            "draw([1, 2])",  # calls it
+            "from micrograd.tensor import Tensor\nt = Tensor([1.0])",
+            "u = t\nv = 2",  # t needs NumPy
+            "v + 1",  # v was marked
+            "import torch",  # importing is fine
+            "figures.still",  # lazy import
+            "for k in [1]:\n    plt.plot([k])",  # marks k
+            "for k in [k]:\n    print(k)",  # reads the old k
+            "for k in [2, 3]:\n    print(k)",  # its own k
+        ],
+        package,
+    )
+    assert verdicts == [
+        None,
+        "matplotlib (plots)",
+        None,
+        "matplotlib (plots)",
+        "NumPy",
+        "NumPy",
+        "NumPy",
+        None,
+        None,
+        "matplotlib (plots)",
+        "matplotlib (plots)",
+        None,
+    ]
 
 
 def run_python(script: str) -> str:
@@ -205,8 +263,13 @@ def run_python(script: str) -> str:
         real = sys.stdout
         runner.start(None, lambda text: sent.append(json.loads(text)))
         """)
-    done = subprocess.run([sys.executable, "-I", "-B", "-c", prelude + textwrap.dedent(script)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", prelude + textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -252,14 +315,11 @@ def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_
     assert len(built) == len(entries)
     page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
     switch_on(page)
-    assert page.locator('[data-live="cell"]').count() == \
-        sum(1 for e in entries if not e["jupyter"])
-    assert page.locator('[data-live="jupyter"]').count() == \
-        sum(1 for e in entries if e["jupyter"])
-    varying = [pattern for pattern in (VARYING.get(stem), IN_BROWSER_VARYING.get(stem))
-               if pattern]
+    assert page.locator('[data-live="cell"]').count() == sum(1 for e in entries if not e["jupyter"])
+    assert page.locator('[data-live="jupyter"]').count() == sum(1 for e in entries if e["jupyter"])
+    varying = [pattern for pattern in (VARYING.get(stem), IN_BROWSER_VARYING.get(stem)) if pattern]
     compared = 0
-    for index, (entry, book_cell) in enumerate(zip(entries, built)):
+    for index, (entry, book_cell) in enumerate(zip(entries, built, strict=True)):
         if entry["jupyter"]:
             cell = page.locator("div.cell").nth(index)
             assert "Runs in Jupyter only" in cell.text_content()
@@ -271,9 +331,13 @@ def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_
             continue
         expected, got = text_outputs(book_cell), live_texts(messages)
         assert len(expected) == len(got), (stem, entry["source"][:300], expected, got)
-        for book_text, live_text in zip(expected, got):
+        for book_text, live_text in zip(expected, got, strict=True):
             assert same_text(in_browser_words(book_text), live_text), (
-                stem, entry["source"][:300], book_text[:500], live_text[:500])
+                stem,
+                entry["source"][:300],
+                book_text[:500],
+                live_text[:500],
+            )
         compared += len(expected)
     # Every chapter's page has cells that run in the browser; most of them
     # print something to compare (the tensor chapter's only define).
@@ -286,12 +350,11 @@ def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_
 
 def cell_index(page, source_start: str) -> int:
     return page.evaluate(
-        "(start) => bookLive.cells.findIndex(c => c.entry.source.startsWith(start))",
-        source_start)
+        "(start) => bookLive.cells.findIndex(c => c.entry.source.startsWith(start))", source_start
+    )
 
 
-def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(
-        browser, server):
+def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(browser, server):
     page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
     switch_on(page)
     first = cell_index(page, "a = 2.0")
@@ -313,8 +376,9 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(
     cell.locator('[data-live="reset"]').click()
     assert editor.input_value().startswith("a = 2.0")
     editor.press("Shift+Enter")
-    page.wait_for_function(f"bookLive.cells[{first}].outputs.length === 1 && "
-                           f"bookLive.runs.size === 0")
+    page.wait_for_function(
+        f"bookLive.cells[{first}].outputs.length === 1 && bookLive.runs.size === 0"
+    )
     assert output.inner_text().strip() == "4.0"
     # Tab indents in the editor.
     editor.fill("")
@@ -336,20 +400,27 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(
 # code: (chapter, exercise, the solution's code, a wrong answer, what the
 # wrong answer is told).
 CHECK_CASES = [
-    ("01-derivatives", "deriv-ex-central",
-     "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x - h)) / (2 * h)\n",
-     "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x)) / h\n",
-     "it nudges both ways"),
-    ("02-value", "value-ex-neg",
-     "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data, (self,), 'neg')\n",
-     "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data)\n",
-     "-a remembers a as its only child"),
+    (
+        "01-derivatives",
+        "deriv-ex-central",
+        "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x - h)) / (2 * h)\n",
+        "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x)) / h\n",
+        "it nudges both ways",
+    ),
+    (
+        "02-value",
+        "value-ex-neg",
+        "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data, (self,), 'neg')\n",
+        "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data)\n",
+        "-a remembers a as its only child",
+    ),
 ]
 
 
 @pytest.mark.parametrize("stem, label, solution, wrong, told", CHECK_CASES)
 def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
-        browser, server, built_site, stem, label, solution, wrong, told):
+    browser, server, built_site, stem, label, solution, wrong, told
+):
     checks = {e["label"] for e in manifest(built_site, stem)["exercises"]}
     assert label in checks
     page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
@@ -360,16 +431,19 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
     assert editor.input_value().startswith("# Your answer to Exercise")
     output = answer.locator('[data-live="output"]')
     index = page.evaluate(
-        "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label)
+        "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label
+    )
     # What the exercise builds on: the page's cells above it.
     assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
+
     def check(code: str) -> str:
         """Put `code` in the answer cell, press Check: what it says."""
         editor.fill(code)
         answer.locator('[data-live="check"]').click()
         page.wait_for_function(
             f"bookLive.cells[{index}].outputs.some(m => (m.text || '')"
-            f".includes('checks passed.')) && bookLive.runs.size === 0")
+            f".includes('checks passed.')) && bookLive.runs.size === 0"
+        )
         return output.inner_text()
 
     # Nothing written yet: every check fails, and says why.
@@ -417,8 +491,9 @@ def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
 def test_moving_figures_are_drawn_from_the_live_objects(browser, server):
     page, errors, outside = open_page(browser, f"{server}book/05-backward.html", server)
     switch_on(page)
-    index = page.evaluate("bookLive.cells.findIndex(c => /_figure\\(/.test(c.entry.source)"
-                          " && !c.entry.jupyter)")
+    index = page.evaluate(
+        "bookLive.cells.findIndex(c => /_figure\\(/.test(c.entry.source) && !c.entry.jupyter)"
+    )
     assert index >= 0
     assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
     assert page.evaluate(f"bookLive.cells[{index}].run()")
@@ -479,8 +554,9 @@ def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme
     first = page.locator("div.cell").first
     first.scroll_into_view_if_needed()
     first.screenshot(path=str(folder / f"live-02-value-{theme}-1280.png"))
-    result = axe_violations(page, ['[data-live="toggle"]', '[data-live="status"]',
-                                   '[data-live="cell"]'])
+    result = axe_violations(
+        page, ['[data-live="toggle"]', '[data-live="status"]', '[data-live="cell"]']
+    )
     assert result == [], result
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(200)
@@ -489,7 +565,8 @@ def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme
     first.screenshot(path=str(folder / f"live-02-value-{theme}-390.png"))
     for selector in ('[data-live="toggle"]', ".live-toolbar button", ".live-editor"):
         boxes = page.locator(selector).evaluate_all(
-            "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)")
+            "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)"
+        )
         assert boxes and max(boxes) <= 390, (selector, boxes)
     assert errors == [] and outside == [], (errors, outside)
     page.close()

@@ -44,16 +44,18 @@ def package(built_site, tmp_path_factory) -> Path:
 def native(package: Path, script: str) -> object:
     """Run `script` with loop.py and the page's package, in a fresh CPython;
     it prints one JSON value, which this returns."""
-    code = (f"import sys; sys.path[:0] = [{str(package)!r}, "
-            f"{str(LOOP_PY.parent)!r}]\nimport json, loop\n{script}")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=600, check=False)
+    code = (
+        f"import sys; sys.path[:0] = [{str(package)!r}, "
+        f"{str(LOOP_PY.parent)!r}]\nimport json, loop\n{script}"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-def test_the_manifest_gives_chapter_11_its_loop_and_the_package_has_its_data(
-        built_site, package):
+def test_the_manifest_gives_chapter_11_its_loop_and_the_package_has_its_data(built_site, package):
     entry = json.loads((built_site / LIVE / "11-moons.json").read_text())
     assert entry["loop"] == {"package": "11-moons.loop.zip"}
     # Only the chapter that shows the replay: not the appendix that defines it.
@@ -68,14 +70,17 @@ def test_the_manifest_gives_chapter_11_its_loop_and_the_package_has_its_data(
 
 
 def test_settings_are_checked_and_the_loss_is_chapter_11s(package):
-    got = native(package, """
+    got = native(
+        package,
+        """
 s = loop.settings_from({"data": "nope", "n": 1000, "hidden": [0, 40, 3, 3],
                         "added": [[0.5, 0.25, 7]], "removed": [3, 3, 999]})
 run = loop.Loop({"n": 20})
 before = run.step()
 run.set_data([[0.0, 0.0, -1]], [0, 1])
 print(json.dumps([s, len(run.X), run.y[-1], before, run.losses]))
-""")
+""",
+    )
     settings, count, last_label, first_loss, losses = got
     assert settings["data"] == "moons" and settings["n"] == 200
     assert settings["hidden"] == [1, 16, 3]  # clamped, and three layers at most
@@ -89,8 +94,10 @@ print(json.dumps([s, len(run.X), run.y[-1], before, run.losses]))
 
 def start_loop(page) -> None:
     page.click('[data-live="toggle"]')
-    page.wait_for_function("window.bookLoop && bookLoop.state.ready && "
-                           "bookLoop.state.plane !== undefined", timeout=START_TIMEOUT)
+    page.wait_for_function(
+        "window.bookLoop && bookLoop.state.ready && bookLoop.state.plane !== undefined",
+        timeout=START_TIMEOUT,
+    )
 
 
 def steps_done(page, count: int) -> None:
@@ -114,14 +121,20 @@ def test_the_live_loop_computes_what_native_python_computes(browser, server, pac
         steps_done(page, k)
     losses = page.evaluate("bookLoop.state.losses")
     accuracies = page.evaluate("bookLoop.state.accuracies")
-    expected = native(package, f"""
+    expected = native(
+        package,
+        f"""
 run = loop.Loop({json.dumps(settings)})
 for _ in range(5):
     run.step()
 print(json.dumps([run.losses, run.accuracies]))
-""")
+""",
+    )
     assert len(losses) == 5
-    assert all(abs(a - b) <= 1e-9 for a, b in zip(losses, expected[0])), (losses, expected)
+    assert all(abs(a - b) <= 1e-9 for a, b in zip(losses, expected[0], strict=True)), (
+        losses,
+        expected,
+    )
     assert accuracies == expected[1]
     # The loss falls, so the Loop is training, not just repeating itself.
     assert losses[-1] < losses[0]
@@ -151,7 +164,9 @@ def test_start_pressed_while_python_starts_is_kept(browser, server):
 
 def plane_to_screen(page, x: float, y: float) -> tuple[float, float]:
     """Where the point (x, y) of the plane is on the screen."""
-    return tuple(page.evaluate("""([x, y]) => {
+    return tuple(
+        page.evaluate(
+            """([x, y]) => {
       const svg = document.querySelector('[data-loop="plot"] svg');
       const rect = svg.querySelector('rect.mgv-frame');
       const p = bookLoop.state.plane;
@@ -161,11 +176,13 @@ def plane_to_screen(page, x: float, y: float) -> tuple[float, float]:
         +rect.getAttribute('height');
       const at = new DOMPoint(u, v).matrixTransform(svg.getScreenCTM());
       return [at.x, at.y];
-    }""", [x, y]))
+    }""",
+            [x, y],
+        )
+    )
 
 
-def test_adding_and_removing_points_changes_what_the_next_step_trains_on(
-        browser, server, package):
+def test_adding_and_removing_points_changes_what_the_next_step_trains_on(browser, server, package):
     page, errors, outside = open_page(browser, f"{server}{PAGE}", server)
     start_loop(page)
     assert "loop=" not in page.url  # the defaults: nothing to say yet
@@ -191,7 +208,9 @@ def test_adding_and_removing_points_changes_what_the_next_step_trains_on(
     steps_done(page, 2)
     losses = page.evaluate("bookLoop.state.losses")
     s = page.evaluate("bookLoop.state.settings")
-    expected = native(package, f"""
+    expected = native(
+        package,
+        f"""
 run = loop.Loop({{}})
 run.step()
 untouched = loop.Loop({{}})
@@ -200,9 +219,10 @@ untouched.step()
 run.set_data({json.dumps(s["added"])}, {json.dumps(s["removed"])})
 run.step()
 print(json.dumps([run.losses, untouched.losses]))
-""")
+""",
+    )
     edited, untouched = expected
-    assert all(abs(a - b) <= 1e-9 for a, b in zip(losses, edited)), (losses, edited)
+    assert all(abs(a - b) <= 1e-9 for a, b in zip(losses, edited, strict=True)), (losses, edited)
     # The second step trained on other data than it would have.
     assert abs(losses[1] - untouched[1]) > 1e-6
     # The address holds the set-up, and a new page opened at it restores it.
@@ -214,8 +234,10 @@ print(json.dumps([run.losses, untouched.losses]))
     assert "set-up for the live training figure" in offer.inner_text()
     assert again.locator('[data-loop="root"]').count() == 0  # not live yet
     offer.get_by_role("button").click()
-    again.wait_for_function("window.bookLoop && bookLoop.state.ready && "
-                            "bookLoop.state.points.length > 0", timeout=START_TIMEOUT)
+    again.wait_for_function(
+        "window.bookLoop && bookLoop.state.ready && bookLoop.state.points.length > 0",
+        timeout=START_TIMEOUT,
+    )
     assert again.evaluate("bookLoop.state.settings") == s
     assert again.evaluate("bookLoop.state.points") == page.evaluate("bookLoop.state.points")
     assert errors == [] and outside == [] and errors2 == [] and outside2 == []
@@ -228,14 +250,21 @@ def test_every_setting_goes_into_the_address_and_comes_back(browser, server):
     start_loop(page)
     page.select_option('[data-loop="data"]', "spiral")
     page.select_option('[data-loop="activation"]', "tanh")
-    for name, value in (("n", "36"), ("noise", "0.2"), ("seed", "5"), ("hidden", "5,3,2"),
-                        ("lr", "0.05"), ("l2", "0.002")):
+    for name, value in (
+        ("n", "36"),
+        ("noise", "0.2"),
+        ("seed", "5"),
+        ("hidden", "5,3,2"),
+        ("lr", "0.05"),
+        ("l2", "0.002"),
+    ):
         page.fill(f'[data-loop="{name}"]', value)
         page.dispatch_event(f'[data-loop="{name}"]', "change")
     page.wait_for_function("bookLoop.state.points.length === 36")
     text = url_settings(page.url)
-    assert text == ("data:spiral;n:36;noise:0.2;seed:5;hidden:5,3,2;act:tanh;"
-                    "lr:0.05;l2:0.002"), text
+    assert text == ("data:spiral;n:36;noise:0.2;seed:5;hidden:5,3,2;act:tanh;lr:0.05;l2:0.002"), (
+        text
+    )
     decoded = page.evaluate(f"bookLoop.decode({json.dumps(text)})")
     assert decoded == page.evaluate("bookLoop.state.settings")
     # A value out of range is refused, and said so; the run stays.
@@ -308,8 +337,18 @@ def test_the_loop_works_from_the_keyboard_and_pause_is_prompt(browser, server):
         '[data-loop="root"] input, [data-loop="root"] select')].map(
         e => [e.dataset.loop, e.labels.length ? e.labels[0].textContent : ''])""")
     assert all(label for _, label in names), names
-    assert {name for name, _ in names} >= {"data", "n", "noise", "seed", "hidden",
-                                            "activation", "lr", "l2", "class", "link"}
+    assert {name for name, _ in names} >= {
+        "data",
+        "n",
+        "noise",
+        "seed",
+        "hidden",
+        "activation",
+        "lr",
+        "l2",
+        "class",
+        "link",
+    }
     page.locator('[data-loop="hidden"]').focus()
     page.keyboard.press("Control+A")
     page.keyboard.type("3")

@@ -35,18 +35,21 @@ def test_shapes_of_outputs():
 
 def test_neuron_computes_activation_of_weighted_sum():
     random.seed(3)
-    for activation, f in [("tanh", __import__("math").tanh),
-                          ("relu", lambda s: max(0.0, s)), ("linear", lambda s: s)]:
+    for activation, f in [
+        ("tanh", __import__("math").tanh),
+        ("relu", lambda s: max(0.0, s)),
+        ("linear", lambda s: s),
+    ]:
         n = Neuron(2, activation)
         x = [0.5, -1.5]
-        s = n.b.data + sum(w.data * xi for w, xi in zip(n.w, x))
+        s = n.b.data + sum(w.data * xi for w, xi in zip(n.w, x, strict=True))
         assert n(x).data == pytest.approx(f(s), rel=1e-12, abs=1e-15)
 
 
 def test_mlp_activations_hidden_and_output():
     model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
-    assert [l.neurons[0].activation for l in model.layers] == ["relu", "relu", "linear"]
-    assert [l.neurons[0].activation for l in MLP(3, [4, 4, 1]).layers] == ["tanh"] * 3
+    assert [layer.neurons[0].activation for layer in model.layers] == ["relu", "relu", "linear"]
+    assert [layer.neurons[0].activation for layer in MLP(3, [4, 4, 1]).layers] == ["tanh"] * 3
 
 
 def test_zero_grad_resets_every_parameter():
@@ -121,7 +124,7 @@ def test_moons_are_seeded_balanced_and_shaped():
     assert y.count(-1) == y.count(1) == 50
     # Without noise the points lie exactly on the two half circles.
     X0, y0 = make_moons(21, noise=0.0, seed=0)
-    for (u, v), label in zip(X0, y0):
+    for (u, v), label in zip(X0, y0, strict=True):
         cx, cy = (0.0, 0.0) if label == -1 else (1.0, 0.5)
         assert (u - cx) ** 2 + (v - cy) ** 2 == pytest.approx(1.0)
         assert (v >= cy - 1e-12) if label == -1 else (v <= cy + 1e-12)
@@ -138,6 +141,7 @@ def test_same_seed_same_network_same_losses():
     def run() -> list[float]:
         X, y = moons.points(n=30, seed=5)
         return moons.train(moons.network(MLP, hidden=[8], seed=42), X, y, steps=5)
+
     assert run() == run()  # exactly, not approximately
 
 

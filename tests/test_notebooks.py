@@ -25,9 +25,8 @@ import nbformat
 import pytest
 import yaml
 
+from bookbuild.notebooks import Converter, requirements, setup_source, snapshot_zip
 from conftest import ROOT, VARYING, page_soup, same_text, text_outputs
-from bookbuild.notebooks import (Converter, requirements, setup_source,
-                                 snapshot_zip)
 
 VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
 KARPATHY = "https://github.com/karpathy/micrograd"
@@ -62,8 +61,7 @@ def test_the_repository_is_named_once_and_agrees(root):
     assert f'Source = "{url}"' in (root / "pyproject.toml").read_text(encoding="utf-8")
 
 
-def test_every_chapter_page_links_its_notebook_the_pdf_and_the_repository(
-        built_site, book):
+def test_every_chapter_page_links_its_notebook_the_pdf_and_the_repository(built_site, book):
     url = repository()
     for chapter in notebook_chapters(book):
         soup = page_soup(built_site, chapter.docname)
@@ -75,10 +73,14 @@ def test_every_chapter_page_links_its_notebook_the_pdf_and_the_repository(
             hrefs = [a["href"] for a in links.select("a")]
             notebook = [h for h in hrefs if h.endswith(".ipynb")]
             assert len(notebook) == 1, (chapter.path, hrefs)
-            assert (page / notebook[0]).resolve() == \
-                (built_site / "notebooks" / f"{chapter.stem}.ipynb").resolve()
-            assert any((page / h).resolve() == (built_site / "micrograd-book.pdf").resolve()
-                       for h in hrefs if h.endswith(".pdf")), chapter.path
+            assert (page / notebook[0]).resolve() == (
+                built_site / "notebooks" / f"{chapter.stem}.ipynb"
+            ).resolve()
+            assert any(
+                (page / h).resolve() == (built_site / "micrograd-book.pdf").resolve()
+                for h in hrefs
+                if h.endswith(".pdf")
+            ), chapter.path
             assert url in hrefs, chapter.path
         link = menu.select_one("a.notebook-download-link")
         assert link.get_text(" ", strip=True) == "Download notebook (.ipynb)"
@@ -106,7 +108,7 @@ def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
     for chapter in notebook_chapters(book):
         notebook = site_notebook(built_site, chapter)
         nbformat.validate(notebook)
-        title, note, setup = notebook.cells[:SETUP + 1]
+        title, note, setup = notebook.cells[: SETUP + 1]
         assert title.source == f"# {chapter.title}", chapter.path
         assert note.cell_type == "markdown" and "Run the next cell first" in note.source
         assert setup.cell_type == "code" and setup.source.startswith("# Set-up")
@@ -118,12 +120,17 @@ def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
                 assert not re.search(r"\b(tangle|glue)\b", cell.source), chapter.path
             else:
                 # No MyST left for a plain Jupyter to show raw.
-                assert not re.search(r"\{[\w:-]+\}`|^[`:]{3,}\{", cell.source, re.M), \
-                    (chapter.path, cell.source[:200])
+                assert not re.search(r"\{[\w:-]+\}`|^[`:]{3,}\{", cell.source, re.M), (
+                    chapter.path,
+                    cell.source[:200],
+                )
                 assert "{{" not in cell.source, chapter.path
-        shown = [c.source.strip() for c in chapter.cells
-                 if not {"remove-cell", "remove-input"} & set(c.tags)]
-        kept = [c.source.strip() for c in notebook.cells[SETUP + 1:] if c.cell_type == "code"]
+        shown = [
+            c.source.strip()
+            for c in chapter.cells
+            if not {"remove-cell", "remove-input"} & set(c.tags)
+        ]
+        kept = [c.source.strip() for c in notebook.cells[SETUP + 1 :] if c.cell_type == "code"]
         assert kept == shown, chapter.path
 
 
@@ -134,20 +141,24 @@ def test_the_set_up_cell_installs_what_the_chapter_imports(built_site, book):
         match = PIP_LINE.search(setup)
         installs[chapter.stem] = match[1].split() if match else []
         # The package is there after the first chapter that adds to it, 2.
-        assert ("use_package(" in setup) == (chapter.stem not in (
-            "01-derivatives", "02-value")), chapter.path
+        assert ("use_package(" in setup) == (chapter.stem not in ("01-derivatives", "02-value")), (
+            chapter.path
+        )
     assert installs["01-derivatives"] == ["matplotlib"]
     assert "torch" in installs["07-pytorch"]
     # PyTorch (a large download) only where the chapter's own code uses it:
     # the PyTorch chapter, and the tensor chapter's comparison with it.
-    assert [stem for stem, names in installs.items() if "torch" in names] == \
-        ["07-pytorch", "13-tensors"]
+    assert [stem for stem, names in installs.items() if "torch" in names] == [
+        "07-pytorch",
+        "13-tensors",
+    ]
     assert "numpy" in installs["13-tensors"]
     # ... and the note above the cell says how large it is, only there.
     for chapter in notebook_chapters(book):
         note = site_notebook(built_site, chapter).cells[SETUP - 1].source
-        assert ("PyTorch is a large download" in note) == \
-            ("torch" in installs[chapter.stem]), chapter.path
+        assert ("PyTorch is a large download" in note) == ("torch" in installs[chapter.stem]), (
+            chapter.path
+        )
 
 
 def test_no_visible_cell_needs_code_the_page_hides(book):
@@ -162,7 +173,7 @@ def test_no_visible_cell_needs_code_the_page_hides(book):
             defined, used = names_in(cell.source)
             if "remove-cell" in cell.tags:
                 # What a hidden cell binds (or deletes) is hidden from then on.
-                hidden.update({name: cell.where for name in defined})
+                hidden.update(dict.fromkeys(defined, cell.where))
                 shown -= defined
                 continue
             for name in sorted(used & set(hidden) - shown):
@@ -174,12 +185,21 @@ def test_no_visible_cell_needs_code_the_page_hides(book):
 def names_in(source: str) -> tuple[set[str], set[str]]:
     """(names a cell binds or deletes at the top level, names it reads that
     it does not bind itself anywhere), magics left out."""
-    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    code = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
     tree = ast.parse(code)
     top, bound, used = set(), set(), set()
-    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
-              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    scopes = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
 
     def visit(node, at_top: bool) -> None:
         if isinstance(node, ast.Name):
@@ -212,8 +232,13 @@ def names_in(source: str) -> tuple[set[str], set[str]]:
 
 def convert(*sources: str, glue=None, number="5"):
     warnings = []
-    converter = Converter(glue or {}, number, {"repository": "[r](https://r)"},
-                          warnings.append, lambda text, spec: format(float(text), spec))
+    converter = Converter(
+        glue or {},
+        number,
+        {"repository": "[r](https://r)"},
+        warnings.append,
+        lambda text, spec: format(float(text), spec),
+    )
     cells = [converter.markdown(source) for source in sources]
     return cells, warnings, converter
 
@@ -225,14 +250,16 @@ def test_myst_becomes_plain_markdown():
         "- two\n:::\n\n```{admonition} Why?\n:class: note dropdown\nBecause "
         "$x^2$.\n```\n\n`data`\n: the number itself,\n  on two lines.\n\n"
         "```{only} html\nOnly on the site.\n```\n\n```python\n:not: an option\n```",
-        glue={"slope": "13.999"})
+        glue={"slope": "13.999"},
+    )
     assert warnings == []
     assert cells == [
         "## Gradients\n\nThe slope is 14.00, see [r](https://r).\n\n"
         "> **In this chapter**\n>\n> - one\n> - two\n\n"
         "<details>\n<summary><b>Why?</b></summary>\n\nBecause $x^2$.\n\n</details>\n\n"
         "- `data`: the number itself,\n  on two lines.\n\n"
-        "```python\n:not: an option\n```"]
+        "```python\n:not: an option\n```"
+    ]
 
 
 def test_exercises_are_numbered_and_solutions_fold():
@@ -240,48 +267,69 @@ def test_exercises_are_numbered_and_solutions_fold():
         "## Exercises\n\n````{exercise-start}\n:label: ex-a\n````\n\nTry it.\n\n"
         "````{exercise-end}\n````\n\n````{solution-start} ex-a\n:class: dropdown\n"
         "````\n\nLike this:",
-        "````{solution-end}\n````\n\n````{exercise-start}\n:label: ex-b\n````\n\nMore.")
+        "````{solution-end}\n````\n\n````{exercise-start}\n:label: ex-b\n````\n\nMore.",
+    )
     assert warnings == []
-    assert cells[0] == ["## Exercises\n\n### Exercise 5.1\n\nTry it.",
-                        "<details>\n<summary><b>Solution to Exercise 5.1</b></summary>"
-                        "\n\nLike this:\n\n</details>"]
+    assert cells[0] == [
+        "## Exercises\n\n### Exercise 5.1\n\nTry it.",
+        "<details>\n<summary><b>Solution to Exercise 5.1</b></summary>\n\nLike this:\n\n</details>",
+    ]
     assert cells[1] == ["### Exercise 5.2\n\nMore."]
     assert converter.solution is None
 
 
 def test_what_the_converter_cannot_show_is_an_error():
-    _, warnings, _ = convert("{ref}`somewhere` and {glue:text}`missing`\n\n"
-                             "```{figure} x.png\nA figure.\n```")
+    _, warnings, _ = convert(
+        "{ref}`somewhere` and {glue:text}`missing`\n\n```{figure} x.png\nA figure.\n```"
+    )
     assert len(warnings) == 3
     assert "{ref}" in warnings[0] and "'missing'" in warnings[1] and "{figure}" in warnings[2]
 
 
 def test_requirements_follow_the_imports_into_the_package():
-    package = {"micrograd/__init__.py": b"",
-               "micrograd/viz.py": b"def draw():\n    from graphviz import Digraph\n",
-               "micrograd/tensor.py": b"import numpy as np\nfrom micrograd import viz\n"}
+    package = {
+        "micrograd/__init__.py": b"",
+        "micrograd/viz.py": b"def draw():\n    from graphviz import Digraph\n",
+        "micrograd/tensor.py": b"import numpy as np\nfrom micrograd import viz\n",
+    }
     assert requirements(["import math\nfrom micrograd.viz import draw"], package) == ["graphviz"]
-    assert requirements(["%matplotlib inline\nimport micrograd.tensor"], package) == \
-        ["graphviz", "numpy"]
+    assert requirements(["%matplotlib inline\nimport micrograd.tensor"], package) == [
+        "graphviz",
+        "numpy",
+    ]
     assert requirements(["import random, IPython.display"], package) == []
-    with pytest.raises(ValueError, match="'pandas'.*PIP_NAMES"):
+    with pytest.raises(ValueError, match=r"'pandas'.*PIP_NAMES"):
         requirements(["import pandas"], package)
 
 
 def test_the_set_up_cell_brings_exactly_its_package(tmp_path):
-    files = {"micrograd/__init__.py": b"WHERE = 'snapshot'\n",
-             "micrograd/static/palette.json": b"{}"}
+    files = {
+        "micrograd/__init__.py": b"WHERE = 'snapshot'\n",
+        "micrograd/static/palette.json": b"{}",
+    }
     archive = snapshot_zip(files)
     assert snapshot_zip(dict(reversed(files.items()))) == archive  # reproducible
     source = setup_source([], "micrograd-book/after-02-value", archive)
     assert "%pip" not in source
     (tmp_path / "micrograd").mkdir()  # another micrograd, in the way
     (tmp_path / "micrograd" / "__init__.py").write_text("WHERE = 'elsewhere'\n")
-    script = source + ("import micrograd, pathlib\nprint(micrograd.WHERE)\n"
-                       "print(pathlib.Path(micrograd.__file__).parent.parent.name)\n")
-    result = subprocess.run([sys.executable, "-E", "-s", "-c",
-                             "import micrograd\nassert micrograd.WHERE == 'elsewhere'\n" + script],
-                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    script = source + (
+        "import micrograd, pathlib\nprint(micrograd.WHERE)\n"
+        "print(pathlib.Path(micrograd.__file__).parent.parent.name)\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-E",
+            "-s",
+            "-c",
+            "import micrograd\nassert micrograd.WHERE == 'elsewhere'\n" + script,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.split() == ["snapshot", "after-02-value"]
     assert (tmp_path / "micrograd-book/after-02-value/micrograd/static/palette.json").exists()
     assert "%pip install --quiet graphviz numpy" in setup_source(["graphviz", "numpy"], None, None)
@@ -306,8 +354,11 @@ def reader_env() -> dict[str, str]:
     """The environment of a reader's kernel: nothing points into the
     repository, and pip resolves exactly the book's pinned versions (so that
     the outputs can match to 1e-9)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER"))
+    }
     env["PIP_CONSTRAINT"] = str(ROOT / "setup" / "requirements.txt")
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
@@ -319,14 +370,25 @@ def make_reader_env(folder: Path, packages: list[str]) -> dict[str, str]:
     venv.EnvBuilder(with_pip=True, clear=True).create(folder / "venv")
     python = folder / "venv" / "bin" / "python"
     env = reader_env()
-    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", "ipykernel",
-                                *packages], env=env, capture_output=True, text=True)
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "ipykernel", *packages],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert installed.returncode == 0, installed.stderr[-3000:]
     spec = folder / "jupyter" / "kernels" / "micrograd-reader"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "A reader's Python", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "A reader's Python",
+                "language": "python",
+            }
+        )
+    )
     env["JUPYTER_PATH"] = str(folder / "jupyter")
     return env
 
@@ -340,28 +402,30 @@ class ReaderRuns:
 
     def __init__(self, site: Path, book, base: Path) -> None:
         self.site, self.base = site, base
-        self.notebooks = {chapter.stem: site_notebook(site, chapter)
-                          for chapter in notebook_chapters(book)}
+        self.notebooks = {
+            chapter.stem: site_notebook(site, chapter) for chapter in notebook_chapters(book)
+        }
         groups: dict[tuple[str, ...], list[str]] = {}
         for stem, notebook in self.notebooks.items():
             match = PIP_LINE.search(notebook.cells[SETUP].source)
-            groups.setdefault(tuple(match[1].split()) if match else (),
-                              []).append(stem)
+            groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
         group_of = {stem: key for key, stems in groups.items() for stem in stems}
         # The longest first (the moons chapter trains for minutes), so that
         # the two workers finish together; environments are made as needed.
-        order = sorted(self.notebooks, key=lambda stem: (
-            stem != "11-moons", -len(self.notebooks[stem].cells)))
+        order = sorted(
+            self.notebooks, key=lambda stem: (stem != "11-moons", -len(self.notebooks[stem].cells))
+        )
         self.keys = list(dict.fromkeys(group_of[stem] for stem in order))
         self.making = ThreadPoolExecutor(max_workers=2)
         self.running = ThreadPoolExecutor(max_workers=2)
-        envs = {key: self.making.submit(make_reader_env, base / f"env{index}",
-                                        list(key))
-                for index, key in enumerate(self.keys)}
+        envs = {
+            key: self.making.submit(make_reader_env, base / f"env{index}", list(key))
+            for index, key in enumerate(self.keys)
+        }
         self.started = time.perf_counter()
-        self.futures = {stem: self.running.submit(self.run, stem,
-                                                  envs[group_of[stem]])
-                        for stem in order}
+        self.futures = {
+            stem: self.running.submit(self.run, stem, envs[group_of[stem]]) for stem in order
+        }
 
     def run(self, stem: str, env_ready) -> tuple[str, float]:
         env = env_ready.result()
@@ -370,17 +434,20 @@ class ReaderRuns:
         source = home / f"{stem}.ipynb"
         source.write_bytes((self.site / "notebooks" / f"{stem}.ipynb").read_bytes())
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-c", RUNNER, str(source),
-                                 str(home / "ran.ipynb"), str(home)],
-                                cwd=home, env={**env, "PATH": os.environ["PATH"]},
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-c", RUNNER, str(source), str(home / "ran.ipynb"), str(home)],
+            cwd=home,
+            env={**env, "PATH": os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return result.stdout + result.stderr, time.perf_counter() - started
 
     def get(self, stem: str):
         log, _ = self.futures[stem].result()
         ran = self.base / f"reader-{stem}" / "ran.ipynb"
-        return (self.notebooks[stem],
-                nbformat.read(ran, as_version=4) if ran.exists() else log)
+        return (self.notebooks[stem], nbformat.read(ran, as_version=4) if ran.exists() else log)
 
     def finish(self) -> None:
         """Wait for every run, and write down how long each took."""
@@ -388,8 +455,7 @@ class ReaderRuns:
         total = time.perf_counter() - self.started
         self.making.shutdown()
         self.running.shutdown()
-        report = [f"{stem}: {seconds:.0f} s"
-                  for stem, (_, seconds) in sorted(finished.items())]
+        report = [f"{stem}: {seconds:.0f} s" for stem, (_, seconds) in sorted(finished.items())]
         report.append(f"all, with {len(self.keys)} environments made: {total:.0f} s")
         (ROOT / "_build" / "notebook-times.txt").write_text("\n".join(report) + "\n")
 
@@ -409,24 +475,43 @@ def test_the_readers_notebooks_start(reader_runs, book):
     every chapter's notebook run in the background."""
     assert list(reader_runs.futures) != []
     assert sorted(reader_runs.futures) == sorted(
-        chapter.stem for chapter in notebook_chapters(book))
+        chapter.stem for chapter in notebook_chapters(book)
+    )
 
 
-@pytest.mark.parametrize("stem", [
-    "01-derivatives", "02-value", "03-backprop-by-hand", "04-neuron",
-    "05-backward", "06-more-operations", "07-pytorch", "08-gradient-check",
-    "09-networks", "10-learning", "11-moons", "12-why-slow", "13-tensors",
-    "90-how-pictures-are-made"])
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "01-derivatives",
+        "02-value",
+        "03-backprop-by-hand",
+        "04-neuron",
+        "05-backward",
+        "06-more-operations",
+        "07-pytorch",
+        "08-gradient-check",
+        "09-networks",
+        "10-learning",
+        "11-moons",
+        "12-why-slow",
+        "13-tensors",
+        "90-how-pictures-are-made",
+    ],
+)
 def test_the_notebook_runs_anywhere_and_matches_the_book(reader_runs, stem):
     book_notebook, ran = reader_runs.get(stem)
     assert not isinstance(ran, str), f"{stem}.ipynb did not run:\n{ran[-3000:]}"
-    errors = [output for cell in ran.cells for output in cell.get("outputs", [])
-              if output.output_type == "error"]
+    errors = [
+        output
+        for cell in ran.cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    ]
     assert errors == []
     assert len(ran.cells) == len(book_notebook.cells)
     varying = VARYING.get(stem)
     compared = 0
-    for index, (book_cell, ran_cell) in enumerate(zip(book_notebook.cells, ran.cells)):
+    for index, (book_cell, ran_cell) in enumerate(zip(book_notebook.cells, ran.cells, strict=True)):
         if book_cell.cell_type != "code" or index == SETUP:  # new here
             continue
         if varying and varying.search(book_cell.source):
@@ -434,9 +519,13 @@ def test_the_notebook_runs_anywhere_and_matches_the_book(reader_runs, stem):
         compared += len(text_outputs(book_cell))
         book_texts, ran_texts = text_outputs(book_cell), text_outputs(ran_cell)
         assert len(book_texts) == len(ran_texts), (stem, book_cell.source[:200])
-        for book_text, ran_text in zip(book_texts, ran_texts):
-            assert same_text(book_text, ran_text), (stem, book_cell.source[:200],
-                                                    book_text[:500], ran_text[:500])
+        for book_text, ran_text in zip(book_texts, ran_texts, strict=True):
+            assert same_text(book_text, ran_text), (
+                stem,
+                book_cell.source[:200],
+                book_text[:500],
+                ran_text[:500],
+            )
     assert compared > 0, f"{stem}: no text output to compare"
 
 

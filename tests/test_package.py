@@ -37,9 +37,11 @@ def test_package_imports_only_the_standard_library(root: Path):
                 # viz.py and figures.py import the viz extra (graphviz for
                 # the drawings, matplotlib for the figures' stills) lazily,
                 # inside the functions that need it, never at the top
-                if (path.name in ("viz.py", "figures.py")
-                        and top in ("graphviz", "matplotlib")
-                        and id(node) not in top_level):
+                if (
+                    path.name in ("viz.py", "figures.py")
+                    and top in ("graphviz", "matplotlib")
+                    and id(node) not in top_level
+                ):
                     continue
                 # tensor.py is the optional module for arrays: the extra
                 # `tensor` installs NumPy (nothing else imports tensor.py)
@@ -59,8 +61,9 @@ def test_the_package_imports_without_numpy(root: Path):
         "except ImportError:\n"
         "    print('tensor needs numpy')\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=root,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip() == "tensor needs numpy"
 
 
@@ -70,9 +73,10 @@ def test_every_snapshot_imports_on_its_own(tangled: Result, tmp_path: Path, root
     assert written, "no chapter tangles any code"
     for directory in written:
         modules = sorted(
-            "micrograd." + p.relative_to(directory / "micrograd").with_suffix("").as_posix()
-            .replace("/", ".")
-            for p in (directory / "micrograd").rglob("*.py") if p.name != "__init__.py"
+            "micrograd."
+            + p.relative_to(directory / "micrograd").with_suffix("").as_posix().replace("/", ".")
+            for p in (directory / "micrograd").rglob("*.py")
+            if p.name != "__init__.py"
         )
         script = (
             "import importlib, sys\n"
@@ -102,14 +106,18 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     data = sorted(package_data(root))
     assert data == ["micrograd/static/palette.json", "micrograd/static/viz.js"]
     assert code == sorted(expected + data)
-    metadata = zipfile.ZipFile(wheel).read(
-        next(n for n in names if n.endswith("/METADATA"))).decode()
+    metadata = (
+        zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("/METADATA"))).decode()
+    )
     assert "Name: micrograd-book" in metadata
     assert "Requires-Python: >=3.10" in metadata
     assert "License-Expression: MIT" in metadata
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
-    runtime = [line for line in metadata.splitlines()
-               if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    runtime = [
+        line
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
     assert runtime == [], "the package must have no runtime dependencies"
 
 
@@ -170,8 +178,7 @@ def test_figures_work_from_the_installed_wheel_without_extras(run_installed, roo
         assert "src=" not in html and "href=" not in html
 
 
-def test_the_apparatus_is_the_appendix_and_every_snapshot_carries_it(
-        book, tangled: Result):
+def test_the_apparatus_is_the_appendix_and_every_snapshot_carries_it(book, tangled: Result):
     """The book's machinery (the figures) is taught in one place, the
     appendix, and every chapter can use it: every snapshot holds all of it.
     No lesson chapter tangles into it, and it shares no file with them."""

@@ -31,13 +31,17 @@ def source() -> dict:
 
 
 def test_no_colour_is_written_anywhere_but_the_palette():
-    places = {path: path.read_text(encoding="utf-8")
-              for path in [PLAYER, *(ROOT / "micrograd").glob("*.py"),
-                           *(ROOT / "tangle").glob("*.py")]}
+    places = {
+        path: path.read_text(encoding="utf-8")
+        for path in [PLAYER, *(ROOT / "micrograd").glob("*.py"), *(ROOT / "tangle").glob("*.py")]
+    }
     for chapter in Book.load(ROOT).chapters:  # the chapters' code
         places[ROOT / chapter.path] = "\n".join(c.source for c in chapter.cells)
-    found = {path.relative_to(ROOT).as_posix(): HEX.findall(text)
-             for path, text in places.items() if HEX.search(text)}
+    found = {
+        path.relative_to(ROOT).as_posix(): HEX.findall(text)
+        for path, text in places.items()
+        if HEX.search(text)
+    }
     assert found == {}, "write these colours in micrograd/static/palette.json"
 
 
@@ -48,8 +52,7 @@ def test_every_role_has_a_colour_for_light_and_dark_pages():
     assert palette["light"].keys() == palette["dark"].keys()
     for mode in ("light", "dark"):
         for role, colour in palette[mode].items():
-            assert colour in named or re.fullmatch(r"#[0-9A-Fa-f]{6}", colour), (
-                mode, role, colour)
+            assert colour in named or re.fullmatch(r"#[0-9A-Fa-f]{6}", colour), (mode, role, colour)
             assert re.fullmatch(r"[a-z]+", role), role  # a CSS variable name
     assert sorted(palette["cycle"]) == sorted(named)
 
@@ -58,8 +61,9 @@ def test_python_reads_the_palette_with_names_resolved():
     palette = source()
     named = palette["okabe_ito"]
     for mode in ("light", "dark"):
-        assert PALETTE[mode] == {role: named.get(colour, colour)
-                                 for role, colour in palette[mode].items()}
+        assert PALETTE[mode] == {
+            role: named.get(colour, colour) for role, colour in palette[mode].items()
+        }
     assert LIGHT == PALETTE["light"]
 
 
@@ -108,7 +112,8 @@ def test_the_players_css_variables_are_the_palette(browser, tmp_path):
         colours = PALETTE[mode]
         shown = page.evaluate(read, [list(colours), mode == "dark"])
         assert {role: value.lower() for role, value in shown["variables"].items()} == {
-            role: colour.lower() for role, colour in colours.items()}
+            role: colour.lower() for role, colour in colours.items()
+        }
         assert shown["drawn"] == {role: rgb(colour) for role, colour in colours.items()}
         assert shown["text"] == rgb(colours["fg"])
     assert errors == []
@@ -117,7 +122,7 @@ def test_the_players_css_variables_are_the_palette(browser, tmp_path):
 
 def rgb(colour: str) -> str:
     """A hex colour as the browser computes it: rgb(r, g, b)."""
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({r}, {g}, {b})"
 
 
@@ -125,8 +130,9 @@ def test_the_player_without_its_palette_says_so(browser, tmp_path):
     page_file = tmp_path / "bare.html"
     page_file.write_text(
         '<!doctype html><html lang="en"><body><div class="mgv"></div>'
-        f'<script>{PLAYER.read_text(encoding="utf-8")}</script></body></html>',
-        encoding="utf-8")
+        f"<script>{PLAYER.read_text(encoding='utf-8')}</script></body></html>",
+        encoding="utf-8",
+    )
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -151,19 +157,24 @@ def test_a_part_is_the_lines_between_its_markers(tmp_path):
     assert marked_part(path, "one") == "b\n  c\n"
 
 
-@pytest.mark.parametrize("text, found", [
-    ("no markers at all\n", "neither"),
-    ("// [book:one]\nb\n", "// [book:one] on line 1"),
-    ("b\n// [/book:one]\n", "// [/book:one] on line 2"),
-    ("// [/book:one]\nb\n// [book:one]\n",
-     "// [/book:one] on line 1, // [book:one] on line 3"),
-    ("// [book:one]\n// [book:one]\nb\n// [/book:one]\n",
-     "// [book:one] on line 1, // [book:one] on line 2, // [/book:one] on line 4"),
-    ("// [book:one]\nb\n// [/book:one]\n// [/book:one]\n",
-     "// [book:one] on line 1, // [/book:one] on line 3, // [/book:one] on line 4"),
-])
-def test_a_missing_repeated_or_misplaced_marker_is_an_error_naming_it(
-        tmp_path, text, found):
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("no markers at all\n", "neither"),
+        ("// [book:one]\nb\n", "// [book:one] on line 1"),
+        ("b\n// [/book:one]\n", "// [/book:one] on line 2"),
+        ("// [/book:one]\nb\n// [book:one]\n", "// [/book:one] on line 1, // [book:one] on line 3"),
+        (
+            "// [book:one]\n// [book:one]\nb\n// [/book:one]\n",
+            "// [book:one] on line 1, // [book:one] on line 2, // [/book:one] on line 4",
+        ),
+        (
+            "// [book:one]\nb\n// [/book:one]\n// [/book:one]\n",
+            "// [book:one] on line 1, // [/book:one] on line 3, // [/book:one] on line 4",
+        ),
+    ],
+)
+def test_a_missing_repeated_or_misplaced_marker_is_an_error_naming_it(tmp_path, text, found):
     path = tmp_path / "player.js"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError) as error:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 
@@ -37,8 +38,9 @@ def executed_outputs(book: Book) -> Iterator[tuple[str, dict, dict]]:
 
 @pytest.fixture(scope="session")
 def pdf_text(built_pdf) -> str:
-    result = subprocess.run(["pdftotext", "-layout", str(built_pdf), "-"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["pdftotext", "-layout", str(built_pdf), "-"], capture_output=True, text=True, check=True
+    )
     return result.stdout
 
 
@@ -67,9 +69,11 @@ def test_printed_code_never_wraps(pdf_text, book):
     printed = printed_lines(pdf_text)
     long_lines = [
         (cell.where, " ".join(line.split()))
-        for chapter in book.chapters for cell in chapter.cells
+        for chapter in book.chapters
+        for cell in chapter.cells
         if not set(cell.tags) & {*HIDDEN, FOLDED}
-        for line in cell.source.splitlines() if len(line) >= 70
+        for line in cell.source.splitlines()
+        if len(line) >= 70
     ]
     assert len(long_lines) > 20
     wrapped = [(where, line) for where, line in long_lines if line not in printed]
@@ -80,12 +84,20 @@ def test_folded_code_is_not_printed(pdf_text, book):
     """Code that the site folds behind a toggle (the figures' machinery,
     plumbing) is not on paper: the printed book shows its output alone."""
     printed = printed_lines(pdf_text)
-    shown = {" ".join(line.split()) for chapter in book.chapters for cell in chapter.cells
-             if not set(cell.tags) & {*HIDDEN, FOLDED} for line in cell.source.splitlines()}
+    shown = {
+        " ".join(line.split())
+        for chapter in book.chapters
+        for cell in chapter.cells
+        if not set(cell.tags) & {*HIDDEN, FOLDED}
+        for line in cell.source.splitlines()
+    }
     folded = [
         (cell.where, " ".join(line.split()))
-        for chapter in book.chapters for cell in chapter.cells if FOLDED in cell.tags
-        for line in cell.source.splitlines() if len(line.strip()) >= 40
+        for chapter in book.chapters
+        for cell in chapter.cells
+        if FOLDED in cell.tags
+        for line in cell.source.splitlines()
+        if len(line.strip()) >= 40
     ]
     folded = [(where, line) for where, line in folded if line not in shown]
     assert len(folded) > 100  # the appendix folds the whole apparatus
@@ -108,12 +120,19 @@ def test_every_shown_cell_has_its_location_caption_on_one_line(pdf_text, tangled
 def test_wrapped_output_never_splits_a_number(built_pdf):
     """A long output line wraps at a space or after a comma, never inside a
     number (`[2.` at the end of one line, `0, 3.0]` on the next)."""
-    raw = subprocess.run(["pdftotext", str(built_pdf), "-"], capture_output=True,
-                         text=True, check=True).stdout.splitlines()
-    continued = [(before, after) for before, after in zip(raw, raw[1:])
-                 if after.startswith(("\u21aa", ",\u2192"))]  # the continuation mark
-    split = [(before, after) for before, after in continued
-             if re.search(r"[0-9][.]?$", before) and re.match(r"(\u21aa|,\u2192)[0-9.]", after)]
+    raw = subprocess.run(
+        ["pdftotext", str(built_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    continued = [
+        (before, after)
+        for before, after in pairwise(raw)
+        if after.startswith(("\u21aa", ",\u2192"))
+    ]  # the continuation mark
+    split = [
+        (before, after)
+        for before, after in continued
+        if re.search(r"[0-9][.]?$", before) and re.match(r"(\u21aa|,\u2192)[0-9.]", after)
+    ]
     assert split == [], split
 
 
@@ -168,8 +187,9 @@ def test_every_moving_picture_prints_as_a_still_with_a_caption(book, pdf_text):
 
 
 def test_pdf_pages_render(built_pdf, tmp_path):
-    subprocess.run(["pdftoppm", "-r", "30", "-png", str(built_pdf),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(built_pdf), str(tmp_path / "page")], check=True
+    )
     sizes = [p.stat().st_size for p in sorted(tmp_path.glob("page-*.png"))]
     assert len(sizes) >= 10
     # Most pages carry ink; only the backs of title and part pages are blank.
@@ -177,6 +197,7 @@ def test_pdf_pages_render(built_pdf, tmp_path):
     assert len(blank) <= len(sizes) // 4, sizes
 
 
+@pytest.mark.build
 def test_figures_carry_a_fixed_date_so_two_builds_are_identical(book):
     """Cairo (Graphviz) and matplotlib stamp PDFs with a date; the build pins
     it to SOURCE_DATE_EPOCH (set by the Makefile), never the build time."""

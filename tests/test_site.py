@@ -124,14 +124,14 @@ def test_folded_cells_toggles_are_named_by_what_they_show(built_site, book):
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_pages_load_offline_with_a_clean_console(browser, server, book, theme):
     for chapter in book.chapters:
-        page, errors, outside = open_page(browser, f"{server}{chapter.docname}.html",
-                                          server, theme)
+        page, errors, outside = open_page(browser, f"{server}{chapter.docname}.html", server, theme)
         assert errors == [], (chapter.path, errors)
         assert outside == [], (chapter.path, outside)
         # Every figure and formula actually loaded.
         broken = page.evaluate(
             "[...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
-            ".map(i => i.src.slice(0, 80))")
+            ".map(i => i.src.slice(0, 80))"
+        )
         assert broken == [], (chapter.path, broken)
         page.close()
 
@@ -203,11 +203,14 @@ def test_graphs_are_never_squeezed(browser, server, built_site, book, width):
             seen += 1
             shown = image["shown"] / image["natural"]
             if shown < 0.8:
-                problems.append(f"{chapter.path}: a graph shown at {shown:.0%} "
-                                f"of its width ({image['natural']} px)")
+                problems.append(
+                    f"{chapter.path}: a graph shown at {shown:.0%} "
+                    f"of its width ({image['natural']} px)"
+                )
             elif image["shown"] > image["room"] + 1 and not image["scrolls"]:
-                problems.append(f"{chapter.path}: a graph wider than its column "
-                                "that does not scroll")
+                problems.append(
+                    f"{chapter.path}: a graph wider than its column that does not scroll"
+                )
         page.close()
     assert seen >= 10, f"only {seen} Graphviz graphs found: is the site built?"
     assert not problems, "squeezed graphs:\n" + "\n".join(problems)

@@ -26,13 +26,14 @@ def edit(path, old: str, new: str) -> None:
 def three_chapters(toy):
     """Code with no package yet, a class, a method added to it, and a
     chapter of prose after them."""
-    toy.write({
-        "00-intro": toy.chapter("00-intro", "Intro", toy.cell("2 + 2")),
-        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL,
-                            toy.tangled(toy.VALUE)),
-        "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD)),
-        "03-c": toy.chapter("03-c", "C", "\nProse only.\n", toy.cell("1 + 1")),
-    })
+    toy.write(
+        {
+            "00-intro": toy.chapter("00-intro", "Intro", toy.cell("2 + 2")),
+            "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+            "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD)),
+            "03-c": toy.chapter("03-c", "C", "\nProse only.\n", toy.cell("1 + 1")),
+        }
+    )
     write_kernel_files(toy.root)
     return toy.root
 
@@ -70,15 +71,24 @@ def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_cha
 def with_figures(toy):
     """A class; a chapter that draws it with the apparatus and one that does
     not; the apparatus itself, in an appendix."""
-    toy.write({
-        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
-        "02-b": toy.chapter("02-b", "B", toy.cell(
-            "from micrograd.figures import picture\npicture(Value(1.0))")),
-        "03-c": toy.chapter("03-c", "C", toy.tangled(toy.ADD)),
-        "90-d": toy.chapter("90-d", "D", toy.cell(
-            "def picture(value):\n    return f'<{value.data}>'",
-            tangle="micrograd/figures.py"), apparatus=True),
-    })
+    toy.write(
+        {
+            "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+            "02-b": toy.chapter(
+                "02-b", "B", toy.cell("from micrograd.figures import picture\npicture(Value(1.0))")
+            ),
+            "03-c": toy.chapter("03-c", "C", toy.tangled(toy.ADD)),
+            "90-d": toy.chapter(
+                "90-d",
+                "D",
+                toy.cell(
+                    "def picture(value):\n    return f'<{value.data}>'",
+                    tangle="micrograd/figures.py",
+                ),
+                apparatus=True,
+            ),
+        }
+    )
     write_kernel_files(toy.root)
     return toy.root
 
@@ -103,42 +113,50 @@ def test_package_data_reruns_only_the_chapters_that_use_the_apparatus(with_figur
 
 def test_a_caption_change_rereads_the_chapter_that_shows_it(toy):
     mul = toy.ADD.replace("__add__", "__mul__").replace("+", "*")
-    toy.write({
-        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL,
-                            toy.tangled(toy.VALUE),
-                            toy.tangled(toy.ADD)),
-        "02-b": toy.chapter("02-b", "B", toy.tangled(mul)),
-    })
+    toy.write(
+        {
+            "01-a": toy.chapter(
+                "01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE), toy.tangled(toy.ADD)
+            ),
+            "02-b": toy.chapter("02-b", "B", toy.tangled(mul)),
+        }
+    )
     write_kernel_files(toy.root)
     before = Tangled.load(toy.root)
     # Chapter 1 removes __add__: chapter 2's __mul__ now lands "after __repr__".
     path = toy.root / "book/01-a.md"
     text = path.read_text()
-    path.write_text(text[:text.rindex("```{code-cell}")])
+    path.write_text(text[: text.rindex("```{code-cell}")])
     assert Tangled.load(toy.root).inputs["book/02-b"] != before.inputs["book/02-b"]
 
 
 def test_the_key_goes_on_the_set_up_line_and_nowhere_else():
-    text = ("# A\n\n```{code-cell} python\n:tags: [remove-cell]\n"
-            "%run ../tangle/setup_chapter.py 01-a\n```\n\n"
-            "Prose that quotes `%run ../tangle/setup_chapter.py 01-a`.\n")
+    text = (
+        "# A\n\n```{code-cell} python\n:tags: [remove-cell]\n"
+        "%run ../tangle/setup_chapter.py 01-a\n```\n\n"
+        "Prose that quotes `%run ../tangle/setup_chapter.py 01-a`.\n"
+    )
     keyed = with_key(text, "01-a", "0123abcd")
-    assert keyed == text.replace("setup_chapter.py 01-a\n```",
-                                 "setup_chapter.py 01-a 0123abcd\n```")
+    assert keyed == text.replace(
+        "setup_chapter.py 01-a\n```", "setup_chapter.py 01-a 0123abcd\n```"
+    )
     assert keyed.count("\n") == text.count("\n")  # every line keeps its number
-    with pytest.raises(ExtensionError, match="book/02-b.md has no set-up line"):
+    with pytest.raises(ExtensionError, match=r"book/02-b\.md has no set-up line"):
         with_key(text, "02-b", "0123abcd")
 
 
 def test_a_chapter_without_code_has_no_key(toy):
-    toy.write({
-        "00-intro": toy.chapter("00-intro", "Intro", "\nProse only.\n", setup=False),
-        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
-    })
+    toy.write(
+        {
+            "00-intro": toy.chapter("00-intro", "Intro", "\nProse only.\n", setup=False),
+            "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+        }
+    )
     write_kernel_files(toy.root)
     assert set(Tangled.load(toy.root).keys) == {"book/01-a"}
 
 
+@pytest.mark.build
 def test_a_chapter_from_the_cache_keeps_its_outputs(toy, tmp_path):
     """After a prose edit the chapter does not run again (its outputs come
     from the execution cache), and the notebook the build writes for it

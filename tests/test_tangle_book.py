@@ -31,7 +31,7 @@ def test_chapter_without_title_is_an_error(toy):
 
 def test_error_missing_toc_entry(tmp_path):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/nope\n")
-    with pytest.raises(TangleError, match="lists 'book/nope', but book/nope.md does not exist"):
+    with pytest.raises(TangleError, match=r"lists 'book/nope', but book/nope\.md does not exist"):
         Book.load(tmp_path)
 
 

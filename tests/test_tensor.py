@@ -23,17 +23,17 @@ def run_both(f, arrays):
     ours_in = [Tensor(a) for a in arrays]
     out = f(*ours_in)
     out.backward()
-    theirs_in = [torch.tensor(a, dtype=torch.float64, requires_grad=True)
-                 for a in arrays]
+    theirs_in = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
     tout = f(*theirs_in)
     tout.backward()
-    return ((out.data, [t.grad for t in ours_in]),
-            (tout.detach().numpy(), [t.grad.numpy() for t in theirs_in]))
+    return (
+        (out.data, [t.grad for t in ours_in]),
+        (tout.detach().numpy(), [t.grad.numpy() for t in theirs_in]),
+    )
 
 
 rng = np.random.default_rng(7)
-M32, M23, ROW3, COL3, M22 = (rng.normal(size=s) for s in
-                             [(3, 2), (2, 3), (3,), (3, 1), (2, 2)])
+M32, M23, ROW3, COL3, M22 = (rng.normal(size=s) for s in [(3, 2), (2, 3), (3,), (3, 1), (2, 2)])
 
 # name -> (function of two tensors or arrays, its inputs)
 OPERATIONS = {
@@ -44,8 +44,7 @@ OPERATIONS = {
     "relu": (lambda a: (a.relu() * a).sum(), [M32]),
     "tanh": (lambda a: (a.tanh() * a).sum(), [M32]),
     "mean": (lambda a: (a * a).mean(), [M32]),
-    "a - b, 1 - a, -a": (lambda a, b: ((a - b) * (1 - a) + (-a)).sum(),
-                         [M22, M22 * 0.5]),
+    "a - b, 1 - a, -a": (lambda a, b: ((a - b) * (1 - a) + (-a)).sum(), [M22, M22 * 0.5]),
     "2 * a + 3": (lambda a: (2 * a + 3).sum() + (a * 2).sum(), [M32]),
 }
 
@@ -55,7 +54,7 @@ def test_operation_matches_pytorch_float64(name):
     f, arrays = OPERATIONS[name]
     (out, grads), (tout, tgrads) = run_both(f, arrays)
     assert np.allclose(out, tout, rtol=EXACT, atol=EXACT)
-    for g, t in zip(grads, tgrads):
+    for g, t in zip(grads, tgrads, strict=True):
         assert g.shape == t.shape
         assert np.allclose(g, t, rtol=EXACT, atol=EXACT)
 
@@ -70,13 +69,16 @@ def test_broadcasting_addition_sums_the_gradient_back():
     assert c.grad.shape == (4,) and np.all(c.grad == 3.0)
 
 
-@pytest.mark.parametrize("shape, target, expected", [
-    ((3, 2), (2,), [3.0, 3.0]),
-    ((3, 2), (3, 1), [[2.0], [2.0], [2.0]]),
-    ((3, 2), (1, 1), [[6.0]]),
-    ((3, 2), (), 6.0),
-    ((3, 2), (3, 2), np.ones((3, 2))),
-])
+@pytest.mark.parametrize(
+    "shape, target, expected",
+    [
+        ((3, 2), (2,), [3.0, 3.0]),
+        ((3, 2), (3, 1), [[2.0], [2.0], [2.0]]),
+        ((3, 2), (1, 1), [[6.0]]),
+        ((3, 2), (), 6.0),
+        ((3, 2), (3, 2), np.ones((3, 2))),
+    ],
+)
 def test_unbroadcast(shape, target, expected):
     result = unbroadcast(np.ones(shape), target)
     assert result.shape == target
@@ -85,8 +87,7 @@ def test_unbroadcast(shape, target, expected):
 
 def test_an_array_on_the_left_gives_a_tensor():
     t = Tensor([1.0, 2.0])
-    for result in (np.array([3.0, 4.0]) * t, np.array([3.0, 4.0]) + t,
-                   1 - t, 2.0 * t):
+    for result in (np.array([3.0, 4.0]) * t, np.array([3.0, 4.0]) + t, 1 - t, 2.0 * t):
         assert isinstance(result, Tensor)
 
 
@@ -124,7 +125,7 @@ def test_layers_start_from_the_scalar_networks_numbers():
     scalar = nn.MLP(2, [3, 1], activation="relu", output_activation="linear")
     random.seed(5)
     tensor = MLP(2, [3, 1], activation="relu", output_activation="linear")
-    for slayer, tlayer in zip(scalar.layers, tensor.layers):
+    for slayer, tlayer in zip(scalar.layers, tensor.layers, strict=True):
         for j, neuron in enumerate(slayer.neurons):
             assert list(tlayer.W.data[:, j]) == [w.data for w in neuron.w]
             assert tlayer.b.data[j] == neuron.b.data
@@ -143,10 +144,14 @@ def test_the_moons_losses_match_the_scalar_engine():
         return moons.array_loss(model(points), labels, model.parameters())
 
     scalar = moons.train(moons.network(nn.MLP), X, y, steps=5)
-    tensor = moons.train(moons.network(MLP), np.array(X),
-                         np.array(y, dtype=float).reshape(-1, 1), steps=5,
-                         loss=tensor_loss)
-    assert max(abs(a - b) for a, b in zip(scalar, tensor)) <= 1e-12
+    tensor = moons.train(
+        moons.network(MLP),
+        np.array(X),
+        np.array(y, dtype=float).reshape(-1, 1),
+        steps=5,
+        loss=tensor_loss,
+    )
+    assert max(abs(a - b) for a, b in zip(scalar, tensor, strict=True)) <= 1e-12
 
 
 def test_tensor_order_puts_children_first():
@@ -166,8 +171,11 @@ def test_scalar_and_tensor_gradients_agree_on_a_layer():
     vX = [[Value(float(x)) for x in row] for row in X3]
     vW = [[Value(float(w)) for w in row] for row in W]
     vb = [Value(float(c)) for c in b]
-    total = sum(sum((vX[i][k] * vW[k][j] for k in range(2)), vb[j]).relu()
-                for i in range(3) for j in range(2))
+    total = sum(
+        sum((vX[i][k] * vW[k][j] for k in range(2)), vb[j]).relu()
+        for i in range(3)
+        for j in range(2)
+    )
     total.backward()
     assert np.allclose(tW.grad, [[w.grad for w in r] for r in vW], atol=1e-14)
     assert np.allclose(tX.grad, [[x.grad for x in r] for r in vX], atol=1e-14)

@@ -34,11 +34,9 @@ def trace(built_site) -> dict:
 
 
 def load(browser, server, theme="light", width=1280, **options):
-    page, errors, outside = open_page(browser, f"{server}{PAGE}.html", server,
-                                      theme, **options)
+    page, errors, outside = open_page(browser, f"{server}{PAGE}.html", server, theme, **options)
     page.set_viewport_size({"width": width, "height": 900})
-    page.wait_for_function(
-        "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
+    page.wait_for_function("[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
     return page, errors, outside, page.locator("div.mgv").first
 
 
@@ -51,9 +49,9 @@ def network_at(trace: dict, k: int):
 
     sizes, frame = trace["sizes"], trace["frames"][k]
     model = MLP(sizes[0], sizes[1:])
-    for layer, weights, biases in zip(model.layers, frame["weights"], frame["biases"]):
-        for neuron, w, b in zip(layer.neurons, weights, biases):
-            for value, data in zip(neuron.w, w):
+    for layer, weights, biases in zip(model.layers, frame["weights"], frame["biases"], strict=True):
+        for neuron, w, b in zip(layer.neurons, weights, biases, strict=True):
+            for value, data in zip(neuron.w, w, strict=True):
                 value.data = data
             neuron.b.data = b
     return model
@@ -72,17 +70,18 @@ def native_pass(trace: dict, k: int, example: int) -> dict:
         outputs.append(x)
     term = (x[0] - t) ** 2 / len(trace["inputs"])
     term.backward()
-    return {"outputs": [[v.data for v in layer] for layer in outputs],
-            "loss": term.data,
-            "output_grads": [[v.grad for v in layer] for layer in outputs],
-            "grads": [[[w.grad for w in n.w] for n in layer.neurons]
-                      for layer in model.layers]}
+    return {
+        "outputs": [[v.data for v in layer] for layer in outputs],
+        "loss": term.data,
+        "output_grads": [[v.grad for v in layer] for layer in outputs],
+        "grads": [[[w.grad for w in n.w] for n in layer.neurons] for layer in model.layers],
+    }
 
 
 def native_loss_grads(trace: dict, k: int) -> list:
     """∂L/∂w of the whole loss at step k, computed here with the engine."""
     model = network_at(trace, k)
-    errors = [(model(x) - t) ** 2 for x, t in zip(trace["inputs"], trace["targets"])]
+    errors = [(model(x) - t) ** 2 for x, t in zip(trace["inputs"], trace["targets"], strict=True)]
     loss = sum(errors) / len(errors)
     loss.backward()
     return [[[w.grad for w in n.w] for n in layer.neurons] for layer in model.layers]
@@ -96,11 +95,12 @@ def test_the_recorded_passes_are_the_engines(trace):
             assert frames[k]["passes"][example] == native_pass(trace, k, example), (k, example)
         # The parts of the examples add up to the gradients of the loss.
         parts = [p["grads"] for p in frames[k]["passes"]]
-        for l, layer in enumerate(frames[k]["grads"]):
+        for li, layer in enumerate(frames[k]["grads"]):
             for j, row in enumerate(layer):
                 for i, g in enumerate(row):
-                    assert math.isclose(sum(p[l][j][i] for p in parts), g,
-                                        rel_tol=1e-12, abs_tol=1e-15)
+                    assert math.isclose(
+                        sum(p[li][j][i] for p in parts), g, rel_tol=1e-12, abs_tol=1e-15
+                    )
 
 
 # -- the passes, played --------------------------------------------------------
@@ -128,24 +128,26 @@ def expected_numbers(trace: dict, native: dict, example: int, phase: int) -> dic
     last = len(sizes) - 1
     forward_end = len(sizes) + 1
     out = {}
-    for l, size in enumerate(sizes):
+    for li, size in enumerate(sizes):
         for j in range(size):
-            if phase < l + 1:
-                out[f"{l}-{j}"] = None
+            if phase < li + 1:
+                out[f"{li}-{j}"] = None
                 continue
-            data = trace["inputs"][example][j] if l == 0 else native["outputs"][l - 1][j]
+            data = trace["inputs"][example][j] if li == 0 else native["outputs"][li - 1][j]
             grad = ""
-            if l > 0 and phase >= forward_end + 1 + last - l:
-                grad = f"grad {fmt(native['output_grads'][l - 1][j])}"
-            out[f"{l}-{j}"] = [f"data {fmt(data)}", grad]
-    out["loss"] = (None if phase < forward_end else
-                   [f"data {fmt(native['loss'])}", "grad 1.0000" if phase > forward_end else ""])
+            if li > 0 and phase >= forward_end + 1 + last - li:
+                grad = f"grad {fmt(native['output_grads'][li - 1][j])}"
+            out[f"{li}-{j}"] = [f"data {fmt(data)}", grad]
+    out["loss"] = (
+        None
+        if phase < forward_end
+        else [f"data {fmt(native['loss'])}", "grad 1.0000" if phase > forward_end else ""]
+    )
     out["phase"] = phase
     return out
 
 
-def test_the_forward_pass_plays_layer_by_layer_with_the_engines_numbers(
-        browser, server, trace):
+def test_the_forward_pass_plays_layer_by_layer_with_the_engines_numbers(browser, server, trace):
     page, errors, _, fig = load(browser, server)
     forward_end = len(trace["sizes"]) + 1
     fig.locator(".mgv-scrub").fill("17")
@@ -172,15 +174,17 @@ def test_the_forward_pass_plays_layer_by_layer_with_the_engines_numbers(
     pulses = fig.evaluate(
         "root => [...root.querySelectorAll('g[data-weight] .mgv-pulse')].map(p =>"
         " [p.parentNode.dataset.weight[0], p.classList.contains('mgv-flow-forward'),"
-        " getComputedStyle(p).animationName])")
-    assert {(l, on) for l, on, _ in pulses} == {("1", False), ("2", True), ("3", False)}
-    assert all(name != "none" for l, on, name in pulses if on)
+        " getComputedStyle(p).animationName])"
+    )
+    assert {(li, on) for li, on, _ in pulses} == {("1", False), ("2", True), ("3", False)}
+    assert all(name != "none" for li, on, name in pulses if on)
     assert errors == []
     page.close()
 
 
 def test_the_backward_pass_shows_the_engines_gradients_and_reduced_motion_jumps(
-        browser, server, trace):
+    browser, server, trace
+):
     page, errors, _, fig = load(browser, server, reduced_motion="reduce")
     sizes = trace["sizes"]
     pass_end = 2 * len(sizes) + 1
@@ -193,14 +197,17 @@ def test_the_backward_pass_shows_the_engines_gradients_and_reduced_motion_jumps(
     native = native_pass(trace, last, 2)
     assert numbers_of(fig) == expected_numbers(trace, native, 2, pass_end)
     for edge in fig.locator("g[data-weight]").all():
-        l, j, i = map(int, edge.get_attribute("data-weight").split("-"))
-        assert float(edge.get_attribute("data-part")) == native["grads"][l - 1][j][i]
+        li, j, i = map(int, edge.get_attribute("data-weight").split("-"))
+        assert float(edge.get_attribute("data-part")) == native["grads"][li - 1][j][i]
     assert fig.evaluate(
         "root => [...root.querySelectorAll('.mgv-pulse')]"
-        ".every(p => getComputedStyle(p).animationName === 'none')")
+        ".every(p => getComputedStyle(p).animationName === 'none')"
+    )
     # The ring on the plane marks the example.
-    rings = fig.evaluate("root => [...root.querySelectorAll('.mgv-heat .mgv-wrong')]"
-                         ".map(r => r.style.display !== 'none')")
+    rings = fig.evaluate(
+        "root => [...root.querySelectorAll('.mgv-heat .mgv-wrong')]"
+        ".map(r => r.style.display !== 'none')"
+    )
     assert rings == [k == 2 for k in range(len(trace["inputs"]))]
     assert "Done: these are example 3's parts" in fig.locator(".mgv-passes").inner_text()
     assert errors == []
@@ -208,34 +215,45 @@ def test_the_backward_pass_shows_the_engines_gradients_and_reduced_motion_jumps(
 
 
 def test_pointing_at_or_focusing_a_weight_lights_it_and_shows_w_and_its_gradient(
-        browser, server, trace):
+    browser, server, trace
+):
     page, errors, _, fig = load(browser, server, reduced_motion="reduce")
     for k in (0, 23):
         fig.locator(".mgv-scrub").fill(str(k))
         frame, grads = trace["frames"][k], native_loss_grads(trace, k)
         fig.get_by_role("button", name="Backward pass", exact=True).click()
         native = native_pass(trace, k, 0)
-        for (l, j, i), how in (((1, 0, 0), "hover"), ((2, 3, 1), "focus"),
-                               ((3, 0, 2), "hover"), ((2, 1, 2), "focus")):
-            edge = fig.locator(f'g[data-weight="{l}-{j}-{i}"]')
+        for (li, j, i), how in (
+            ((1, 0, 0), "hover"),
+            ((2, 3, 1), "focus"),
+            ((3, 0, 2), "hover"),
+            ((2, 1, 2), "focus"),
+        ):
+            edge = fig.locator(f'g[data-weight="{li}-{j}-{i}"]')
             if how == "hover":
                 edge.locator(".mgv-hit").hover()
             else:
                 edge.focus()
             details = fig.locator(".mgv-details").inner_text()
-            w = frame["weights"][l - 1][j][i]
-            assert (f"w = {fmt(w)}, ∂L/∂w = {fmt(grads[l - 1][j][i])} (step {k})"
-                    in details), (how, details)
-            assert (f"Example 1's part of ∂L/∂w, from its backward pass: "
-                    f"{fmt(native['grads'][l - 1][j][i])}") in details
+            w = frame["weights"][li - 1][j][i]
+            assert f"w = {fmt(w)}, ∂L/∂w = {fmt(grads[li - 1][j][i])} (step {k})" in details, (
+                how,
+                details,
+            )
+            assert (
+                f"Example 1's part of ∂L/∂w, from its backward pass: "
+                f"{fmt(native['grads'][li - 1][j][i])}"
+            ) in details
             # Lit: the edge and its two neurons stand out, the others fade.
             lit = fig.evaluate(
-                "(root, name) => { const g = root.querySelector(`g[data-weight=\"${name}\"]`);"
+                '(root, name) => { const g = root.querySelector(`g[data-weight="${name}"]`);'
                 " const other = root.querySelector('g[data-weight]:not(.mgv-hot) .mgv-weight');"
                 " return [g.classList.contains('mgv-hot'),"
                 " getComputedStyle(g.querySelector('.mgv-hit')).strokeOpacity,"
                 " getComputedStyle(other).strokeOpacity,"
-                " root.querySelectorAll('g.mgv-end').length]; }", f"{l}-{j}-{i}")
+                " root.querySelectorAll('g.mgv-end').length]; }",
+                f"{li}-{j}-{i}",
+            )
             assert lit[0] and float(lit[1]) > 0 and float(lit[2]) < 0.5 and lit[3] == 2, lit
             page.mouse.move(0, 0)
             fig.get_by_role("button", name="Reset").focus()
@@ -251,8 +269,9 @@ def test_the_loss_curve_follows_the_step(browser, server, trace):
         readout = fig.locator(".mgv-readout")
         assert readout.get_attribute("data-step") == str(k)
         assert readout.inner_text() == f"loss now: step {k}, {fmt(trace['frames'][k]['loss'])}"
-        cursor = fig.evaluate("root => Number(root.querySelector('.mgv-curve .mgv-cursor')"
-                              ".getAttribute('x1'))")
+        cursor = fig.evaluate(
+            "root => Number(root.querySelector('.mgv-curve .mgv-cursor').getAttribute('x1'))"
+        )
         assert cursor > 0
     assert errors == []
     page.close()
@@ -267,13 +286,21 @@ def test_every_control_works_from_the_keyboard(browser, server, trace):
         name = page.evaluate(
             "() => { const a = document.activeElement;"
             " return a.closest('.mgv') ? a.tagName + ':' + (a.getAttribute('aria-label')"
-            " || a.textContent.trim()) : null; }")
+            " || a.textContent.trim()) : null; }"
+        )
         if name is None:
             break
         reached.append(name)
-    for control in ("BUTTON:Reset", "BUTTON:◀ Back", "BUTTON:▶ Play", "BUTTON:Forward ▶",
-                    "INPUT:Training step (scrub)", "SELECT:Example for the passes",
-                    "BUTTON:Forward pass", "BUTTON:Backward pass"):
+    for control in (
+        "BUTTON:Reset",
+        "BUTTON:◀ Back",
+        "BUTTON:▶ Play",
+        "BUTTON:Forward ▶",
+        "INPUT:Training step (scrub)",
+        "SELECT:Example for the passes",
+        "BUTTON:Forward pass",
+        "BUTTON:Backward pass",
+    ):
         assert control in reached, (control, reached)
     # The passes, by keyboard alone.
     fig.get_by_label("Example for the passes").focus()
@@ -287,7 +314,8 @@ def test_every_control_works_from_the_keyboard(browser, server, trace):
     assert fig.get_attribute("data-pass-phase") == str(2 * len(trace["sizes"]) + 1)
     outline = page.evaluate(
         "() => { const s = getComputedStyle(document.activeElement);"
-        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
     assert outline[0] == "solid" and outline[1] >= 2  # focus is visible
     assert errors == []
     page.close()
@@ -310,8 +338,10 @@ def contrast(a: str, b: str) -> float:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("width", [360, 768, 1280])
 def test_the_thinnest_lines_stay_visible_and_the_figure_fits_its_column(
-        browser, server, built_site, trace, theme, width):
+    browser, server, built_site, trace, theme, width
+):
     page, errors, outside, fig = load(browser, server, theme, width, reduced_motion="reduce")
+
     def smallest(frame):
         return min(abs(w) for layer in frame["weights"] for row in layer for w in row)
 
@@ -343,11 +373,15 @@ def test_the_thinnest_lines_stay_visible_and_the_figure_fits_its_column(
         .filter(e => e.scrollWidth > e.clientWidth)
         .map(e => e.className + ' ' + e.scrollWidth + ' > ' + e.clientWidth)""")
     assert clipped == []
-    column = fig.evaluate("root => [root.getBoundingClientRect().right,"
-                          " root.parentElement.getBoundingClientRect().right]")
+    column = fig.evaluate(
+        "root => [root.getBoundingClientRect().right,"
+        " root.parentElement.getBoundingClientRect().right]"
+    )
     assert column[0] <= column[1] + 0.5
-    scroller = fig.evaluate("root => { const s = root.querySelector('.mgv-scroll');"
-                            " return [s.scrollWidth, s.clientWidth]; }")
+    scroller = fig.evaluate(
+        "root => { const s = root.querySelector('.mgv-scroll');"
+        " return [s.scrollWidth, s.clientWidth]; }"
+    )
     assert (scroller[0] > scroller[1]) == (width < 500)
     # What the keyboard focuses is scrolled into view, on a phone too.
     seen = fig.evaluate("""root => { const v = root.querySelector('.mgv-scroll')
@@ -394,8 +428,9 @@ def test_the_chapters_experiments_work_as_written(browser, server, trace):
     example.select_option("0")
     backward.click()
     for j in range(trace["sizes"][1]):
-        parts = [fig.locator(f'g[data-weight="1-{j}-{i}"]').get_attribute("data-part")
-                 for i in range(2)]
+        parts = [
+            fig.locator(f'g[data-weight="1-{j}-{i}"]').get_attribute("data-part") for i in range(2)
+        ]
         assert parts[0] == parts[1]
     assert errors == []
     page.close()

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (AXE, BUILD, FIGURE_PAGES, axe_violations, open_page,
-                      page_soup, traces_of)
+from conftest import AXE, BUILD, FIGURE_PAGES, axe_violations, open_page, page_soup, traces_of
 
 VENDOR = Path(__file__).parent / "vendor"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
@@ -47,8 +46,7 @@ def screenshots() -> Path:
 def load(browser, url: str, prefix: str, theme: str = "light", **options):
     """Open a page and wait until every figure on it is drawn."""
     page, errors, outside = open_page(browser, url, prefix, theme, **options)
-    page.wait_for_function(
-        "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
+    page.wait_for_function("[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)")
     return page, errors, outside
 
 
@@ -71,13 +69,34 @@ def test_axe_is_the_vendored_release():
 
 def test_numbers_are_shown_as_python_shows_them(browser, server):
     page, errors, _ = load(browser, f"{server}book/05-backward.html", server)
-    cases = [0.0, -0.0, 1.0, -1.0, 0.5, 2 / 3, -2 / 3, 6.8813735870195432,
-             0.03125, -0.03125, 0.09375, 1.00005, 2.00015, 12345.67895,
-             1e-5, -1e-5, 4.99995e-5, -4.99995e-5, 0.70710678, -8.0,
-             1 / 3 * 1e3, 1e10 / 7, -3.999950000001]
+    cases = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        2 / 3,
+        -2 / 3,
+        6.8813735870195432,
+        0.03125,
+        -0.03125,
+        0.09375,
+        1.00005,
+        2.00015,
+        12345.67895,
+        1e-5,
+        -1e-5,
+        4.99995e-5,
+        -4.99995e-5,
+        0.70710678,
+        -8.0,
+        1 / 3 * 1e3,
+        1e10 / 7,
+        -3.999950000001,
+    ]
     rng = random.Random(0)
     cases += [rng.uniform(-100, 100) for _ in range(300)]
-    cases += [k / 2 ** 15 for k in range(-400, 400, 7)]  # exact binary ties
+    cases += [k / 2**15 for k in range(-400, 400, 7)]  # exact binary ties
     shown = page.evaluate("xs => xs.map(x => window.microgradViz.fmt(x))", cases)
     assert shown == [fmt(x) for x in cases]
     shown = page.evaluate("xs => xs.map(x => window.microgradViz.fmt(x, 1))", cases)
@@ -92,7 +111,8 @@ def test_numbers_are_shown_as_python_shows_them(browser, server):
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("docname", sorted(FIGURE_PAGES))
 def test_figures_draw_offline_with_a_clean_console_and_no_axe_violations(
-        browser, server, built_site, screenshots, docname, theme):
+    browser, server, built_site, screenshots, docname, theme
+):
     page, errors, outside = load(browser, f"{server}{docname}.html", server, theme)
     traces = traces_of(built_site, docname)
     assert [t["kind"] for t in traces] == FIGURE_PAGES[docname]
@@ -142,11 +162,11 @@ def test_figures_work_from_file_urls(browser, built_site):
 def replay(trace: dict, k: int) -> dict:
     """What the graph figure should show at position k, from the trace."""
     nodes, forward = trace["nodes"], trace["forward"]
-    known = set(forward[:min(k, len(forward))])
+    known = set(forward[: min(k, len(forward))])
     grad = [0.0] * len(nodes)
     if k > len(forward):
         grad[trace["root"]] = 1.0
-    for step in trace["backward"][:max(0, k - len(forward) - 1)]:
+    for step in trace["backward"][: max(0, k - len(forward) - 1)]:
         for update in step["updates"]:
             grad[update["child"]] = update["after"]
     return {"known": known, "grad": grad}
@@ -185,24 +205,29 @@ def test_the_graph_steps_forward_and_backward_showing_the_trace(browser, server,
             labels = fig.locator(".mgv-edge-label").all_text_contents()
             assert len(labels) == len(step["updates"])
             for u in step["updates"]:
-                equation = (f"{fmt(u['local'])} × {fmt(step['upstream'])} = "
-                            f"{fmt(u['after'] - u['before'])}")
+                equation = (
+                    f"{fmt(u['local'])} × {fmt(step['upstream'])} = {fmt(u['after'] - u['before'])}"
+                )
                 assert equation in text and equation in labels, (equation, text, labels)
                 assert f"from {fmt(u['before'])} to {fmt(u['after'])}" in text
                 if u["before"] != 0:  # a value used twice: += accumulates
                     assert "+= adds this contribution" in text
     # At the end, both inputs used twice carry the += badge.
-    badges = {nodes[i]["label"]: fig.locator(f'g.mgv-node[data-node="{i}"] .mgv-badge')
-              .text_content() for i in range(len(nodes))}
+    badges = {
+        nodes[i]["label"]: fig.locator(f'g.mgv-node[data-node="{i}"] .mgv-badge').text_content()
+        for i in range(len(nodes))
+    }
     assert badges["a"] == "+=" and badges["b"] == "+=" and badges["f"] == ""
     # Hover shows a value's label, data, grad, operation and formula.
     d = next(i for i, n in enumerate(nodes) if n["label"] == "d")
     fig.locator(f'g.mgv-node[data-node="{d}"]').hover()
     details = fig.locator(".mgv-details").inner_text()
     a, b = (next(n for n in nodes if n["label"] == x) for x in "ab")
-    assert details == (f"d · data {fmt(nodes[d]['data'])} · grad {fmt(nodes[d]['grad'])}"
-                       f" · operation × · d = a × b = {fmt(a['data'])} × "
-                       f"{fmt(b['data'])} = {fmt(nodes[d]['data'])}")
+    assert details == (
+        f"d · data {fmt(nodes[d]['data'])} · grad {fmt(nodes[d]['grad'])}"
+        f" · operation × · d = a × b = {fmt(a['data'])} × "
+        f"{fmt(b['data'])} = {fmt(nodes[d]['data'])}"
+    )
     # Back, reset and the scrubber.
     fig.get_by_role("button", name="Back").click()
     assert fig.locator(".mgv-counter").inner_text() == f"Step {count - 2} of {count - 1}"
@@ -224,8 +249,7 @@ def test_the_graph_plays_and_pauses_and_answers_the_keyboard(browser, server):
     play.click()
     assert fig.get_by_role("button", name="Pause").get_attribute("aria-pressed") == "true"
     assert live.get_attribute("aria-live") == "off"  # quiet while playing
-    page.wait_for_function(
-        "document.querySelector('.mgv-scrub').value >= 2", timeout=5000)
+    page.wait_for_function("document.querySelector('.mgv-scrub').value >= 2", timeout=5000)
     fig.get_by_role("button", name="Pause").click()
     stopped = fig.locator(".mgv-scrub").input_value()
     page.wait_for_timeout(1200)
@@ -242,7 +266,8 @@ def test_the_graph_plays_and_pauses_and_answers_the_keyboard(browser, server):
     assert fig.locator(".mgv-scrub").input_value() == "2"
     outline = page.evaluate(
         "() => { const s = getComputedStyle(document.activeElement);"
-        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
     assert outline[0] == "solid" and outline[1] >= 2  # focus is visible
     fig.locator(".mgv-scrub").focus()
     page.keyboard.press("ArrowRight")
@@ -258,13 +283,14 @@ def test_the_graph_plays_and_pauses_and_answers_the_keyboard(browser, server):
 
 def test_reduced_motion_stills_the_flowing_arrows(browser, server):
     for motion, animated in (("reduce", False), ("no-preference", True)):
-        page, errors, _ = load(browser, f"{server}book/05-backward.html", server,
-                               reduced_motion=motion)
+        page, errors, _ = load(
+            browser, f"{server}book/05-backward.html", server, reduced_motion=motion
+        )
         fig = figure(page)
         fig.locator(".mgv-scrub").fill("8")
         animation = page.evaluate(
-            "getComputedStyle(document.querySelector('.mgv-edge.mgv-active'))"
-            ".animationName")
+            "getComputedStyle(document.querySelector('.mgv-edge.mgv-active')).animationName"
+        )
         assert (animation != "none") == animated, (motion, animation)
         assert errors == []
         page.close()
@@ -354,37 +380,43 @@ def test_the_graph_has_a_key_to_its_colours(browser, server, theme):
     assert key.is_visible()
     items = key.locator("li").all_inner_texts()
     assert [" ".join(item.split()) for item in items] == [
-        "computed now, or its _backward runs", "its grad changes now",
-        "carries local × upstream = added", "not computed yet",
-        "+= grad collected more than one contribution"]
+        "computed now, or its _backward runs",
+        "its grad changes now",
+        "carries local × upstream = added",
+        "not computed yet",
+        "+= grad collected more than one contribution",
+    ]
     fig.locator(".mgv-scrub").fill("0")
     style = "(e, p) => getComputedStyle(e)[p]"
     pending = fig.locator("g.mgv-node.mgv-pending rect").first
     swatch = key.locator(".mgv-swatch-pending rect")
-    assert (swatch.evaluate(style, "strokeDasharray")
-            == pending.evaluate(style, "strokeDasharray") != "none")
+    assert (
+        swatch.evaluate(style, "strokeDasharray")
+        == pending.evaluate(style, "strokeDasharray")
+        != "none"
+    )
     last = int(fig.locator(".mgv-scrub").get_attribute("max"))
     fig.locator(".mgv-scrub").fill(str(last))
     page.wait_for_timeout(500)  # the boxes' colours fade in (.25 s)
     plain = fig.locator("svg.mgv-svg path.mgv-edge:not(.mgv-active)").first
     strokes = set()
-    for swatch, drawn in ((".mgv-swatch-current rect", "g.mgv-node.mgv-current rect"),
-                          (".mgv-swatch-touched rect", "g.mgv-node.mgv-touched rect"),
-                          (".mgv-key-arrow", "path.mgv-edge.mgv-active")):
+    for swatch, drawn in (
+        (".mgv-swatch-current rect", "g.mgv-node.mgv-current rect"),
+        (".mgv-swatch-touched rect", "g.mgv-node.mgv-touched rect"),
+        (".mgv-key-arrow", "path.mgv-edge.mgv-active"),
+    ):
         shown = key.locator(swatch).first.evaluate(style, "stroke")
         assert shown == fig.locator(f"svg.mgv-svg {drawn}").first.evaluate(style, "stroke")
         strokes.add(shown)
     # The two highlights differ from each other and from a plain arrow.
     assert len(strokes) == 2 and plain.evaluate(style, "stroke") not in strokes
     badge = fig.locator("g.mgv-node .mgv-badge", has_text="+=").first
-    assert (key.locator(".mgv-badge").evaluate(style, "fill")
-            == badge.evaluate(style, "fill"))
+    assert key.locator(".mgv-badge").evaluate(style, "fill") == badge.evaluate(style, "fill")
     assert errors == []
     page.close()
 
 
-def test_a_graph_too_wide_for_a_phone_scrolls_and_follows_the_steps(
-        browser, server, built_site):
+def test_a_graph_too_wide_for_a_phone_scrolls_and_follows_the_steps(browser, server, built_site):
     """On a phone the graph keeps three quarters of its size, so that its
     numbers stay readable, and scrolls sideways: the stage can then be
     focused and scrolled with the keys, a note says so, and stepping keeps
@@ -478,8 +510,7 @@ def test_the_neuron_starts_from_the_chapters_numbers(browser, server, built_site
         # ... and the figure shows it.
         texts = fig.locator(f'g.mgv-node[data-node="{i}"] text').all_text_contents()
         assert texts[:3] == [node["label"], f"data {fmt(data[i])}", f"grad {fmt(grad[i])}"]
-    labels = [fig.locator("input[type=range]").nth(i).get_attribute("aria-label")
-              for i in range(5)]
+    labels = [fig.locator("input[type=range]").nth(i).get_attribute("aria-label") for i in range(5)]
     assert labels == ["x1", "w1", "x2", "w2", "b"]
     assert errors == []
     page.close()
@@ -490,9 +521,11 @@ def test_the_neuron_matches_the_engine_on_a_grid_of_settings(browser, server, bu
     inputs = [spec["node"] for spec in trace["inputs"]]
     grid = [-2.5, -0.5, 0.0, 1.5]
     biases = [-3.0, -0.5, 0.0, 6.0]
-    cases = [dict(zip(inputs, combo[:-1] + (bias,)))
-             for combo in itertools.product(grid, grid, grid, grid, [None])
-             for bias in biases]
+    cases = [
+        dict(zip(inputs, combo[:-1] + (bias,), strict=True))
+        for combo in itertools.product(grid, grid, grid, grid, [None])
+        for bias in biases
+    ]
     page, errors, _ = load(browser, f"{server}book/04-neuron.html", server)
     shown = page.evaluate(
         """([cases, activations]) => {
@@ -516,8 +549,10 @@ def test_the_neuron_matches_the_engine_on_a_grid_of_settings(browser, server, bu
             }
           }
           return out;
-        }""", [cases, ["tanh", "ReLU"]])
-    assert len(shown) == 2 * len(cases) == 2 * 4 ** 5
+        }""",
+        [cases, ["tanh", "ReLU"]],
+    )
+    assert len(shown) == 2 * len(cases) == 2 * 4**5
     dead_cases = 0
     for case in shown:
         leaves = {int(k): v for k, v in case["leaves"].items()}
@@ -551,13 +586,15 @@ def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site)
     leaves[number["b"]] = -2.0
     fig.get_by_role("button", name="activation ReLU").click()
     assert fig.get_by_role("button", name="activation ReLU").get_attribute("aria-pressed") == "true"
-    assert fig.get_by_role("button", name="activation tanh").get_attribute("aria-pressed") == "false"
+    assert (
+        fig.get_by_role("button", name="activation tanh").get_attribute("aria-pressed") == "false"
+    )
     data, grad = engine_neuron(trace, leaves, "ReLU")
     assert data[number["n"]] < 0
     assert "The ReLU is dead" in narration(fig)
     assert fig.locator("g.mgv-node.mgv-dead").count() == len(nodes) - 1
     assert fig.locator("path.mgv-edge.mgv-dead").count() >= 1
-    for i, node in enumerate(nodes):
+    for i in range(len(nodes)):
         texts = fig.locator(f'g.mgv-node[data-node="{i}"] text').all_text_contents()
         assert texts[1:3] == [f"data {fmt(data[i])}", f"grad {fmt(grad[i])}"]
     # The keyboard moves a slider by one step.
@@ -572,8 +609,8 @@ def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site)
     fig.get_by_role("button", name="activation tanh").click()
     data, grad = engine_neuron(trace, leaves, "tanh")
     shown_data, shown_grad = shown_numbers(fig)
-    assert all(close(x, y) for x, y in zip(shown_data, data))
-    assert all(close(x, y) for x, y in zip(shown_grad, grad))
+    assert all(close(x, y) for x, y in zip(shown_data, data, strict=True))
+    assert all(close(x, y) for x, y in zip(shown_grad, grad, strict=True))
     assert fig.locator("g.mgv-node.mgv-dead").count() == 0
     n = number["n"]
     assert f"n = {fmt(data[n])}" in narration(fig)
@@ -581,8 +618,9 @@ def test_the_neuron_answers_its_sliders_and_buttons(browser, server, built_site)
     fig.locator(f'g.mgv-node[data-node="{n}"]').hover()
     details = fig.locator(".mgv-details").inner_text()
     s = nodes[n]["children"]
-    assert details.endswith(f"n = {nodes[s[0]]['label']} + b = {fmt(data[s[0]])} + "
-                            f"{fmt(data[s[1]])} = {fmt(data[n])}")
+    assert details.endswith(
+        f"n = {nodes[s[0]]['label']} + b = {fmt(data[s[0]])} + {fmt(data[s[1]])} = {fmt(data[n])}"
+    )
     assert errors == []
     page.close()
 
@@ -608,12 +646,16 @@ def take_a_step(fig) -> list[dict]:
     shown."""
     fig.get_by_role("button", name="Take one step").click()
     rows = fig.locator("table.mgv-step tr[data-node]")
-    return [{"node": int(rows.nth(r).get_attribute("data-node")),
-             "old": float(rows.nth(r).get_attribute("data-old")),
-             "grad": float(rows.nth(r).get_attribute("data-grad")),
-             "new": float(rows.nth(r).get_attribute("data-new")),
-             "cells": rows.nth(r).locator("th, td").all_text_contents()}
-            for r in range(rows.count())]
+    return [
+        {
+            "node": int(rows.nth(r).get_attribute("data-node")),
+            "old": float(rows.nth(r).get_attribute("data-old")),
+            "grad": float(rows.nth(r).get_attribute("data-grad")),
+            "new": float(rows.nth(r).get_attribute("data-new")),
+            "cells": rows.nth(r).locator("th, td").all_text_contents(),
+        }
+        for r in range(rows.count())
+    ]
 
 
 def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
@@ -625,8 +667,7 @@ def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
     assert fig.locator("table.mgv-step").is_hidden()  # no step taken yet
     leaves = {i: nodes[i]["data"] for i in number.values() if not nodes[i]["children"]}
     steps = 0
-    for activation, rate, count in (("tanh", 0.1, 3), ("tanh", 0.5, 2),
-                                    ("ReLU", 1.0, 2)):
+    for activation, rate, count in (("tanh", 0.1, 3), ("tanh", 0.5, 2), ("ReLU", 1.0, 2)):
         fig.get_by_role("button", name=f"activation {activation}").click()
         shown_rate = format(rate, "g")  # as JavaScript writes it: 1, not 1.0
         fig.get_by_role("combobox", name="learning rate").select_option(shown_rate)
@@ -641,20 +682,20 @@ def test_the_neuron_steps_as_the_engine_does(browser, server, built_site):
                 new = leaves[i] - rate * grad[i]
                 assert close(row["old"], leaves[i]) and close(row["grad"], grad[i])
                 assert close(row["new"], new), (activation, rate, row)
-                assert row["cells"] == [nodes[i]["label"], fmt(leaves[i]),
-                                        fmt(grad[i]), fmt(new)]
+                assert row["cells"] == [nodes[i]["label"], fmt(leaves[i]), fmt(grad[i]), fmt(new)]
                 leaves[i] = new
             caption = fig.locator("table.mgv-step caption").inner_text()
             assert caption == f"Step {steps}: new = old − {shown_rate} × grad"
             # After the step the figure shows the neuron at the new values.
             data, grad = engine_neuron(trace, leaves, activation)
             shown = neuron_state(fig)
-            assert all(close(x, y) for x, y in zip(shown["data"], data))
-            assert all(close(x, y) for x, y in zip(shown["grad"], grad))
+            assert all(close(x, y) for x, y in zip(shown["data"], data, strict=True))
+            assert all(close(x, y) for x, y in zip(shown["grad"], grad, strict=True))
             o = trace["root"]
             assert "o went from" in narration(fig)
-            assert narration(fig).endswith(f"to {fmt(data[o])}.") or \
-                "nothing moved" in narration(fig)
+            assert narration(fig).endswith(f"to {fmt(data[o])}.") or "nothing moved" in narration(
+                fig
+            )
             # The inputs are data: a step leaves them alone.
             for name in ("x1", "x2"):
                 assert shown["data"][number[name]] == nodes[number[name]]["data"]
@@ -679,7 +720,7 @@ def test_the_neuron_resets_to_the_lectures_exact_numbers(browser, server, built_
     assert nodes[number["b"]]["data"] == 6.8813735870195432
     slider = fig.get_by_role("slider", name="b")
     assert slider.get_attribute("aria-valuetext") == "6.8814"
-    assert fig.locator('output').nth(4).inner_text() == "6.8814"
+    assert fig.locator("output").nth(4).inner_text() == "6.8814"
     assert fig.get_by_role("button", name="activation tanh").get_attribute("aria-pressed") == "true"
     assert fig.get_by_role("combobox", name="learning rate").input_value() == "0.1"
     assert fig.locator("table.mgv-step").is_hidden()
@@ -693,21 +734,34 @@ def test_the_neuron_sliders_keep_the_lectures_values(browser, server, built_site
     b = number["b"]
     exact = trace["nodes"][b]["data"]
     slider = fig.get_by_role("slider", name="b")
-    shown_b = lambda: neuron_state(fig)["data"][b]
+
+    def shown_b():
+        return neuron_state(fig)["data"][b]
+
     # Before any touch, and from the keyboard: a tenth up, back down to the
     # lecture's value exactly, a tenth down, and back up to it again.
     assert shown_b() == exact
     slider.focus()
-    for key, expected in (("ArrowRight", 6.9), ("ArrowLeft", exact),
-                          ("ArrowLeft", 6.8), ("ArrowDown", 6.7),
-                          ("ArrowUp", 6.8), ("ArrowUp", exact),
-                          ("ArrowUp", 6.9)):
+    for key, expected in (
+        ("ArrowRight", 6.9),
+        ("ArrowLeft", exact),
+        ("ArrowLeft", 6.8),
+        ("ArrowDown", 6.7),
+        ("ArrowUp", 6.8),
+        ("ArrowUp", exact),
+        ("ArrowUp", 6.9),
+    ):
         page.keyboard.press(key)
         assert shown_b() == expected, key
         assert slider.get_attribute("aria-valuetext") == fmt(expected)
     # A drag lands on the nearest stop: the lecture's value is one.
-    for dragged, expected in (("6.88", exact), ("6.86", exact),
-                              ("6.84", 6.8), ("3.44", 3.4), ("8", 8.0)):
+    for dragged, expected in (
+        ("6.88", exact),
+        ("6.86", exact),
+        ("6.84", 6.8),
+        ("3.44", 3.4),
+        ("8", 8.0),
+    ):
         slider.fill(dragged)
         assert shown_b() == expected, dragged
     assert errors == []
@@ -720,8 +774,11 @@ def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_
     o = trace["root"]
 
     def experiment(start: str) -> str:
-        text = page.locator("section#steering-the-neuron li").filter(
-            has_text=re.compile(r"^\s*" + re.escape(start))).inner_text()
+        text = (
+            page.locator("section#steering-the-neuron li")
+            .filter(has_text=re.compile(r"^\s*" + re.escape(start)))
+            .inner_text()
+        )
         return " ".join(text.split())
 
     def shown(label: str, key: str = "data") -> float:
@@ -751,8 +808,9 @@ def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_
     saturated = neuron_state(fig)["grad"]
     for label in ("n", "w1", "x1", "b"):
         assert abs(saturated[number[label]]) < abs(start["grad"][number[label]]) / 5
-    assert (f"w1.grad is {fmt(saturated[number['w1']])}, down from "
-            f"{fmt(start['grad'][number['w1']])}") in text
+    assert (
+        f"w1.grad is {fmt(saturated[number['w1']])}, down from {fmt(start['grad'][number['w1']])}"
+    ) in text
     # "Press Reset, then Take one step ... o falls from ... to ...; press
     # again and it falls to .... w2 does not move"
     text = experiment("Press Reset, then Take one step")
@@ -763,8 +821,9 @@ def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_
     take_a_step(fig)
     twice = shown("o")
     assert before > once > twice and shown("w2") == start["data"][number["w2"]]
-    assert (f"falls from {fmt(before)} to {fmt(once)}; press again and it "
-            f"falls to {fmt(twice)}") in text
+    assert (
+        f"falls from {fmt(before)} to {fmt(once)}; press again and it falls to {fmt(twice)}"
+    ) in text
     assert "learning rate, 0.1," in text
     # "Switch the activation to ReLU ... drag b down to 5 ... dead ...
     # greys out the path ... Take one step: nothing moves"
@@ -786,8 +845,7 @@ def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_
 
 
 @pytest.mark.parametrize("width", [360, 768, 1280])
-def test_the_neuron_fits_its_column_with_its_step_table_open(
-        browser, server, built_site, width):
+def test_the_neuron_fits_its_column_with_its_step_table_open(browser, server, built_site, width):
     _, _, page, errors, fig = open_neuron(browser, server, built_site)
     page.set_viewport_size({"width": width, "height": 900})
     take_a_step(fig)
@@ -801,7 +859,8 @@ def test_the_neuron_fits_its_column_with_its_step_table_open(
                             && e.getAttribute('tabindex') === '0'
                             && e.getAttribute('role') === 'region'))
              .map(e => `${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`)""",
-        fig.element_handle())
+        fig.element_handle(),
+    )
     assert clipped == []
     if width == 360:  # a phone: the graph keeps a readable size and scrolls
         assert fig.locator(".mgv-scroller[tabindex='0'][role='region']").count() == 1
@@ -814,10 +873,9 @@ def test_the_neuron_fits_its_column_with_its_step_table_open(
 # -- figure 3: the network --------------------------------------------------------
 
 
-def test_the_network_steps_and_shows_weights_gradients_and_activity(
-        browser, server, built_site):
+def test_the_network_steps_and_shows_weights_gradients_and_activity(browser, server, built_site):
     (trace,) = traces_of(built_site, "book/09-networks")
-    frames, sizes = trace["frames"], trace["sizes"]
+    frames = trace["frames"]
     page, errors, _ = load(browser, f"{server}book/09-networks.html", server)
     fig = figure(page)
     width_at = {}
@@ -826,41 +884,52 @@ def test_the_network_steps_and_shows_weights_gradients_and_activity(
         frame = frames[k]
         lines = fig.locator(".mgv-narration div").all_inner_texts()
         assert lines[0].endswith(f"loss {fmt(frame['loss'])}.")
-        steepest = max(((l, j, i) for l, layer in enumerate(frame["grads"], 1)
-                        for j, row in enumerate(layer) for i in range(len(row))),
-                       key=lambda e: abs(frame["grads"][e[0] - 1][e[1]][e[2]]))
-        l, j, i = steepest
-        assert lines[1].endswith(f"w = {fmt(frame['weights'][l - 1][j][i])}, "
-                                 f"∂L/∂w = {fmt(frame['grads'][l - 1][j][i])}.")
-        for (l, j, i) in ((1, 0, 0), (2, 3, 1), (3, 0, 2)):
-            edge = fig.locator(f'g[data-weight="{l}-{j}-{i}"]')
-            w = frame["weights"][l - 1][j][i]
-            g = frame["grads"][l - 1][j][i]
+        steepest = max(
+            (
+                (li, j, i)
+                for li, layer in enumerate(frame["grads"], 1)
+                for j, row in enumerate(layer)
+                for i in range(len(row))
+            ),
+            key=lambda e: abs(frame["grads"][e[0] - 1][e[1]][e[2]]),
+        )
+        li, j, i = steepest
+        assert lines[1].endswith(
+            f"w = {fmt(frame['weights'][li - 1][j][i])}, ∂L/∂w = {fmt(frame['grads'][li - 1][j][i])}."
+        )
+        for li, j, i in ((1, 0, 0), (2, 3, 1), (3, 0, 2)):
+            edge = fig.locator(f'g[data-weight="{li}-{j}-{i}"]')
+            w = frame["weights"][li - 1][j][i]
+            g = frame["grads"][li - 1][j][i]
             assert float(edge.get_attribute("data-w")) == w
             line = edge.locator("line.mgv-weight")
             assert ("mgv-pos-line" if w >= 0 else "mgv-neg-line") in line.get_attribute("class")
-            width_at[k, l, j, i] = float(line.get_attribute("stroke-width"))
+            width_at[k, li, j, i] = float(line.get_attribute("stroke-width"))
             edge.hover()
             details = fig.locator(".mgv-details").inner_text()
             assert f"w = {fmt(w)}, ∂L/∂w = {fmt(g)} (step {k})" in details
         # A neuron: its bias and gradient, and its activity over the plane.
         neuron = fig.locator('g[data-neuron="1-2"]')
         neuron.hover()
-        assert (f"bias {fmt(frame['biases'][0][2])}, ∂L/∂b = "
-                f"{fmt(frame['bias_grads'][0][2])}") in fig.locator(".mgv-details").inner_text()
+        assert (
+            f"bias {fmt(frame['biases'][0][2])}, ∂L/∂b = {fmt(frame['bias_grads'][0][2])}"
+        ) in fig.locator(".mgv-details").inner_text()
         assert "layer 1, neuron 3" in fig.locator(".mgv-caption").inner_text()
         n = trace["plane"]["n"] ** 2
-        levels = base64.b64decode(frame["activity"])[2 * n:3 * n]
+        levels = base64.b64decode(frame["activity"])[2 * n : 3 * n]
         cells = page.evaluate(
-            "() => [...document.querySelectorAll('.mgv-heat rect')].slice(0, %d)"
-            ".map(r => [r.getAttribute('class'), Number(r.getAttribute('fill-opacity'))])" % n)
-        for (cls, opacity), level in zip(cells, levels):
+            f"() => [...document.querySelectorAll('.mgv-heat rect')].slice(0, {n})"
+            ".map(r => [r.getAttribute('class'), Number(r.getAttribute('fill-opacity'))])"
+        )
+        for (cls, opacity), level in zip(cells, levels, strict=True):
             value = (level - 256 if level > 127 else level) / 127
             assert cls == ("mgv-pos-fill" if value >= 0 else "mgv-neg-fill")
             assert abs(opacity - (0.08 + 0.72 * abs(value))) < 1e-3
     # The weights do change, and the picture with them.
-    assert any(width_at[(0, *e)] != width_at[(len(frames) - 1, *e)]
-               for e in ((1, 0, 0), (2, 3, 1), (3, 0, 2)))
+    assert any(
+        width_at[(0, *e)] != width_at[(len(frames) - 1, *e)]
+        for e in ((1, 0, 0), (2, 3, 1), (3, 0, 2))
+    )
     # The legend says what width and colour mean.
     legend = fig.locator("svg.mgv-legend")
     assert "proportional to |w|" in legend.get_attribute("aria-label")
@@ -891,7 +960,8 @@ def test_the_loop_replays_each_data_set(browser, server, built_site):
             assert narration(fig) == (
                 f"{run['name']}, step {k} of {last}: loss {fmt(run['loss'][k])}, "
                 f"accuracy {percent(run['accuracy'][k])}, {wrong} point"
-                f"{'' if wrong == 1 else 's'} misclassified.")
+                f"{'' if wrong == 1 else 's'} misclassified."
+            )
             # One counter, in training steps (it once said "Frame 7 of 20"
             # beside the narration's "step 21 of 60"): the counter and the
             # slider's value for screen readers say the same.
@@ -901,11 +971,14 @@ def test_the_loop_replays_each_data_set(browser, server, built_site):
             assert "Frame" not in fig.inner_text()
             rings = page.evaluate(
                 "[...document.querySelectorAll('.mgv-wrong')]"
-                ".filter(r => r.style.display !== 'none').length")
+                ".filter(r => r.style.display !== 'none').length"
+            )
             assert rings == wrong
             readouts = fig.locator(".mgv-readout").all_inner_texts()
-            assert readouts == [f"loss now: step {k}, {fmt(run['loss'][k])}",
-                                f"accuracy now: step {k}, {percent(run['accuracy'][k])}"]
+            assert readouts == [
+                f"loss now: step {k}, {fmt(run['loss'][k])}",
+                f"accuracy now: step {k}, {percent(run['accuracy'][k])}",
+            ]
         # Hover read-out on the loss curve, at a step between frames.
         curve = fig.locator("svg.mgv-curve").first
         box = curve.bounding_box()
@@ -914,6 +987,7 @@ def test_the_loop_replays_each_data_set(browser, server, built_site):
         x = box["x"] + (44 + step / last * 248) / 300 * box["width"]
         page.mouse.move(x, box["y"] + box["height"] / 2)
         assert fig.locator(".mgv-readout").first.inner_text() == (
-            f"loss: step {step}, {fmt(run['loss'][step])}")
+            f"loss: step {step}, {fmt(run['loss'][step])}"
+        )
     assert errors == []
     page.close()

@@ -22,20 +22,41 @@ loop has no end).
 
 import json
 import random
+from collections.abc import Callable
+from typing import Any
 
 from micrograd.data import make_circles, make_moons, make_spiral, make_xor
 from micrograd.figures import grid, pack, plane_around, score
 from micrograd.nn import MLP, SGD
 
-DATA_SETS = {"moons": make_moons, "circles": make_circles,
-             "xor": make_xor, "spiral": make_spiral}
+DATA_SETS: dict[str, Callable[..., tuple[list, list]]] = {
+    "moons": make_moons,
+    "circles": make_circles,
+    "xor": make_xor,
+    "spiral": make_spiral,
+}
 ACTIVATIONS = ("relu", "tanh")
-DEFAULTS = {"data": "moons", "n": 50, "noise": 0.1, "seed": 1337,
-            "hidden": [8, 8], "activation": "relu", "lr": 0.3,
-            "l2": 0.0001, "added": [], "removed": []}
-LIMITS = {"n": (4, 200), "noise": (0.0, 0.5), "lr": (0.001, 2.0),
-          "l2": (0.0, 0.1), "seed": (0, 2 ** 31 - 1), "size": (1, 16),
-          "layers": (1, 3)}
+DEFAULTS: dict[str, Any] = {
+    "data": "moons",
+    "n": 50,
+    "noise": 0.1,
+    "seed": 1337,
+    "hidden": [8, 8],
+    "activation": "relu",
+    "lr": 0.3,
+    "l2": 0.0001,
+    "added": [],
+    "removed": [],
+}
+LIMITS: dict[str, tuple[float, float]] = {
+    "n": (4, 200),
+    "noise": (0.0, 0.5),
+    "lr": (0.001, 2.0),
+    "l2": (0.0, 0.1),
+    "seed": (0, 2**31 - 1),
+    "size": (1, 16),
+    "layers": (1, 3),
+}
 GRID = 24  # the plane is drawn as a GRID x GRID heatmap
 
 
@@ -43,8 +64,7 @@ def settings_from(given):
     """The settings a run uses: `given` checked and completed with the
     defaults (a value out of range is brought back into it)."""
     s = dict(DEFAULTS)
-    s.update({key: value for key, value in (given or {}).items()
-              if key in DEFAULTS})
+    s.update({key: value for key, value in (given or {}).items() if key in DEFAULTS})
 
     def clamp(value, name, kind):
         lo, hi = LIMITS[name]
@@ -59,9 +79,8 @@ def settings_from(given):
     for name in ("noise", "lr", "l2"):
         s[name] = clamp(s[name], name, float)
     hidden = [clamp(size, "size", int) for size in s["hidden"]]
-    s["hidden"] = hidden[:LIMITS["layers"][1]] or list(DEFAULTS["hidden"])
-    s["added"] = [[float(x), float(y), 1 if label > 0 else -1]
-                  for x, y, label in s["added"]]
+    s["hidden"] = hidden[: int(LIMITS["layers"][1])] or list(DEFAULTS["hidden"])
+    s["added"] = [[float(x), float(y), 1 if label > 0 else -1] for x, y, label in s["added"]]
     s["removed"] = sorted({int(i) for i in s["removed"] if 0 <= int(i) < s["n"]})
     return s
 
@@ -70,11 +89,10 @@ def loss_and_accuracy(model, X, y, alpha):
     """Chapter 11's loss, the max-margin (SVM) loss plus `alpha` times the
     sum of the squares of the parameters, and the accuracy."""
     scores = [model(point) for point in X]
-    margins = [(1 - label * score).relu() for label, score in zip(y, scores)]
+    margins = [(1 - label * score).relu() for label, score in zip(y, scores, strict=True)]
     data_loss = sum(margins) / len(margins)
     reg_loss = alpha * sum(p * p for p in model.parameters())
-    correct = [(label > 0) == (score.data > 0)
-               for label, score in zip(y, scores)]
+    correct = [(label > 0) == (score.data > 0) for label, score in zip(y, scores, strict=True)]
     return data_loss + reg_loss, sum(correct) / len(correct)
 
 
@@ -84,16 +102,16 @@ class Loop:
 
     def __init__(self, given=None):
         s = self.settings = settings_from(given)
-        points, labels = DATA_SETS[s["data"]](n=s["n"], noise=s["noise"],
-                                              seed=s["seed"])
+        points, labels = DATA_SETS[s["data"]](n=s["n"], noise=s["noise"], seed=s["seed"])
         # The plane is the generated set's, so that adding or removing a
         # point does not move the picture under the reader's pointer.
         self.plane = plane_around(points, GRID)
         self.generated = points, labels
         self.set_data(s["added"], s["removed"])
         random.seed(s["seed"])
-        self.model = MLP(2, s["hidden"] + [1], activation=s["activation"],
-                         output_activation="linear")
+        self.model = MLP(
+            2, s["hidden"] + [1], activation=s["activation"], output_activation="linear"
+        )
         self.optimizer = SGD(self.model.parameters())
         self.optimizer.lr = s["lr"]
         self.losses, self.accuracies = [], []
@@ -101,8 +119,7 @@ class Loop:
     def set_data(self, added, removed):
         """Train, from the next step on, on the generated points less those
         `removed` (their indices) plus those `added` ([x, y, label])."""
-        checked = settings_from({**self.settings, "added": added,
-                                 "removed": removed})
+        checked = settings_from({**self.settings, "added": added, "removed": removed})
         self.settings["added"] = checked["added"]
         self.settings["removed"] = checked["removed"]
         points, labels = self.generated
@@ -122,8 +139,7 @@ class Loop:
         backward, and a step downhill. Records the loss and accuracy."""
         if not self.X:
             raise ValueError("no points to train on: add some")
-        loss, accuracy = loss_and_accuracy(self.model, self.X, self.y,
-                                           self.settings["l2"])
+        loss, accuracy = loss_and_accuracy(self.model, self.X, self.y, self.settings["l2"])
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -141,16 +157,24 @@ class Loop:
         and strength of the network's score over the plane."""
         import math
 
-        out = {"step": len(self.losses), "settings": self.settings,
-               "points": self.X, "labels": self.y, "origin": self.origin,
-               "loss": self.losses, "accuracy": self.accuracies,
-               "parameters": len(self.model.parameters()),
-               "wrong": [i for i, (s, t) in enumerate(zip(self.scores(), self.y))
-                         if (s > 0) != (t > 0)],
-               "plane": self.plane}
+        out = {
+            "step": len(self.losses),
+            "settings": self.settings,
+            "points": self.X,
+            "labels": self.y,
+            "origin": self.origin,
+            "loss": self.losses,
+            "accuracy": self.accuracies,
+            "parameters": len(self.model.parameters()),
+            "wrong": [
+                i
+                for i, (s, t) in enumerate(zip(self.scores(), self.y, strict=True))
+                if (s > 0) != (t > 0)
+            ],
+            "plane": self.plane,
+        }
         if plane:
-            out["scores"] = pack([math.tanh(score(self.model, p))
-                                  for p in grid(self.plane)])
+            out["scores"] = pack([math.tanh(score(self.model, p)) for p in grid(self.plane)])
         return out
 
 
@@ -176,5 +200,5 @@ def call(request):
         answer["accuracy"] = answer["accuracy"][since:]
         answer["since"] = since
         return json.dumps(answer)
-    except Exception as error:  # noqa: BLE001 (the page says what went wrong)
+    except Exception as error:
         return json.dumps({"error": f"{type(error).__name__}: {error}"})

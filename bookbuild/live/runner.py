@@ -19,6 +19,8 @@ with Graphviz compiled to WebAssembly.
 """
 
 import ast
+import importlib.abc
+import importlib.machinery
 import itertools
 import json
 import linecache
@@ -26,9 +28,10 @@ import pprint
 import sys
 import traceback
 import types
+from collections.abc import Callable
 
-namespace = {}
-_emit = None
+namespace: dict[str, object] = {}
+_emit: Callable[[str], object] = print  # until start() is given the page's
 _ids = itertools.count(1)
 
 
@@ -38,12 +41,15 @@ def send(message):
 
 # -- what the chapters' hidden set-up gives them ---------------------------------
 
+
 def add_to_class(cls):
     """Attach the decorated function to `cls` as a method (the book's
     set-up does the same; the tangler moves it into the class)."""
+
     def attach(function):
         setattr(cls, function.__name__, function)
         return function
+
     return attach
 
 
@@ -52,6 +58,7 @@ def glue(name, value, display=True):
 
 
 # -- output -----------------------------------------------------------------------
+
 
 class Stream:
     """sys.stdout and sys.stderr: what is written goes to the page."""
@@ -81,7 +88,7 @@ def plain(value):
 
 def bundle(value):
     """{mime type: data} for a value, from its _repr_*_ methods."""
-    data = {}
+    data: dict[str, object] = {}
     if not isinstance(value, type):
         method = getattr(value, "_repr_mimebundle_", None)
         if callable(method):
@@ -89,9 +96,11 @@ def bundle(value):
             if isinstance(got, tuple):
                 got = got[0]
             data.update(got or {})
-        for mime, name in (("text/html", "_repr_html_"),
-                           ("image/svg+xml", "_repr_svg_"),
-                           ("text/markdown", "_repr_markdown_")):
+        for mime, name in (
+            ("text/html", "_repr_html_"),
+            ("image/svg+xml", "_repr_svg_"),
+            ("text/markdown", "_repr_markdown_"),
+        ):
             method = getattr(value, name, None)
             if mime not in data and callable(method):
                 got = method()
@@ -158,10 +167,10 @@ def quote(text):
 
 
 def attributes(label=None, options=None):
-    pairs = ([("label", label)] if label is not None else []) + \
-        [(key, value) for key, value in (options or {}).items() if value is not None]
-    return (" [" + " ".join(f"{key}={quote(value)}" for key, value in pairs) + "]"
-            if pairs else "")
+    pairs = ([("label", label)] if label is not None else []) + [
+        (key, value) for key, value in (options or {}).items() if value is not None
+    ]
+    return " [" + " ".join(f"{key}={quote(value)}" for key, value in pairs) + "]" if pairs else ""
 
 
 class Digraph:
@@ -171,8 +180,16 @@ class Digraph:
     _kind, _arrow = "digraph", "->"
     __module__ = "graphviz.graphs"  # its repr, as the real one's
 
-    def __init__(self, name=None, comment=None, graph_attr=None, node_attr=None,
-                 edge_attr=None, body=None, **ignored):
+    def __init__(
+        self,
+        name=None,
+        comment=None,
+        graph_attr=None,
+        node_attr=None,
+        edge_attr=None,
+        body=None,
+        **ignored,
+    ):
         self.name = name
         self.body = list(body or [])
         self.graph_attr = dict(graph_attr or {})
@@ -183,8 +200,10 @@ class Digraph:
         self.body.append(f"\t{quote(name)}{attributes(label, {**(_attributes or {}), **options})}")
 
     def edge(self, tail_name, head_name, label=None, _attributes=None, **options):
-        self.body.append(f"\t{quote(tail_name)} {self._arrow} {quote(head_name)}"
-                         f"{attributes(label, {**(_attributes or {}), **options})}")
+        self.body.append(
+            f"\t{quote(tail_name)} {self._arrow} {quote(head_name)}"
+            f"{attributes(label, {**(_attributes or {}), **options})}"
+        )
 
     def attr(self, kw=None, _attributes=None, **options):
         options = {**(_attributes or {}), **options}
@@ -197,8 +216,11 @@ class Digraph:
     def source(self):
         head = f"{self._kind} {quote(self.name)} {{" if self.name else f"{self._kind} {{"
         lines = [head]
-        for kind, options in (("graph", self.graph_attr), ("node", self.node_attr),
-                              ("edge", self.edge_attr)):
+        for kind, options in (
+            ("graph", self.graph_attr),
+            ("node", self.node_attr),
+            ("edge", self.edge_attr),
+        ):
             if options:
                 lines.append(f"\t{kind}{attributes(None, options)}")
         return "\n".join(lines + self.body + ["}"]) + "\n"
@@ -210,8 +232,10 @@ class Digraph:
         return {"text/vnd.graphviz": self.source}
 
     def pipe(self, *args, **kwargs):
-        raise RuntimeError("the page draws graphs itself; rendering to a file "
-                           "needs Graphviz installed (run the notebook)")
+        raise RuntimeError(
+            "the page draws graphs itself; rendering to a file "
+            "needs Graphviz installed (run the notebook)"
+        )
 
     render = view = pipe
 
@@ -236,13 +260,14 @@ class Absent(types.ModuleType):
         top = self.__name__.split(".")[0]
         raise ModuleNotFoundError(
             f"{ABSENT[top]} does not run in the browser: this cell runs in "
-            f"Jupyter (download the notebook)", name=self.__name__)
+            f"Jupyter (download the notebook)",
+            name=self.__name__,
+        )
 
 
-class AbsentFinder:
+class AbsentFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in ABSENT:
-            import importlib.machinery
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
 
@@ -261,19 +286,20 @@ def install_modules():
     sys.meta_path.insert(0, AbsentFinder())
     ipython = types.ModuleType("IPython")
     ipython_display = types.ModuleType("IPython.display")
-    for name in ("display", "update_display", "DisplayHandle", "Pretty", "HTML",
-                 "clear_output"):
+    for name in ("display", "update_display", "DisplayHandle", "Pretty", "HTML", "clear_output"):
         setattr(ipython_display, name, globals()[name])
-    ipython.display = ipython_display
-    ipython.get_ipython = lambda: None
-    graphviz = types.ModuleType("graphviz")
-    graphviz.Digraph, graphviz.Graph = Digraph, Graph
-    graphviz.__doc__ = "The page's stand-in for graphviz: it writes DOT source."
-    sys.modules.update({"IPython": ipython, "IPython.display": ipython_display,
-                        "graphviz": graphviz})
+    vars(ipython).update(display=ipython_display, get_ipython=lambda: None)
+    graphviz = types.ModuleType(
+        "graphviz", "The page's stand-in for graphviz: it writes DOT source."
+    )
+    vars(graphviz).update(Digraph=Digraph, Graph=Graph)
+    sys.modules.update(
+        {"IPython": ipython, "IPython.display": ipython_display, "graphviz": graphviz}
+    )
 
 
 # -- running a cell -----------------------------------------------------------------
+
 
 def start(folder, emit):
     """Make `import micrograd` find the package in `folder` and get the
@@ -285,8 +311,14 @@ def start(folder, emit):
     install_modules()
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     namespace.clear()
-    namespace.update({"__name__": "__main__", "__builtins__": __builtins__,
-                      "add_to_class": add_to_class, "glue": glue})
+    namespace.update(
+        {
+            "__name__": "__main__",
+            "__builtins__": __builtins__,
+            "add_to_class": add_to_class,
+            "glue": glue,
+        }
+    )
 
 
 def report(error, skip_frames=1):
@@ -297,8 +329,14 @@ def report(error, skip_frames=1):
         if tb is not None:
             tb = tb.tb_next
     lines = traceback.format_exception(type(error), error, tb)
-    send({"type": "error", "ename": type(error).__name__, "evalue": str(error),
-          "traceback": "".join(lines)})
+    send(
+        {
+            "type": "error",
+            "ename": type(error).__name__,
+            "evalue": str(error),
+            "traceback": "".join(lines),
+        }
+    )
 
 
 def run_cell(name, code):
@@ -312,8 +350,7 @@ def run_cell(name, code):
         report(error, skip_frames=99)
         return False
     last = None
-    if (tree.body and isinstance(tree.body[-1], ast.Expr)
-            and not code.rstrip().endswith(";")):
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not code.rstrip().endswith(";"):
         last = ast.Expression(tree.body.pop().value)
     try:
         exec(compile(tree, filename, "exec"), namespace)
@@ -322,7 +359,7 @@ def run_cell(name, code):
             if value is not None:
                 namespace["_"] = value
                 send({"type": "result", "data": bundle(value)})
-    except BaseException as error:  # noqa: B036 (the reader's SystemExit too)
+    except BaseException as error:
         report(error)
         return False
     return True
