@@ -103,7 +103,22 @@ def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
         digest.update(fingerprint(files, package_data(root) if used else None).encode())
     for name in KERNEL_FILES + files_read(root, chapter):
         digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
+    if reads_the_book(chapter):
+        # The preface draws which chapter writes which file: it depends on
+        # every tangled cell of the book.
+        for placement in result.placements:
+            cell = placement.cell
+            digest.update(
+                f"{cell.chapter.stem} {cell.chapter.apparatus} {placement.target}\0".encode()
+            )
     return digest.hexdigest()[:16]
+
+
+def reads_the_book(chapter: Chapter) -> bool:
+    """Whether the chapter's code imports the toolchain to read the book."""
+    return any(
+        re.search(r"^\s*(from|import)\s+tangle\b", cell.source, re.M) for cell in chapter.cells[1:]
+    )
 
 
 # A chapter may run a file of the live pages natively to back a claim about

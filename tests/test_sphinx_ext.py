@@ -59,6 +59,24 @@ def test_later_chapters_and_prose_do_not_make_a_chapter_rerun(three_chapters):
     assert after.keys["book/02-b"] == before.keys["book/02-b"]  # its own edit: its cells
 
 
+def test_a_chapter_that_reads_the_book_reruns_when_any_cell_moves_into_the_package(toy):
+    """The preface draws which chapter writes which file: a tangled cell
+    added in a later chapter changes its picture, and so its key."""
+    reader = toy.cell("from tangle.book import Book\nBook.load('..')")
+    chapters = {
+        "00-intro": toy.chapter("00-intro", "Intro", reader),
+        "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
+        "02-b": toy.chapter("02-b", "B", toy.cell("1 + 1")),
+    }
+    toy.write(chapters)
+    write_kernel_files(toy.root)
+    before = Tangled.load(toy.root)
+    toy.write({**chapters, "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD))})
+    after = Tangled.load(toy.root)
+    assert after.keys["book/00-intro"] != before.keys["book/00-intro"]
+    assert after.keys["book/01-a"] == before.keys["book/01-a"]
+
+
 @pytest.mark.parametrize("name", KERNEL_FILES)
 def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_chapters, name):
     before = Tangled.load(three_chapters)
