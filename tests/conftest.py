@@ -111,15 +111,15 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def in_order(items) -> None:
-    """The readers' notebook runs (test_notebooks.py) take about ten minutes,
-    mostly the moons chapter: the test that starts them in the background
-    comes first, the tests that wait for them come last, and every other
-    test runs meanwhile."""
-    first = [item for item in items if item.name == "test_the_readers_notebooks_start"]
+    """The readers' set-up cells (test_notebooks.py) install packages into
+    fresh environments for a few minutes: the test that starts them in the
+    background comes first, the tests that wait for them come last, and
+    every other test runs meanwhile."""
+    first = [item for item in items if item.name == "test_the_readers_set_ups_start"]
     last = [
         item
         for item in items
-        if item not in first and "reader_runs" in getattr(item, "fixturenames", ())
+        if item not in first and "reader_set_ups" in getattr(item, "fixturenames", ())
     ]
     items[:] = first + [item for item in items if item not in first and item not in last] + last
 
