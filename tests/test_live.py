@@ -198,19 +198,20 @@ def cells_in_jupyter(site: Path) -> dict[str, list[int]]:
     }
 
 
-def test_the_readme_lists_the_cells_that_run_only_in_jupyter(built_site, root):
-    """README.md names, chapter by chapter, the cells the browser cannot
-    run, in a line `- NN-slug: N of M cells (...)`: the list is kept true."""
-    readme = (root / "README.md").read_text(encoding="utf-8")
+def test_the_docs_list_the_cells_that_run_only_in_jupyter(built_site, root):
+    """docs/live-pages.md names, chapter by chapter, the cells the browser
+    cannot run, in a line `- NN-slug: N of M cells (...)`: the list is kept
+    true."""
+    listed = (root / "docs" / "live-pages.md").read_text(encoding="utf-8")
     for stem, places in cells_in_jupyter(built_site).items():
         total = len(manifest(built_site, stem)["cells"])
         if places:
-            assert re.search(rf"^- `{stem}`: {len(places)} of {total} cells\b", readme, re.M), stem
+            assert re.search(rf"^- `{stem}`: {len(places)} of {total} cells\b", listed, re.M), stem
         else:
-            assert not re.search(rf"^- `{stem}`: ", readme, re.M), stem
+            assert not re.search(rf"^- `{stem}`: ", listed, re.M), stem
     total = sum(len(p) for p in cells_in_jupyter(built_site).values())
     shown = sum(len(manifest(built_site, stem)["cells"]) for stem in LIVE_CHAPTERS)
-    assert f"{total} cells in all (of {shown} shown)" in readme
+    assert f"{total} cells in all (of {shown} shown)" in listed
 
 
 def test_what_the_browser_lacks_is_decided_from_the_code():
