@@ -43,8 +43,9 @@ BOOK_SOURCES := $(shell find book tangle bookbuild -type f -not -path '*/__pycac
 help:
 	@echo "make book          build the site and the PDF (sets everything up first)"
 	@echo "make test          run the whole test suite (builds the book if needed)"
-	@echo "make check         the fast tier (under two minutes): drift, ruff, mypy and"
-	@echo "                   the tests that need no build and no browser"
+	@echo "make check         the fast tier (under two minutes): make lint, and the"
+	@echo "                   tests that need no build and no browser"
+	@echo "make lint          drift, ruff (format and lint) and mypy: seconds"
 	@echo "make benchmark     time the engines against Karpathy's micrograd and PyTorch,"
 	@echo "                   and the live pages (start-up, a step in the browser)"
 	@echo "make html          build only the site, incrementally (quick iteration)"
@@ -128,21 +129,25 @@ $(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static
 
 # -- testing -----------------------------------------------------------------
 
-# The fast tier: what a contributor runs before every commit (pre-commit runs
-# its first four). The tests it runs are those marked neither `build` (they
-# read the built book, or build a small one) nor `browser` (Chromium);
-# tests/conftest.py marks them by the fixtures they use.
-check: setup
+# The static checks (pre-commit runs them on every commit): the package is
+# what the chapters make, the tooling is formatted and linted, and the types
+# hold.
+lint: setup
 	$(PY) -m tangle --check
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The fast tier, before every commit: the static checks, and the tests marked
+# neither `build` (they read the built book, or build a small one) nor
+# `browser` (Chromium); tests/conftest.py marks them by the fixtures they use.
+check: lint
 	$(PY) -m pytest -q -m "not build and not browser"
 
-# The drift check comes first: `book` re-tangles, which would hide a hand edit
-# of micrograd/ or a chapter change that was never tangled and committed.
-test: setup system-test
-	$(PY) -m tangle --check
+# The static checks come first, the drift check with them: `book` re-tangles,
+# which would hide a hand edit of micrograd/ or a chapter change that was
+# never tangled and committed.
+test: lint system-test
 	$(MAKE) --no-print-directory book
 	$(PY) -m pytest
 
