@@ -11,13 +11,38 @@ a box without clipping (overflow visible, as a full-width cell reaching into
 the page's margin) must still lie on the screen, and the page itself must
 not scroll sideways.
 
-The figures' own behaviour is tested in test_widgets.py."""
+Also here, for every figure: it draws offline with a clean console and no
+axe violations (a screenshot of each saved for a human to look at), works
+from file:// URLs, and shows numbers as Python does; and axe-core is the
+vendored release.
+
+The figures' own behaviour is tested in test_figure_graph.py,
+test_figure_neuron.py, test_figure_network.py and test_figure_loop.py."""
 
 from __future__ import annotations
 
+import hashlib
+import random
+from pathlib import Path
+
 import pytest
 
-from conftest import FIGURE_PAGES, axe_violations, open_page, page_soup
+from conftest import (
+    AXE,
+    BUILD,
+    FIGURE_PAGES,
+    axe_violations,
+    figure,
+    fmt,
+    narration,
+    open_figures,
+    open_page,
+    page_soup,
+    traces_of,
+)
+
+VENDOR = Path(__file__).parent / "vendor"
+AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 
 WIDTHS = [360, 768, 1280]
 THEMES = ["light", "dark"]
@@ -135,12 +160,12 @@ def test_every_figure_fits_its_column(browser, server, docname, width, theme):
     problems = []
     figures = page.evaluate(MEASURE)
     assert len(figures) == len(FIGURE_PAGES[docname])
-    assert all(figure["shown"] for figure in figures), "a figure is not shown"
-    for figure in figures:
-        where = f"{docname} at {width} px, {theme}, figure {figure['index']}"
-        problems += [f"{where}: {problem}" for problem in figure["problems"]]
-        for k, scroller in enumerate(figure["scrollers"]):
-            selector = f'[data-fit-scroller="{figure["index"]}-{k}"]'
+    assert all(found["shown"] for found in figures), "a figure is not shown"
+    for found in figures:
+        where = f"{docname} at {width} px, {theme}, figure {found['index']}"
+        problems += [f"{where}: {problem}" for problem in found["problems"]]
+        for k, scroller in enumerate(found["scrollers"]):
+            selector = f'[data-fit-scroller="{found["index"]}-{k}"]'
             if not keyboard_scrolls(page, selector):
                 problems.append(f"{where}: {scroller} scrolls sideways, but not with the keyboard")
     overflow = page.evaluate(
@@ -364,46 +389,106 @@ def works(page, fig, k: int) -> bool:
     return changed
 
 
-# -- the graphs' stills, for print -------------------------------------------------
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    folder = BUILD / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-@pytest.mark.parametrize(
-    "docname", sorted(d for d, kinds in FIGURE_PAGES.items() if "graph" in kinds)
-)
-def test_the_notes_of_a_graphs_still_cover_no_other_arrow(built_site, docname):
-    """In the still of a backward pass (the PDF's picture), each note sits
-    on its own arrow and covers no other arrow and no other note."""
-    import matplotlib
+# -- the tools: axe-core as vendored, numbers as Python shows them ------------
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
 
-    from conftest import traces_of
-    from micrograd.figures import draw_backward_poster
+def test_axe_is_the_vendored_release():
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
+    assert AXE.read_text(encoding="utf-8").startswith("/*! axe v4.14.1")
+    assert (VENDOR / "axe-core-LICENSE.txt").exists()
 
-    for trace in (t for t in traces_of(built_site, docname) if t["kind"] == "graph"):
-        canvas = plt.figure()
-        draw_backward_poster(canvas, trace)
-        canvas.canvas.draw()
-        (axes,) = canvas.axes
-        notes = [text for text in axes.texts if text.get_bbox_patch() is not None]
-        assert len(notes) == sum(len(step["updates"]) for step in trace["backward"])
-        boxes = [note.get_bbox_patch().get_window_extent() for note in notes]
-        lines = []
-        for line in axes.lines:
-            ends = axes.transData.transform(np.column_stack(line.get_data()))
-            lines.append([ends[0] + (ends[1] - ends[0]) * s / 200 for s in range(201)])
-        problems = []
-        for note, box in zip(notes, boxes, strict=True):
-            inner = box.expanded(1, 1).shrunk(0.98, 0.9)
-            through = [
-                k for k, points in enumerate(lines) if any(inner.contains(x, y) for x, y in points)
-            ]
-            if len(through) != 1:  # its own arrow, and only that
-                problems.append(f"{note.get_text()!r} lies on {len(through)} lines")
-            for other in boxes:
-                if other is not box and box.overlaps(other):
-                    problems.append(f"{note.get_text()!r} overlaps another note")
-        plt.close(canvas)
-        assert not problems, problems
+
+def test_numbers_are_shown_as_python_shows_them(browser, server):
+    page, errors, _ = open_figures(browser, f"{server}book/05-backward.html", server)
+    cases = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        2 / 3,
+        -2 / 3,
+        6.8813735870195432,
+        0.03125,
+        -0.03125,
+        0.09375,
+        1.00005,
+        2.00015,
+        12345.67895,
+        1e-5,
+        -1e-5,
+        4.99995e-5,
+        -4.99995e-5,
+        0.70710678,
+        -8.0,
+        1 / 3 * 1e3,
+        1e10 / 7,
+        -3.999950000001,
+    ]
+    rng = random.Random(0)
+    cases += [rng.uniform(-100, 100) for _ in range(300)]
+    cases += [k / 2**15 for k in range(-400, 400, 7)]  # exact binary ties
+    shown = page.evaluate("xs => xs.map(x => window.microgradViz.fmt(x))", cases)
+    assert shown == [fmt(x) for x in cases]
+    shown = page.evaluate("xs => xs.map(x => window.microgradViz.fmt(x, 1))", cases)
+    assert shown == [fmt(x, 1) for x in cases]
+    assert errors == []
+    page.close()
+
+
+# -- every page with figures: clean console, offline, accessible ---------------
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("docname", sorted(FIGURE_PAGES))
+def test_figures_draw_offline_with_a_clean_console_and_no_axe_violations(
+    browser, server, built_site, screenshots, docname, theme
+):
+    page, errors, outside = open_figures(browser, f"{server}{docname}.html", server, theme)
+    traces = traces_of(built_site, docname)
+    assert [t["kind"] for t in traces] == FIGURE_PAGES[docname]
+    static = page_soup(built_site, docname)
+    assert len(static.select("div.mgv > p.mgv-fallback")) == len(traces)
+    figures = page.locator("div.mgv")
+    assert figures.count() == len(traces)
+    for i in range(figures.count()):
+        fig = figures.nth(i)
+        # Drawn: the player replaced the bare trace with a picture, and the
+        # note for places where JavaScript does not run is gone.
+        assert fig.locator("svg").count() >= 1
+        assert fig.locator(".mgv-fallback").count() == 0
+        assert fig.locator("button").count() >= 1 or fig.locator("input").count() >= 1
+        # Nothing plays by itself.
+        page.wait_for_timeout(300)
+        step = fig.locator(".mgv-scrub")
+        if step.count():
+            assert step.first.input_value() == "0"
+        if not fig.is_visible():  # a figure in a closed solution
+            continue
+        fig.scroll_into_view_if_needed()
+        fig.screenshot(path=str(screenshots / f"{Path(docname).name}-{i}-{theme}.png"))
+    result = axe_violations(page, [".mgv"])
+    assert result == [], result
+    assert errors == [], errors
+    assert outside == [], outside
+    page.close()
+
+
+def test_figures_work_from_file_urls(browser, built_site):
+    for docname in ("book/04-neuron", "book/11-moons"):
+        url = (built_site / f"{docname}.html").as_uri()
+        page, errors, outside = open_figures(browser, url, "file://")
+        fig = figure(page)
+        assert fig.locator("svg").count() >= 1
+        if docname.endswith("moons"):
+            fig.get_by_role("button", name="Forward").click()
+            assert "step 3 of 60" in narration(fig)
+        assert errors == [] and outside == [], (errors, outside)
+        page.close()
