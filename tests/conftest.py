@@ -353,7 +353,7 @@ def open_page(browser, url: str, local_prefix: str, theme: str = "light", **opti
     return page, errors, outside
 
 
-# -- the moving pictures in a browser (test_figure_*.py, test_figures_fit.py)
+# -- the moving pictures in a browser (test_figure_*.py, test_figures_everywhere.py)
 
 FIGURES_DRAWN = "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)"
 
@@ -377,7 +377,7 @@ def narration(fig) -> str:
 
 def fmt(x: float, digits: int = 4) -> str:
     """A number as the figures show it: Python's own rounding, and no minus
-    sign on a number that shows as zero (test_figures_fit.py holds
+    sign on a number that shows as zero (test_figures_everywhere.py holds
     viz.js to it)."""
     text = f"{x:.{digits}f}"
     return text[1:] if re.fullmatch(r"-0\.0*", text) else text

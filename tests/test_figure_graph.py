@@ -7,7 +7,7 @@ its colours; and on a phone, a readable size that scrolls sideways and
 follows the steps.
 
 What every figure owes every reader (fit, axe, keyboard reach) is checked
-in test_figures_fit.py; the traces, without a browser, in
+in test_figures_everywhere.py; the traces, without a browser, in
 test_figures.py."""
 
 from __future__ import annotations
@@ -278,9 +278,10 @@ def test_the_graph_has_a_key_to_its_colours(browser, server, theme):
 
 def test_a_graph_too_wide_for_a_phone_scrolls_and_follows_the_steps(browser, server, built_site):
     """On a phone the graph keeps three quarters of its size, so that its
-    numbers stay readable, and scrolls sideways: the stage can then be
-    focused and scrolled with the keys, a note says so, and stepping keeps
-    the value that changes in view. On a desktop it needs none of this."""
+    numbers stay readable, and scrolls sideways: the stage is then a named
+    region the keyboard can focus (test_figures_everywhere.py scrolls it
+    with the arrow keys), a note says so, and stepping keeps the value that
+    changes in view. On a desktop it needs none of this."""
     page, errors, fig = open_graph(browser, server)
     stage = fig.locator(".mgv-scroller")
     cue = fig.locator(".mgv-cue")
@@ -298,10 +299,6 @@ def test_a_graph_too_wide_for_a_phone_scrolls_and_follows_the_steps(browser, ser
     assert cue.is_visible()
     assert stage.get_attribute("aria-describedby") == cue.get_attribute("id")
     assert "Scroll sideways" in cue.inner_text()
-    stage.focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(400)
-    assert stage.evaluate("s => s.scrollLeft") > 0
     # Scrolled to the far right, a step forward to the first value, at the
     # left, brings it into view; scrolled to the far left, the step to the
     # start of the backward pass brings the output, at the right.

@@ -5,7 +5,7 @@ training steps, and the loss curve reads out the step under the pointer.
 
 The live Loop of the same chapter, which trains in the page, is tested in
 test_live_loop.py; what every figure owes every reader (fit, axe, keyboard
-reach) in test_figures_fit.py; the trace, without a browser, in
+reach) in test_figures_everywhere.py; the trace, without a browser, in
 test_figures.py."""
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ values; a step of gradient descent changes what the engine's step changes;
 Reset brings back the lecture's floats; and each experiment the chapter
 suggests comes out as the chapter says.
 
-And it fits its column with its step table open, at a phone's width, a
-tablet's and a desktop's. Axe and the keyboard, for every figure, are
-checked in test_figures_fit.py; the trace, without a browser, in
+That it fits its column at every width with its step table open, passes
+axe and answers the keyboard everywhere is checked in
+test_figures_everywhere.py; the trace, without a browser, in
 test_figures.py."""
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-
-import pytest
 
 from conftest import figure, fmt, narration, open_figures, traces_of
 
@@ -394,31 +392,5 @@ def test_the_neuron_experiments_do_what_the_chapter_says(browser, server, built_
     assert all(row["old"] == row["new"] for row in rows)
     assert neuron_state(fig) == dead
     assert "nothing moved" in narration(fig)
-    assert errors == []
-    page.close()
-
-
-@pytest.mark.parametrize("width", [360, 768, 1280])
-def test_the_neuron_fits_its_column_with_its_step_table_open(browser, server, built_site, width):
-    _, _, page, errors, fig = open_neuron(browser, server, built_site)
-    page.set_viewport_size({"width": width, "height": 900})
-    take_a_step(fig)
-    fig.locator("details.mgv-more summary").click()
-    # Wider than its box is clipped, unless it is the graph's deliberate
-    # sideways scroller, which the keyboard can focus (a phone's width).
-    clipped = page.evaluate(
-        """fig => [fig, ...fig.querySelectorAll('*')]
-             .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-             .filter(e => !(e.classList.contains('mgv-scroller')
-                            && e.getAttribute('tabindex') === '0'
-                            && e.getAttribute('role') === 'region'))
-             .map(e => `${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`)""",
-        fig.element_handle(),
-    )
-    assert clipped == []
-    if width == 360:  # a phone: the graph keeps a readable size and scrolls
-        assert fig.locator(".mgv-scroller[tabindex='0'][role='region']").count() == 1
-    column = page.evaluate("fig => fig.parentElement.clientWidth", fig.element_handle())
-    assert fig.bounding_box()["width"] <= column + 1
     assert errors == []
     page.close()
