@@ -293,7 +293,7 @@ def run_installed(installed_python: Path, tmp_path: Path) -> Callable[[str], str
     return run
 
 
-# -- the built site in a real browser (test_site.py, test_widgets.py) ---------
+# -- the built site in a real browser (test_site.py, test_figure*.py, test_live*.py)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -351,6 +351,36 @@ def open_page(browser, url: str, local_prefix: str, theme: str = "light", **opti
     page.goto(url)
     page.wait_for_load_state("networkidle")
     return page, errors, outside
+
+
+# -- the moving pictures in a browser (test_figure_*.py, test_figures_everywhere.py)
+
+FIGURES_DRAWN = "[...document.querySelectorAll('.mgv')].every(f => f.dataset.mgvReady)"
+
+
+def open_figures(browser, url: str, local_prefix: str, theme: str = "light", **options):
+    """open_page, then wait until every figure on the page is drawn."""
+    page, errors, outside = open_page(browser, url, local_prefix, theme, **options)
+    page.wait_for_function(FIGURES_DRAWN)
+    return page, errors, outside
+
+
+def figure(page, index: int = 0):
+    """The page's figure number `index` (in page order)."""
+    return page.locator("div.mgv").nth(index)
+
+
+def narration(fig) -> str:
+    """What a figure says in words (its first narration), in one line."""
+    return " ".join(fig.locator(".mgv-narration").first.inner_text().split())
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number as the figures show it: Python's own rounding, and no minus
+    sign on a number that shows as zero (test_figures_everywhere.py holds
+    viz.js to it)."""
+    text = f"{x:.{digits}f}"
+    return text[1:] if re.fullmatch(r"-0\.0*", text) else text
 
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core, vendored

@@ -1,7 +1,7 @@
 """The figures' Python half (micrograd/figures.py) and its player file: each
 trace the built site carries is what the engine computes, recorded again
 now, and the player (micrograd/static/viz.js) asks the network for nothing.
-No browser here: test_widgets.py drives the same figures in Chromium."""
+No browser here: test_figure_*.py drive the same figures in Chromium."""
 
 from __future__ import annotations
 
