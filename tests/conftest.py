@@ -47,7 +47,7 @@ FIGURE_PAGES = {
     "book/04-neuron": ["neuron"],
     "book/05-backward": ["graph"],
     "book/09-networks": ["network"],
-    "book/11-moons": ["loop"],
+    "book/11-moons": ["loop", "loop"],  # the replay, and Exercise 11.1's
     "book/90-how-pictures-are-made": ["graph"],
 }
 

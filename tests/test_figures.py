@@ -88,9 +88,12 @@ def test_the_network_trace_is_a_real_run_of_the_engine(built_site: Path):
 
 
 def test_the_loop_runs_are_consistent_records(built_site: Path):
-    (trace,) = traces_of(built_site, "book/11-moons")
-    assert [run["name"] for run in trace["runs"]] == ["moons", "circles", "xor", "spiral"]
-    for run in trace["runs"]:
+    replay, exercise = traces_of(built_site, "book/11-moons")
+    assert [run["name"] for run in replay["runs"]] == ["moons", "circles", "xor", "spiral"]
+    # Exercise 11.1 replays the moons run beside a noisy one.
+    assert [run["name"] for run in exercise["runs"]] == ["moons", "noisy moons"]
+    assert exercise["runs"][0] == replay["runs"][0]
+    for run in replay["runs"] + exercise["runs"][1:]:
         n = len(run["points"])
         assert len(run["loss"]) == len(run["accuracy"])
         for frame in run["frames"]:

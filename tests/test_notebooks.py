@@ -31,13 +31,7 @@ import nbformat
 import pytest
 import yaml
 
-from bookbuild.notebooks import (
-    Converter,
-    imported_modules,
-    requirements,
-    setup_source,
-    snapshot_zip,
-)
+from bookbuild.notebooks import Converter, requirements, setup_source, snapshot_zip
 from conftest import EXECUTED, ROOT, page_soup
 
 VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
@@ -382,16 +376,17 @@ def test_each_notebook_carries_the_builds_outputs(built_site, book):
 
 # -- the set-up cell, run as a reader runs it ----------------------------------------
 
-# What a reader's Python has after the set-up cell: whether each module the
-# chapter imports imports, and the package it finds (every file's sha256).
+# What a reader's Python has after the set-up cell: whether each import
+# statement of the chapter's cells works, and the package it finds (every
+# file's sha256).
 PROBE = """
-import hashlib, importlib, json, pathlib
+import hashlib, json, pathlib
 found = {"failed": []}
-for module in %r:
+for statement in %r:
     try:
-        importlib.import_module(module)
+        exec(statement, {})
     except Exception as error:
-        found["failed"].append(f"{module}: {type(error).__name__}: {error}")
+        found["failed"].append(f"{statement}: {type(error).__name__}: {error}")
 try:
     import micrograd
 except ModuleNotFoundError:
@@ -427,6 +422,19 @@ def reader_env() -> dict[str, str]:
     env["PIP_CONSTRAINT"] = str(ROOT / "setup" / "requirements.txt")
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
+
+
+def import_statements(source: str) -> set[str]:
+    """Every import statement of a cell, anywhere in it (functions too), as
+    a line of code. Lines of IPython magics (`%...`, `!...`) are skipped."""
+    code = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
+    return {
+        ast.unparse(node)
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0)
+    }
 
 
 def make_reader_env(folder: Path) -> dict[str, str]:
@@ -490,12 +498,16 @@ class ReaderSetUps:
         home = self.base / f"reader-{stem}"  # an empty folder outside the repository
         home.mkdir()
         notebook = self.notebooks[stem]
-        modules = sorted(
+        statements = sorted(
             set().union(
-                *(imported_modules(c.source) for c in notebook.cells if c.cell_type == "code")
+                *(
+                    import_statements(c.source)
+                    for c in notebook.cells[SETUP + 1 :]
+                    if c.cell_type == "code"
+                )
             )
         )
-        probe = nbformat.v4.new_code_cell(PROBE % (modules,))
+        probe = nbformat.v4.new_code_cell(PROBE % (statements,))
         ran = nbformat.v4.new_notebook(cells=[notebook.cells[SETUP], probe])
         nbformat.write(ran, home / "set-up.ipynb")
         result = subprocess.run(
