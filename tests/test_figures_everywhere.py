@@ -75,7 +75,7 @@ SIDEWAYS = {
     "book/04-neuron": [{360: STAGE}],
     "book/05-backward": [{360: STAGE}],
     "book/09-networks": [{360: "div.mgv-scroll"}],
-    "book/11-moons": [{}],
+    "book/11-moons": [{}, {}],  # the replay, and Exercise 11.1's in its solution
     "book/90-how-pictures-are-made": [{360: STAGE, 768: STAGE, 1280: STAGE}],
 }
 
@@ -145,7 +145,9 @@ def test_the_figure_pages_are_all_the_pages_with_figures(built_site):
     for docname, figures in found.items():
         assert [t["kind"] for t in traces_of(built_site, docname)] == FIGURE_PAGES[docname]
         assert all(f.select(":scope > p.mgv-fallback") for f in figures), docname
-    assert set(SIDEWAYS) == set(FIGURE_PAGES)
+    assert {d: len(kinds) for d, kinds in SIDEWAYS.items()} == {
+        d: len(kinds) for d, kinds in FIGURE_PAGES.items()
+    }
 
 
 def test_figures_work_from_file_urls(browser, built_site):
