@@ -129,6 +129,11 @@ $(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static
 
 # -- testing -----------------------------------------------------------------
 
+# Two workers, one per core: most of the suite waits on a browser or a kernel.
+# Tests that share a costly fixture stay on one worker (tests/conftest.py).
+# `make test PYTEST_WORKERS=` runs them in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
+
 # The static checks (pre-commit runs them on every commit): the package is
 # what the chapters make, the tooling is formatted and linted, and the types
 # hold.
@@ -142,14 +147,14 @@ lint: setup
 # neither `build` (they read the built book, or build a small one) nor
 # `browser` (Chromium); tests/conftest.py marks them by the fixtures they use.
 check: lint
-	$(PY) -m pytest -q -m "not build and not browser"
+	$(PY) -m pytest -q $(PYTEST_WORKERS) -m "not build and not browser"
 
 # The static checks come first, the drift check with them: `book` re-tangles,
 # which would hide a hand edit of micrograd/ or a chapter change that was
 # never tangled and committed.
 test: lint system-test
 	$(MAKE) --no-print-directory book
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_WORKERS)
 
 # Ours against the reference micrograd (from PyPI, in a venv of its own that
 # the script creates) and PyTorch: a table of step times, bytes per node and

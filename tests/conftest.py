@@ -100,28 +100,22 @@ TIERS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` picks the tests by their marks
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
+# Tests that share a costly session fixture run on one worker, so that it is
+# made once: the readers' fresh environments, the wheel and its venv.
+GROUPS = {"reader_set_ups": "readers", "wheel": "wheel"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` and xdist read the marks
 def pytest_collection_modifyitems(session, config, items):
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         for mark, fixtures in TIERS.items():
             if used & fixtures:
                 item.add_marker(mark)
-    in_order(items)
-
-
-def in_order(items) -> None:
-    """The readers' set-up cells (test_notebooks.py) install packages into
-    fresh environments for a few minutes: the test that starts them in the
-    background comes first, the tests that wait for them come last, and
-    every other test runs meanwhile."""
-    first = [item for item in items if item.name == "test_the_readers_set_ups_start"]
-    last = [
-        item
-        for item in items
-        if item not in first and "reader_set_ups" in getattr(item, "fixturenames", ())
-    ]
-    items[:] = first + [item for item in items if item not in first and item not in last] + last
+        for fixture, group in GROUPS.items():
+            if fixture in used:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import venv
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -467,32 +466,30 @@ def make_reader_env(folder: Path) -> dict[str, str]:
 
 
 class ReaderSetUps:
-    """Each notebook's set-up cell, then the probe, run by a reader, in the
-    background: `get(stem)` waits for one and gives what the probe found, or
-    the log of a run that failed. Chapters that install the same packages
-    share one fresh environment, one after the other (the first installs
-    into it, as a reader's %pip would; the others find it done); two
-    environments at a time, the largest install (PyTorch) first."""
+    """Each notebook's set-up cell, then the probe, run by a reader:
+    `get(stem)` gives what the probe found, or the log of a run that failed.
+    Chapters that install the same packages share one fresh environment, one
+    after the other (the first installs into it, as a reader's %pip would;
+    the others find it done); each environment is made and used when the
+    first of its chapters is asked for."""
 
     def __init__(self, site: Path, book, base: Path) -> None:
         self.site, self.base = site, base
         self.notebooks = {
             chapter.stem: site_notebook(site, chapter) for chapter in notebook_chapters(book)
         }
-        groups: dict[tuple[str, ...], list[str]] = {}
+        self.groups: dict[tuple[str, ...], list[str]] = {}
         for stem, notebook in self.notebooks.items():
             match = PIP_LINE.search(notebook.cells[SETUP].source)
-            groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
-        self.pool = ThreadPoolExecutor(max_workers=2)
-        self.futures = {}
-        ordered = sorted(groups.items(), key=lambda group: "torch" not in group[0])
-        for index, (_, stems) in enumerate(ordered):
-            done = self.pool.submit(self.run_group, base / f"env{index}", stems)
-            self.futures.update(dict.fromkeys(stems, done))
+            self.groups.setdefault(tuple(match[1].split()) if match else (), []).append(stem)
+        self.found: dict[str, dict | str] = {}
 
-    def run_group(self, folder: Path, stems: list[str]) -> dict[str, dict | str]:
-        env = make_reader_env(folder)
-        return {stem: self.run(stem, env) for stem in stems}
+    def get(self, stem: str) -> dict | str:
+        if stem not in self.found:
+            stems = next(stems for stems in self.groups.values() if stem in stems)
+            env = make_reader_env(self.base / f"env-{stems[0]}")
+            self.found.update({other: self.run(other, env) for other in stems})
+        return self.found[stem]
 
     def run(self, stem: str, env: dict[str, str]) -> dict | str:
         home = self.base / f"reader-{stem}"  # an empty folder outside the repository
@@ -524,25 +521,10 @@ class ReaderSetUps:
         found = json.loads(done.cells[1].outputs[-1].text)
         return {**found, "home": str(home)}
 
-    def get(self, stem: str) -> dict | str:
-        return self.futures[stem].result()[stem]
-
 
 @pytest.fixture(scope="session")
 def reader_set_ups(built_site, book, tmp_path_factory):
-    """The readers' set-up cells. They start as soon as the session does
-    (see conftest.py), so that the other tests run while pip installs."""
-    set_ups = ReaderSetUps(built_site, book, tmp_path_factory.mktemp("readers"))
-    yield set_ups
-    set_ups.pool.shutdown()
-
-
-def test_the_readers_set_ups_start(reader_set_ups, book):
-    """The first test of the session (conftest.py puts it there): it starts
-    every chapter's set-up cell in the background."""
-    assert sorted(reader_set_ups.futures) == sorted(
-        chapter.stem for chapter in notebook_chapters(book)
-    )
+    return ReaderSetUps(built_site, book, tmp_path_factory.mktemp("readers"))
 
 
 def live_zip_files(site: Path, stem: str) -> dict[str, str] | None:
