@@ -32,6 +32,7 @@ from sphinx.util import logging
 
 from tangle.book import SETUP_SCRIPT, Book
 from tangle.errors import TangleError
+from tangle.execute import run_stale_chapters
 from tangle.kernel import chapter_key
 from tangle.model import Placement
 from tangle.tangler import Result, tangle_book
@@ -230,6 +231,8 @@ def setup(app: Sphinx) -> dict:
         text=(visit_caption_text, None),
     )
     app.connect("builder-inited", on_builder_inited)
+    # After myst-nb has made its configuration (at the default priority).
+    app.connect("builder-inited", run_stale_chapters, priority=900)
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_env_purge_doc)
