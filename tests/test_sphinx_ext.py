@@ -190,3 +190,24 @@ def test_a_chapter_from_the_cache_keeps_its_outputs(toy, tmp_path):
     executed = nbformat.read(toy.site / "_build/jupyter_execute/book/01-a.ipynb", as_version=4)
     outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
     assert any(output.get("data", {}).get("text/plain") == "42" for output in outputs)
+
+
+@pytest.mark.build
+def test_chapters_run_two_at_a_time_before_sphinx_reads_them(toy):
+    """A fresh build runs the chapters the cache lacks as it starts, two at
+    a time (tangle/execute.py); myst-nb then finds each of them in the
+    cache, so the notebooks run are the ones myst-nb reads and hashes, and
+    it runs none of them again."""
+    build = toy.build(
+        {
+            "01-a": toy.chapter("01-a", "A", toy.cell("6 * 7")),
+            "02-b": toy.chapter("02-b", "B", toy.cell("7 * 8")),
+        }
+    )
+    log = build.stdout + build.stderr
+    assert build.returncode == 0, log[-3000:]
+    assert "tangle: running 2 chapters, 2 at a time" in log
+    for stem in ("01-a", "02-b"):
+        assert f"tangle: ran book/{stem}.md in" in log
+        assert f"{stem}.md: Using cached notebook" in log
+        assert f"{stem}.md: Executing notebook" not in log
