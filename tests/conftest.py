@@ -41,6 +41,26 @@ EXECUTED = BUILD / "jupyter_execute"  # the chapters as the build ran them
 PDF = BUILD / "latex" / "micrograd-book.pdf"
 CHROMIUM = "/usr/bin/chromium"
 
+# Every chapter but the preface, in reading order: each has a live page and a
+# reader's notebook (test_live.py and test_notebooks.py check this list
+# against the book; a parametrised test needs it before the book is read).
+CODE_CHAPTERS = [
+    "01-derivatives",
+    "02-value",
+    "03-backprop-by-hand",
+    "04-neuron",
+    "05-backward",
+    "06-more-operations",
+    "07-pytorch",
+    "08-gradient-check",
+    "09-networks",
+    "10-learning",
+    "11-moons",
+    "12-why-slow",
+    "13-tensors",
+    "90-how-pictures-are-made",
+]
+
 # The pages with moving pictures, and the kind of each figure on the page, in
 # page order.
 FIGURE_PAGES = {

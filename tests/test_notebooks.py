@@ -30,8 +30,9 @@ import nbformat
 import pytest
 import yaml
 
+from bookbuild.live import SCOPES
 from bookbuild.notebooks import Converter, requirements, setup_source, snapshot_zip
-from conftest import EXECUTED, ROOT, page_soup
+from conftest import CODE_CHAPTERS, EXECUTED, ROOT, page_soup
 
 VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
 KARPATHY = "https://github.com/karpathy/micrograd"
@@ -195,16 +196,6 @@ def names_in(source: str) -> tuple[set[str], set[str]]:
     )
     tree = ast.parse(code)
     top, bound, used = set(), set(), set()
-    scopes = (
-        ast.FunctionDef,
-        ast.AsyncFunctionDef,
-        ast.ClassDef,
-        ast.Lambda,
-        ast.ListComp,
-        ast.SetComp,
-        ast.DictComp,
-        ast.GeneratorExp,
-    )
 
     def visit(node, at_top: bool) -> None:
         if isinstance(node, ast.Name):
@@ -226,7 +217,7 @@ def names_in(source: str) -> tuple[set[str], set[str]]:
             if at_top:
                 top.add(node.name)
         for child in ast.iter_child_nodes(node):
-            visit(child, at_top and not isinstance(node, scopes))
+            visit(child, at_top and not isinstance(node, SCOPES))
 
     visit(tree, True)
     return top, used - bound
@@ -541,25 +532,7 @@ def live_zip_files(site: Path, stem: str) -> dict[str, str] | None:
         }
 
 
-@pytest.mark.parametrize(
-    "stem",
-    [
-        "01-derivatives",
-        "02-value",
-        "03-backprop-by-hand",
-        "04-neuron",
-        "05-backward",
-        "06-more-operations",
-        "07-pytorch",
-        "08-gradient-check",
-        "09-networks",
-        "10-learning",
-        "11-moons",
-        "12-why-slow",
-        "13-tensors",
-        "90-how-pictures-are-made",
-    ],
-)
+@pytest.mark.parametrize("stem", CODE_CHAPTERS)
 def test_the_set_up_cell_gives_a_fresh_python_all_the_chapter_imports(
     reader_set_ups, built_site, stem
 ):
@@ -572,6 +545,7 @@ def test_the_set_up_cell_gives_a_fresh_python_all_the_chapter_imports(
         assert Path(found["folder"]).is_relative_to(found["home"]), found["folder"]
 
 
-def test_every_chapter_has_a_set_up_test(book):
-    tested = test_the_set_up_cell_gives_a_fresh_python_all_the_chapter_imports.pytestmark[0]
-    assert tested.args[1] == [chapter.stem for chapter in notebook_chapters(book)]
+def test_every_chapter_but_the_preface_is_tested_as_a_notebook_and_a_live_page(book):
+    """CODE_CHAPTERS parametrises the set-up test above and the live pages'
+    tests: it must be the book's chapters."""
+    assert CODE_CHAPTERS == [chapter.stem for chapter in notebook_chapters(book)]
