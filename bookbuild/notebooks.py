@@ -399,7 +399,9 @@ class Converter:
         def role(match: re.Match) -> str:
             name, content = match["name"], match["content"]
             if name == "glue:text" or name == "glue:":
-                key, _, spec = content.partition(":")
+                doc, sep, rest = content.rpartition("::")  # another chapter's
+                key, _, spec = rest.partition(":")
+                key = doc + sep + key
                 if key not in self.glue:
                     self.warn(f"nothing is glued as {key!r}")
                     return match[0]
@@ -440,6 +442,42 @@ def number_of(app: Sphinx, docname: str) -> str | None:
     numbers = getattr(app.env, "toc_secnumbers", {}).get(docname, {})
     number = numbers.get("")
     return ".".join(map(str, number)) if number else None
+
+
+class Glued(dict):
+    """The numbers a chapter glued, by key (text/plain), as the build saved
+    them beside the chapter as it ran; `other.md::key` is a number another
+    chapter glued (myst-nb's syntax: the other chapter's file, relative to
+    this one's folder)."""
+
+    def __init__(self, folder: Path, docname: str) -> None:
+        super().__init__(self.read(folder / f"{docname}.glue.json"))
+        self.folder = folder / Path(docname).parent
+
+    @staticmethod
+    def read(path: Path) -> dict[str, str]:
+        if not path.exists():
+            return {}
+        return {
+            key: output.get("data", {}).get("text/plain", "")
+            for key, output in json.loads(path.read_text("utf-8")).items()
+        }
+
+    def __missing__(self, key: str) -> str:
+        doc, sep, name = key.partition("::")
+        glued = self.read(self.folder / f"{Path(doc).stem}.glue.json") if sep else {}
+        if name not in glued:
+            raise KeyError(key)
+        return glued[name]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
 
 
 def convert(
@@ -552,13 +590,7 @@ def chapter_notebook(
         warn(f"the build has no executed notebook {source}")
         return None
     executed = nbformat.read(source, as_version=4)
-    glue_path = source.with_name(f"{source.stem}.glue.json")
-    glue = {}
-    if glue_path.exists():
-        glue = {
-            key: output.get("data", {}).get("text/plain", "")
-            for key, output in json.loads(glue_path.read_text("utf-8")).items()
-        }
+    glue = Glued(executed_folder, chapter.docname)
     package: Files = {}
     owner = folder = None
     if before is not None:

@@ -6,7 +6,7 @@
 #     book/06-more-operations.md
 #     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 7c24a24e09bce689
+# sha256 of the code below: 1b98b03345fdccd9
 
 import math
 
@@ -27,11 +27,20 @@ class Value:
             return (self._left,)
         return (self._left, self._right)
 
+    @property
     def _backward(self):
-        """Apply the local rule: pass this value's gradient to its
-        children."""
-        if self._rule is not None:
-            self._rule(self)
+        """This value's local rule, as a function of nothing: calling it
+        passes the value's gradient to its children."""
+        rule = self._rule
+        if rule is None:  # an input: nothing to pass on
+            return lambda: None
+        return lambda: rule(self)
+
+    @_backward.setter
+    def _backward(self, closure):
+        """`out._backward = _backward`, the lecture's way of adding an
+        operation: the closure becomes this value's rule."""
+        self._rule = lambda out: closure()
 
     def __init__(self, data, _children=(), _op='', label=''):
         if type(data) is not float and not is_number(data):  # floats: at once

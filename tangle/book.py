@@ -56,6 +56,10 @@ class Chapter:
     # code is in every snapshot, so every chapter can use it; the front
     # matter says `tangle: {apparatus: true}`.
     apparatus: bool = False
+    # Timed: the chapter measures how long its code takes and makes claims
+    # about it, so the build runs it with no other chapter beside it
+    # (`tangle: {timed: true}`; see tangle/execute.py).
+    timed: bool = False
 
     @property
     def stem(self) -> str:
@@ -188,7 +192,8 @@ def parse_chapter(path: str, text: str) -> Chapter:
     for index, token in enumerate(tokens):
         nesting += token.nesting
         if token.type == "front_matter":
-            chapter.apparatus = _is_apparatus(path, token.content)
+            settings = _settings(path, token.content)
+            chapter.apparatus, chapter.timed = settings["apparatus"], settings["timed"]
             continue
         if token.type == "heading_open" and token.nesting == 1 and nesting == 1:
             heading = tokens[index + 1].content.strip()
@@ -221,22 +226,29 @@ def parse_chapter(path: str, text: str) -> Chapter:
     return chapter
 
 
-def _is_apparatus(path: str, front_matter: str) -> bool:
-    """What the front matter's `tangle:` entry says; only `apparatus`."""
+# The settings the front matter's `tangle:` entry takes, all false unless set.
+SETTINGS = {
+    "apparatus": "the chapter holds the book's machinery",
+    "timed": "the chapter times its code, so it runs with no other beside it",
+}
+
+
+def _settings(path: str, front_matter: str) -> dict[str, bool]:
+    """What the front matter's `tangle:` entry says (see SETTINGS)."""
     try:
         settings = (yaml.safe_load(front_matter) or {}).get("tangle") or {}
     except yaml.YAMLError as error:
         raise TangleError(f"{path}:1: cannot read the front matter: {error}") from None
-    if not isinstance(settings, dict) or set(settings) - {"apparatus"}:
+    if not isinstance(settings, dict) or set(settings) - set(SETTINGS):
+        known = "; ".join(f"`{name}: true` ({why})" for name, why in SETTINGS.items())
         raise TangleError(
-            f"{path}:1: the front matter's `tangle:` entry takes one setting, "
-            f"`apparatus: true` (for the chapter that holds the book's "
-            f"machinery), not {settings!r}"
+            f"{path}:1: the front matter's `tangle:` entry takes these settings: "
+            f"{known}; not {settings!r}"
         )
-    apparatus = settings.get("apparatus", False)
-    if not isinstance(apparatus, bool):
-        raise TangleError(f"{path}:1: `apparatus:` is true or false, not {apparatus!r}")
-    return apparatus
+    for name, value in settings.items():
+        if not isinstance(value, bool):
+            raise TangleError(f"{path}:1: `{name}:` is true or false, not {value!r}")
+    return {name: settings.get(name, False) for name in SETTINGS}
 
 
 def _is_fence_end(lines: list[str], index: int) -> bool:

@@ -52,11 +52,17 @@ def test_chapter_files_are_numbered_in_reading_order(book: Book):
 def test_glue_names_are_unique_within_a_chapter_and_every_one_shown_is_glued(book: Book):
     """A {glue:text} role whose name was never glued fails the build with a
     warning; this names the chapter and the name directly."""
+    glued = {
+        chapter.stem: re.findall(r'glue\(\s*"([^"]+)"', chapter.text) for chapter in book.chapters
+    }
     for chapter in book.chapters:
-        names = re.findall(r'glue\(\s*"([^"]+)"', chapter.text)
+        names = glued[chapter.stem]
         assert len(names) == len(set(names)), chapter.path
-        for used in re.findall(r"\{glue:text\}`([^`:]+)", chapter.text):
-            assert used in names, f"{chapter.path}: {used} is shown but never glued"
+        # `name`, or `other-chapter.md::name` for a number another chapter glued
+        for other, used in re.findall(r"\{glue:text\}`(?:([\w-]+)\.md::)?([^`:]+)", chapter.text):
+            assert used in glued[other or chapter.stem], (
+                f"{chapter.path}: {other + '::' if other else ''}{used} is shown but never glued"
+            )
 
 
 def claim_cells(chapter) -> list:

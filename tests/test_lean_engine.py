@@ -80,12 +80,31 @@ def test_a_custom_rule_works_and_makes_no_cycle():
     assert unreachable_after(lambda: cube(Value(1.0))) == 0
 
 
-def test_a_closure_cannot_replace_a_values_backward():
-    """The old way of writing a rule, a closure stored in the value, would
-    bring back the reference cycle; the lean Value refuses it."""
-    y = Value(2.0) * Value(3.0)
-    with pytest.raises(AttributeError, match="read-only"):
-        y._backward = lambda: None
+def test_an_operation_written_the_lectures_way_mixes_with_the_engines():
+    """`out._backward = _backward`, the lecture's way, stores the closure as
+    the value's rule: the new operation's values sit in one graph with the
+    engine's own, their children readable, and the gradients are right."""
+
+    def square(self):
+        out = Value(self.data**2, (self,), "square")
+
+        def _backward():
+            self.grad += 2 * self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    a, b = Value(3.0), Value(-2.0)
+    squared = square(a * b)
+    assert squared._prev[0]._prev == (a, b) and squared._op == "square"
+    (squared + a).backward()  # d/da (ab)^2 + a = 2ab * b + 1
+    assert a.grad == 2 * (3.0 * -2.0) * -2.0 + 1 and b.grad == 2 * (3.0 * -2.0) * 3.0
+    # Read back, `_backward` is the rule as a function of nothing.
+    product = squared._prev[0]
+    product.grad = 0.0
+    squared.grad = 1.0
+    squared._backward()
+    assert product.grad == 2 * -6.0
 
 
 # -- memory -----------------------------------------------------------------------

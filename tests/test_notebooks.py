@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from bookbuild.live import SCOPES
-from bookbuild.notebooks import Converter, requirements, setup_source, snapshot_zip
+from bookbuild.notebooks import Converter, Glued, requirements, setup_source, snapshot_zip
 from conftest import CODE_CHAPTERS, EXECUTED, ROOT, page_soup
 
 VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
@@ -256,6 +256,24 @@ def test_myst_becomes_plain_markdown():
         "- `data`: the number itself,\n  on two lines.\n\n"
         "```python\n:not: an option\n```"
     ]
+
+
+def test_a_number_glued_by_another_chapter_is_found_in_its_file(tmp_path):
+    """`{glue:text}`11-moons.md::key`` pastes a number the moons chapter glued
+    (myst-nb's syntax); the reader's notebook gets it from the glue file the
+    build saved beside that chapter."""
+    book = tmp_path / "book"
+    book.mkdir()
+    for stem, key, value in (("11-moons", "seconds", "121.3"), ("12-why-slow", "step", "1.2")):
+        (book / f"{stem}.glue.json").write_text(
+            json.dumps({key: {"data": {"text/plain": value}}}), encoding="utf-8"
+        )
+    glued = Glued(tmp_path, "book/12-why-slow")
+    (cells,), warnings, _ = convert(
+        "Took {glue:text}`11-moons.md::seconds:.0f` s, {glue:text}`step:.1f` each.", glue=glued
+    )
+    assert warnings == [] and cells == ["Took 121 s, 1.2 each."]
+    assert "11-moons.md::nothing" not in glued and "13-tensors.md::step" not in glued
 
 
 def test_exercises_are_numbered_and_solutions_fold():

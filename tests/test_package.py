@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import subprocess
 import sys
 import zipfile
@@ -136,6 +137,40 @@ def test_wheel_installs_and_works_in_a_clean_venv(run_installed):
         "    raise SystemExit('graphviz should not be installed here')\n"
     )
     assert run_installed(script).strip() == __import__("micrograd").__version__
+
+
+def test_an_operation_written_the_lectures_way_works_on_the_installed_package(run_installed):
+    """A learner following the lecture in their own notebook adds sigmoid to
+    the installed package's Value the lecture's way (`out._backward =
+    _backward`, outside the class): its gradients, in a graph that mixes it
+    with the engine's own operations, match finite differences."""
+    script = (
+        "import json, math\n"
+        "from micrograd.engine import Value\n"
+        "from micrograd.gradcheck import numerical_gradient\n"
+        "def sigmoid(self):\n"
+        "    s = 1 / (1 + math.exp(-self.data))\n"
+        "    out = Value(s, (self,), 'sigmoid')\n"
+        "    def _backward():\n"
+        "        self.grad += s * (1 - s) * out.grad\n"
+        "    out._backward = _backward\n"
+        "    return out\n"
+        "Value.sigmoid = sigmoid\n"
+        "def f(a, b):\n"
+        "    return (a * b + a).sigmoid() * b.tanh() + a.sigmoid() ** 2\n"
+        "numbers = [0.7, -1.3]\n"
+        "a, b = Value(numbers[0]), Value(numbers[1])\n"
+        "out = f(a, b)\n"
+        "out.backward()\n"
+        "children = [child._op for child in out._prev]\n"
+        "print(json.dumps({'grads': [a.grad, b.grad],\n"
+        "                  'nudged': numerical_gradient(f, numbers, 1e-6),\n"
+        "                  'children': children}))\n"
+    )
+    found = json.loads(run_installed(script))
+    for grad, nudged in zip(found["grads"], found["nudged"], strict=True):
+        assert math.isclose(grad, nudged, rel_tol=1e-6, abs_tol=1e-9), found
+    assert sorted(found["children"]) == ["*", "**2"]
 
 
 def test_figures_work_from_the_installed_wheel_without_extras(run_installed, root: Path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sphinx.errors import ExtensionError
 
@@ -197,17 +199,23 @@ def test_chapters_run_two_at_a_time_before_sphinx_reads_them(toy):
     """A fresh build runs the chapters the cache lacks as it starts, two at
     a time (tangle/execute.py); myst-nb then finds each of them in the
     cache, so the notebooks run are the ones myst-nb reads and hashes, and
-    it runs none of them again."""
+    it runs none of them again. A chapter that times its code runs alone,
+    before the others."""
+    timed = toy.chapter("03-c", "C", toy.cell("8 * 9")).replace(
+        "---\n# C", "tangle:\n  timed: true\n---\n# C"
+    )
     build = toy.build(
         {
             "01-a": toy.chapter("01-a", "A", toy.cell("6 * 7")),
             "02-b": toy.chapter("02-b", "B", toy.cell("7 * 8")),
+            "03-c": timed,
         }
     )
     log = build.stdout + build.stderr
     assert build.returncode == 0, log[-3000:]
-    assert "tangle: running 2 chapters, 2 at a time" in log
-    for stem in ("01-a", "02-b"):
-        assert f"tangle: ran book/{stem}.md in" in log
+    assert "tangle: running 3 chapters, 2 at a time" in log
+    ran = re.findall(r"tangle: ran book/([\w-]+)\.md in [\d.]+ s( \(alone)?", log)
+    assert ran[0] == ("03-c", " (alone") and sorted(ran[1:]) == [("01-a", ""), ("02-b", "")]
+    for stem in ("01-a", "02-b", "03-c"):
         assert f"{stem}.md: Using cached notebook" in log
         assert f"{stem}.md: Executing notebook" not in log

@@ -376,11 +376,12 @@ def test_error_apparatus_and_taught_code_in_one_file(toy):
     "entry, problem",
     [
         ("tangle:\n  apparatus: yes please\n", "`apparatus:` is true or false"),
-        ("tangle:\n  machinery: true\n", "takes one setting, `apparatus: true`"),
-        ("tangle: [apparatus]\n", "takes one setting, `apparatus: true`"),
+        ("tangle:\n  timed: 1\n", "`timed:` is true or false"),
+        ("tangle:\n  machinery: true\n", "takes these settings: `apparatus: true`"),
+        ("tangle: [apparatus]\n", "takes these settings: `apparatus: true`"),
     ],
 )
-def test_error_apparatus_setting_that_cannot_be_read(toy, entry, problem):
+def test_error_tangle_setting_that_cannot_be_read(toy, entry, problem):
     text = toy.chapter("01-a", "A", toy.INIT_CELL).replace("---\n# A", entry + "---\n# A")
     with pytest.raises(TangleError, match=problem) as error:
         toy.write({"01-a": text})
