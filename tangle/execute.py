@@ -47,6 +47,7 @@ class Stale:
     notebook: nbformat.NotebookNode
     read_fmt: dict | None
     timed: bool  # it times its code: nothing may run beside it
+    code: int  # characters of code: what a fresh clone guesses its time by
 
 
 def run_chapter(notebook: dict, folder: str, timeout: int) -> tuple[dict, float, str | None]:
@@ -83,7 +84,9 @@ def stale_chapters(app, cache) -> list[Stale]:
         try:
             cache.match_cache_notebook(notebook)
         except KeyError:
-            stale.append(Stale(docname, path, notebook, reader.read_fmt, chapters[docname].timed))
+            chapter = chapters[docname]
+            code = sum(len(cell.source) for cell in chapter.cells)
+            stale.append(Stale(docname, path, notebook, reader.read_fmt, chapter.timed, code))
     return stale
 
 
@@ -101,12 +104,12 @@ def run_stale_chapters(app: Sphinx) -> None:
     stale = stale_chapters(app, cache)
     if not stale:
         return
-    # The longest first, by the time each took when it last ran (none in a
-    # fresh clone: then in the book's order).
+    # The longest first, by the time each took when it last ran; in a fresh
+    # clone, which has no such times, the one with the most code first.
     took = {
         record.uri: record.data.get("execution_seconds", 0) for record in cache.list_cache_records()
     }
-    stale.sort(key=lambda chapter: -took.get(str(chapter.path), 0))
+    stale.sort(key=lambda chapter: (-took.get(str(chapter.path), 0), -chapter.code))
     workers = max(1, min(WORKERS, os.cpu_count() or 1, len(stale)))
     logger.info(f"tangle: running {len(stale)} chapters, {workers} at a time")
     started = time.perf_counter()
