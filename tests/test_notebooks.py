@@ -405,7 +405,7 @@ else:
     found["package"] = {
         str(path.relative_to(top.parent)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(top.rglob("*")) if path.is_file() and "__pycache__" not in path.parts}
-print(json.dumps(found))
+pathlib.Path(%r).write_text(json.dumps(found))
 """
 
 RUNNER = """
@@ -513,7 +513,7 @@ class ReaderSetUps:
                 )
             )
         )
-        probe = nbformat.v4.new_code_cell(PROBE % (statements,))
+        probe = nbformat.v4.new_code_cell(PROBE % (statements, str(home / "probe.json")))
         ran = nbformat.v4.new_notebook(cells=[notebook.cells[SETUP], probe])
         nbformat.write(ran, home / "set-up.ipynb")
         result = subprocess.run(
@@ -526,8 +526,9 @@ class ReaderSetUps:
         )
         if result.returncode != 0:
             return result.stdout + result.stderr
-        done = nbformat.read(home / "ran.ipynb", as_version=4)
-        found = json.loads(done.cells[1].outputs[-1].text)
+        # A file, not printed output: the kernel may split a print across
+        # several stream outputs.
+        found = json.loads((home / "probe.json").read_text())
         return {**found, "home": str(home)}
 
 
