@@ -2,8 +2,8 @@
 in `tangle.sphinx_ext`).
 
 - `bookbuild.latex`: the PDF is a book: part pages, an unnumbered preface,
-  lettered appendices, the package's version on the title page, and no
-  folded code (what the site folds behind a toggle, paper leaves out).
+  lettered appendices, the package's version on the title page, and folded
+  code printed in smaller type (paper has no toggle).
 - `bookbuild.pages`: the site's pages load nothing they do not use (Jupyter
   Book's live-code assets), so they make no network request and log no
   console error.
@@ -17,13 +17,16 @@ in `tangle.sphinx_ext`).
 - `bookbuild.checks`: the checks written next to exercises that ask for
   code, run against the solution at every build and by the live pages'
   Check button against the reader's code.
+- `bookbuild.prose`: mistakes in the prose a rule can find (a colon that
+  leads into nothing, a chapter named by a title no chapter has), as
+  warnings with chapter and line.
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import checks, latex, live, notebooks, outputs, pages
+from bookbuild import checks, latex, live, notebooks, outputs, pages, prose
 
 
 def setup(app: Sphinx) -> dict:
@@ -33,4 +36,5 @@ def setup(app: Sphinx) -> dict:
     notebooks.setup(app)
     outputs.setup(app)
     pages.setup(app)
+    prose.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

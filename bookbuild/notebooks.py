@@ -363,7 +363,7 @@ class Converter:
             yield "solution-start", f"Solution to {exercise or 'the exercise'}"
         elif name == "solution-end":
             yield "solution-end", ""
-        elif name == "only":
+        elif name in ("only", "tabularcolumns"):
             return  # a notebook is neither the site nor the PDF
         elif name == "admonition" or name in ADMONITIONS:
             title = self.inline(arg) if name == "admonition" else name.capitalize()

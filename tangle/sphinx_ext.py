@@ -55,8 +55,6 @@ def visit_caption_html(self, node: tangle_caption) -> None:
 
 
 def visit_caption_latex(self, node: tangle_caption) -> None:
-    if node.get("folded"):
-        raise nodes.SkipNode  # print shows no folded code, so no caption
     where = f" \u2014 {self.encode(node['where'])}" if node["where"] else ""
     # Keep the caption on the same page as (the start of) its code.
     self.body.append(
@@ -185,9 +183,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             )
             continue
         wanted.remove(match)
-        caption = tangle_caption(
-            target=match.target, where=match.where, folded="hide-input" in match.cell.tags
-        )
+        caption = tangle_caption(target=match.target, where=match.where)
         # Just before the cell, not inside it: myst-nb folds a `hide-input`
         # cell only if the cell's first child is its code.
         parent = container.parent

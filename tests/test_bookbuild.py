@@ -30,3 +30,60 @@ def test_a_book_without_errors_builds(toy, tmp_path):
     build = toy.build({"01-a": toy.chapter("01-a", "A", toy.cell("2 + 2"))})
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
     assert (toy.site / "_build/html/book/01-a.html").exists()
+
+
+@pytest.mark.build
+def test_a_sentence_leading_with_a_colon_into_nothing_stops_the_build(toy):
+    """A colon before a heading (what followed it is hidden, or was never
+    written) is caught, naming the chapter and line; one before code is
+    fine."""
+    chapter = toy.chapter(
+        "01-a",
+        "A",
+        "\nHere is the code:\n",
+        toy.cell("2 + 2"),
+        "\nAnd here is the rest:\n",
+        toy.cell("'hidden'", tags="[remove-cell]"),
+        "\n## Next\n\nMore.\n",
+    )
+    build = toy.build({"01-a": chapter})
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    line = toy.line_of("01-a", "And here is the rest:")
+    assert f"book/01-a.md:{line}: WARNING: a sentence ends with a colon" in log, log[-3000:]
+    assert "Here is the code:" not in log
+
+
+@pytest.mark.build
+def test_a_chapter_named_by_a_title_no_chapter_has_stops_the_build(toy):
+    chapter = toy.chapter(
+        "01-a", "A", "\nAs the chapter *A* showed, and the chapter *The\nlecture* did not.\n"
+    )
+    build = toy.build({"01-a": chapter})
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    line = toy.line_of("01-a", "As the chapter")
+    assert f"book/01-a.md:{line}: WARNING: the chapter *The lecture* is named" in log, log[-3000:]
+    assert "*A* is named" not in log
+
+
+@pytest.mark.build
+def test_a_number_an_output_shows_typed_into_the_prose_stops_the_build(toy):
+    """A decimal an output shows is glued, not typed: typed, it is caught;
+    glued, given to the code, or in a formula, it is not."""
+    chapter = toy.chapter(
+        "01-a",
+        "A",
+        toy.cell(
+            "from myst_nb import glue\nglue('loss', round(0.71349, 4), display=False)\n"
+            "print(round(0.71349, 4))\nbias = 6.8813\nprint(bias)"
+        ),
+        "\nThe loss is 0.7135, glued {glue:text}`loss`; the bias 6.8813 is given;"
+        " $3 \\cdot 0.23783 = 0.7135$.\n",
+    )
+    build = toy.build({"01-a": chapter})
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    line = toy.line_of("01-a", "The loss is")
+    assert f"book/01-a.md:{line}: WARNING: 0.7135 is typed into the prose" in log, log[-3000:]
+    assert log.count("is typed into the prose") == 1

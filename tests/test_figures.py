@@ -10,7 +10,7 @@ import random
 import re
 from pathlib import Path
 
-from conftest import traces_of
+from conftest import FIGURE_PAGES, traces_of
 
 # -- the player file ---------------------------------------------------------
 
@@ -146,3 +146,43 @@ def test_recording_a_run_leaves_the_collector_as_it_found_it():
         finally:
             gc.enable()
     assert len(run["loss"]) == 4 and len(run["frames"]) == 2
+
+
+# -- the stills, for print -----------------------------------------------------
+
+
+def test_every_still_prints_at_its_size_with_no_text_under_7_points(built_site: Path):
+    """Each figure's still (the PDF's picture) is drawn no wider than the
+    printed page's text, so LaTeX does not shrink it, and sets no text
+    smaller than 7 points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as Canvas
+    from matplotlib.text import Text
+
+    from micrograd import figures
+
+    posters = {
+        "graph": figures.draw_backward_poster,
+        "neuron": figures.draw_graph_poster,
+        "network": figures.draw_network_poster,
+        "loop": figures.draw_loop_poster,
+    }
+    problems, seen = [], 0
+    for docname in FIGURE_PAGES:
+        for trace in traces_of(built_site, docname):
+            canvas = Canvas()
+            posters[trace["kind"]](canvas, trace)
+            # Saved as still() saves it: cropped to what it draws, padded.
+            box = canvas.get_tightbbox(FigureCanvasAgg(canvas).get_renderer())
+            width = box.width + 2 * matplotlib.rcParams["savefig.pad_inches"]
+            if width > figures.PRINT_WIDTH:
+                problems.append(f"{docname}: a {trace['kind']} still {width:.2f} in wide")
+            sizes = [t.get_fontsize() for t in canvas.findobj(Text) if t.get_text().strip()]
+            if min(sizes) < 7:
+                problems.append(f"{docname}: a {trace['kind']} still sets {min(sizes)} pt")
+            seen += 1
+    assert seen >= 6  # every figure of FIGURE_PAGES, and the appendix's exercise
+    assert not problems, problems

@@ -245,7 +245,8 @@ def test_myst_becomes_plain_markdown():
         "{{ repository }}.\n\n:::{admonition} In this chapter\n:class: tip\n- one\n"
         "- two\n:::\n\n```{admonition} Why?\n:class: note dropdown\nBecause "
         "$x^2$.\n```\n\n`data`\n: the number itself,\n  on two lines.\n\n"
-        "```{only} html\nOnly on the site.\n```\n\n```python\n:not: an option\n```",
+        "```{only} html\nOnly on the site.\n```\n\n```{tabularcolumns} \\X{1}{2}\\X{1}{2}\n```"
+        "\n\n```python\n:not: an option\n```",
         glue={"slope": "13.999"},
     )
     assert warnings == []

@@ -56,7 +56,7 @@ def test_pdf_has_no_object_reprs_or_tracebacks(pdf_text):
 
 
 HIDDEN = ("remove-input", "remove-cell")  # never on the page, nor on paper
-FOLDED = "hide-input"  # on the page behind a toggle; not on paper
+FOLDED = "hide-input"  # on the page behind a toggle; on paper in smaller type
 
 
 def printed_lines(pdf_text: str) -> set[str]:
@@ -80,41 +80,33 @@ def test_printed_code_never_wraps(pdf_text, book):
     assert wrapped == [], wrapped[:5]
 
 
-def test_folded_code_is_not_printed(pdf_text, book):
-    """Code that the site folds behind a toggle (the figures' machinery,
-    plumbing) is not on paper: the printed book shows its output alone."""
+def test_folded_code_is_printed_smaller(pdf_text, book, root):
+    """Paper has no toggle: code that the site folds away (code repeated from
+    an earlier chapter, `del sum`, the figures' machinery) is printed, so
+    that a reader can type the book in from paper, in smaller type."""
     printed = printed_lines(pdf_text)
-    shown = {
-        " ".join(line.split())
-        for chapter in book.chapters
-        for cell in chapter.cells
-        if not set(cell.tags) & {*HIDDEN, FOLDED}
-        for line in cell.source.splitlines()
-    }
     folded = [
         (cell.where, " ".join(line.split()))
         for chapter in book.chapters
         for cell in chapter.cells
         if FOLDED in cell.tags
         for line in cell.source.splitlines()
-        if len(line.strip()) >= 40
+        if line.strip()
     ]
-    folded = [(where, line) for where, line in folded if line not in shown]
     assert len(folded) > 100  # the appendix folds the whole apparatus
-    assert [entry for entry in folded if entry[1] in printed] == []
-    for machinery in ("_repr_mimebundle_", "def record_", "_poster(canvas", "def layout("):
-        assert machinery not in pdf_text, machinery
+    assert [entry for entry in folded if entry[1] not in printed] == []
+    tex = (root / "_build" / "latex" / "micrograd-book.tex").read_text(encoding="utf-8")
+    assert tex.count("\\fvset{fontsize=\\footnotesize}") == len(
+        [cell for chapter in book.chapters for cell in chapter.cells if FOLDED in cell.tags]
+    )
 
 
-def test_every_shown_cell_has_its_location_caption_on_one_line(pdf_text, tangled: Result):
+def test_every_tangled_cell_has_its_location_caption_on_one_line(pdf_text, tangled: Result):
+    """Folded or not, every cell that goes into the package is printed under
+    the line that says where its code lands."""
     printed = {normalise(line) for line in pdf_text.splitlines()}
-    text = normalise(pdf_text)
     for placement in tangled.placements:
-        caption = normalise(placement.caption)
-        if FOLDED in placement.cell.tags:
-            assert caption not in text, placement.cell.where
-        else:
-            assert caption in printed, placement.cell.where
+        assert normalise(placement.caption) in printed, placement.cell.where
 
 
 def test_wrapped_output_never_splits_a_number(built_pdf):
@@ -212,3 +204,14 @@ def test_figures_carry_a_fixed_date_so_two_builds_are_identical(book):
         assert all(d.decode() == fixed for d in dates), (where, dates)
         checked += 1
     assert checked >= 6
+
+
+def test_figures_and_exercises_are_numbered_in_their_chapter(pdf_text, book):
+    """A chapter's figures and exercises carry its number (4.1, 5.2), and an
+    appendix's its letter (A.1), in print as on the site (test_site)."""
+    text = normalise(pdf_text)
+    assert re.search(r"Fig\. 5\.1: The backward pass", text)
+    appendix = text[text.index("Some figures in this book move") :]  # its first words
+    assert re.search(r"Fig\. A\.1: ", appendix)
+    assert re.search(r"Exercise A\.1\b", appendix)
+    assert not re.search(r"(Fig\.|Exercise) \d+(\.\d+)?[:\s]", appendix)

@@ -85,6 +85,26 @@ def test_every_page_links_the_pdf_that_exists(built_site, book):
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
 
 
+def test_every_picture_says_what_it_shows(built_site, book):
+    """A plot or a graph is an image; its alt text, what a screen reader
+    says instead, is a sentence the chapter wrote (`mystnb: image: alt:`),
+    not the file's path."""
+    found = 0
+    for chapter in book.chapters:
+        soup = page_soup(built_site, chapter.docname)
+        for image in soup.select("article img"):
+            if "_images/" not in image.get("src", ""):
+                continue  # typeset maths: its alt is the formula
+            found += 1
+            alt = image.get("alt", "")
+            assert "_images" not in alt and len(alt.split()) >= 8 and alt.endswith("."), (
+                chapter.path,
+                image["src"],
+                alt,
+            )
+    assert found >= 28
+
+
 def test_pages_carry_no_build_date_and_no_remote_assets(built_site, book):
     for chapter in book.chapters:
         html = (built_site / f"{chapter.docname}.html").read_text()
@@ -214,3 +234,13 @@ def test_graphs_are_never_squeezed(browser, server, built_site, book, width):
         page.close()
     assert seen >= 10, f"only {seen} Graphviz graphs found: is the site built?"
     assert not problems, "squeezed graphs:\n" + "\n".join(problems)
+
+
+def test_an_appendix_numbers_its_figures_and_exercises_with_its_letter(built_site):
+    """The appendix is no numbered chapter, yet its figures and exercises
+    are A.1, A.2, ... (as in print, test_pdf), not 1, 2, ... in one count
+    with every other unnumbered page."""
+    soup = page_soup(built_site, "book/90-how-pictures-are-made")
+    numbers = [n.get_text() for n in soup.select("span.caption-number")]
+    assert {n.split()[0] for n in numbers} == {"Fig.", "Exercise"}, numbers
+    assert all(re.fullmatch(r"(Fig\.|Exercise) A\.\d+ ", n) for n in numbers), numbers
