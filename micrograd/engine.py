@@ -6,7 +6,7 @@
 #     book/06-more-operations.md
 #     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 1b98b03345fdccd9
+# sha256 of the code below: e82ad9d22b7c3dd4
 
 import math
 
@@ -218,7 +218,7 @@ def nan_error(v):
         origin = "an input of the graph"
     return ValueError(
         f"cannot backpropagate through NaN (not a number): {v!r} is "
-        f"{origin}, and every gradient through it would be NaN")
+        f"{origin}, and the gradients through it would be NaN")
 
 
 # book/06-more-operations.md § Plain numbers
@@ -258,7 +258,7 @@ def check_power(base, exponent):
           and not exponent.is_integer()):
         raise ValueError(
             f"cannot raise the negative number {base!r} to the fractional "
-            f"power {exponent!r}: the result is not a real number")
+            f"power {exponent!r}: Python's ** gives a complex number there")
 
 
 def two_places(children):

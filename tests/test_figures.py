@@ -186,3 +186,27 @@ def test_every_still_prints_at_its_size_with_no_text_under_7_points(built_site: 
             seen += 1
     assert seen >= 6  # every figure of FIGURE_PAGES, and the appendix's exercise
     assert not problems, problems
+
+
+def test_a_drawn_network_keeps_each_layers_neurons_in_order():
+    """draw_mlp puts each layer's neurons from the top in their order, as
+    chapter 9 says (Graphviz would reorder them to shorten lines)."""
+    import random
+
+    from micrograd.figures import draw_mlp
+    from micrograd.nn import MLP
+
+    random.seed(1337)  # the weights that made Graphviz reorder them
+    svg = draw_mlp(MLP(3, [4, 4, 1])).pipe(format="svg").decode()
+    columns: dict[float, list[tuple[float, str]]] = {}
+    for name, x, y in re.findall(
+        r'<title>(\w+)</title>\s*<ellipse[^>]*cx="([-\d.]+)" cy="([-\d.]+)"', svg
+    ):
+        columns.setdefault(float(x), []).append((float(y), name))
+    drawn = [[name for _, name in sorted(column)] for _, column in sorted(columns.items())]
+    assert drawn == [
+        ["x1", "x2", "x3"],
+        [f"L0n{j}" for j in range(4)],
+        [f"L1n{j}" for j in range(4)],
+        ["L2n0"],
+    ]
