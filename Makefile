@@ -130,9 +130,10 @@ $(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static
 # -- testing -----------------------------------------------------------------
 
 # Two workers, one per core: most of the suite waits on a browser or a kernel.
-# Tests that share a costly fixture stay on one worker (tests/conftest.py).
-# `make test PYTEST_WORKERS=` runs them in one process.
-PYTEST_WORKERS ?= -n 2 --dist loadgroup
+# Each worker makes its own session fixtures (the readers' environments, the
+# wheel) in its own temporary folder. `make test PYTEST_WORKERS=` runs the
+# tests in one process.
+PYTEST_WORKERS ?= -n 2
 
 # The static checks (pre-commit runs them on every commit): the package is
 # what the chapters make, the tooling is formatted and linted, and the types

@@ -27,6 +27,7 @@ bisecting between the last depth that worked and the first that failed).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import random
@@ -100,7 +101,16 @@ def speedup(results: dict, slow: str, fast: str) -> float:
 
 
 def reference_python() -> Path:
-    """The reference micrograd's Python, creating its venv on first use."""
+    """The reference micrograd's Python, creating its venv on first use.
+    Two runs at once (the test suite's two workers) take turns: the second
+    waits for the first's venv instead of rebuilding it under it."""
+    REFERENCE_VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(REFERENCE_VENV.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return _reference_python()
+
+
+def _reference_python() -> Path:
     python = REFERENCE_VENV / "bin" / "python"
     check = [
         str(python),

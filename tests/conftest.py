@@ -120,22 +120,14 @@ TIERS = {
 }
 
 
-# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup).
-# Tests that share a costly session fixture run on one worker, so that it is
-# made once: the readers' fresh environments, the wheel and its venv.
-GROUPS = {"reader_set_ups": "readers", "wheel": "wheel"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before `-m` and xdist read the marks
-def pytest_collection_modifyitems(session, config, items):
-    for item in items:
-        used = set(getattr(item, "fixturenames", ()))
-        for mark, fixtures in TIERS.items():
-            if used & fixtures:
-                item.add_marker(mark)
-        for fixture, group in GROUPS.items():
-            if fixture in used:
-                item.add_marker(pytest.mark.xdist_group(group))
+def pytest_itemcollected(item):
+    """Mark each test by tier as it is collected, before `-m` reads the
+    marks. (No xdist groups: with pytest 9, xdist 3.8's `--dist loadgroup`
+    does not group, so each worker makes its own session fixtures.)"""
+    used = set(getattr(item, "fixturenames", ()))
+    for mark, fixtures in TIERS.items():
+        if used & fixtures:
+            item.add_marker(mark)
 
 
 @pytest.fixture(scope="session")
