@@ -31,7 +31,8 @@ def test_code_lines_fit_the_printed_page(book: Book):
 def test_chapters_open_with_goals_and_close_with_a_summary_and_exercises(book: Book):
     for chapter in book.chapters[1:]:  # the preface is not a chapter of this kind
         text = chapter.text
-        assert ":::{admonition} In this chapter\n:class: tip" in text, chapter.path
+        opening = "appendix" if chapter.apparatus else "chapter"
+        assert f":::{{admonition}} In this {opening}\n:class: tip" in text, chapter.path
         # The first chapter only measures slopes; from the second on, the
         # reader builds the engine, and the summary says what we built.
         summary = "learned" if chapter is book.chapters[1] else "built"
