@@ -10,13 +10,15 @@ and `run.py`, `worker.py` and the tests (through tests/conftest.py) import it
 by putting this folder on `sys.path`.
 """
 
+import ast
+import inspect
 import random
+from pathlib import Path
 
 POINTS = 100  # make_moons(n=100, noise=0.1, seed=1337)
 NOISE = 0.1
 SEED = 1337
 HIDDEN = [16, 16]  # MLP(2, [16, 16, 1]): ReLU hidden layers, a linear output
-ALPHA = 1e-4  # the weight of the L2 penalty on the parameters
 STEPS = 100  # the chapter trains for 100 steps
 
 
@@ -35,14 +37,36 @@ def network(MLP, hidden=HIDDEN, seed=SEED):
     return MLP(2, [*hidden, 1], activation="relu", output_activation="linear")
 
 
+def book_loss():
+    """Chapter 11's `loss_and_accuracy`, from the repository's
+    micrograd/nn.py, where the chapter tangles it. It is read from the file
+    and compiled alone, not imported, because the reference venv's
+    `micrograd` is Karpathy's, which has no such function; the function
+    needs nothing but the operators of the values it is given, so it runs
+    on every engine."""
+    path = Path(__file__).resolve().parents[1] / "micrograd" / "nn.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: list[ast.stmt] = [
+        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "loss_and_accuracy"
+    ]
+    if len(found) != 1:
+        raise LookupError(
+            f"{path}: expected one `def loss_and_accuracy`, found {len(found)}; run `make tangle`"
+        )
+    namespace: dict = {}
+    exec(compile(ast.Module(found, type_ignores=[]), str(path), "exec"), namespace)
+    return namespace["loss_and_accuracy"]
+
+
+loss_and_accuracy = book_loss()
+# The weight of the L2 penalty on the parameters: the chapter's default.
+ALPHA = inspect.signature(loss_and_accuracy).parameters["alpha"].default
+
+
 def loss(model, points, labels, alpha=ALPHA):
     """The chapter's loss on a scalar engine: the mean max-margin loss of the
     points plus `alpha` times the sum of the squared parameters."""
-    scores = [model(point) for point in points]
-    margins = [(1 - label * score).relu() for label, score in zip(labels, scores, strict=True)]
-    data_loss = sum(margins) / len(margins)
-    reg_loss = alpha * sum(p * p for p in model.parameters())
-    return data_loss + reg_loss
+    return loss_and_accuracy(model, points, labels, alpha)[0]
 
 
 def array_loss(scores, labels, parameters, alpha=ALPHA):
