@@ -134,25 +134,27 @@ def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
     assert b"/CreationDate (D:19700101000000" in first
 
 
+def false_claim(toy):
+    """A toy book whose one chapter says a total is five under a cell that
+    shows it is four, with the hidden assert that checks the sentence."""
+    return {
+        "01-a": toy.chapter(
+            "01-a",
+            "A",
+            toy.cell("total = 2 + 2\ntotal"),
+            "\nThe total is five.\n",
+            toy.cell("# The total is five.\nassert total == 5, 'the total'", tags="[remove-cell]"),
+        )
+    }
+
+
 def test_a_false_claim_names_its_chapter_and_line(toy):
     """A sentence about an output is checked by an assert in a hidden cell;
     when the output changes and the assert fails, the error names the line
     of the chapter to look at."""
     import nbclient
 
-    toy.write(
-        {
-            "01-a": toy.chapter(
-                "01-a",
-                "A",
-                toy.cell("total = 2 + 2\ntotal"),
-                "\nThe total is five.\n",
-                toy.cell(
-                    "# The total is five.\nassert total == 5, 'the total'", tags="[remove-cell]"
-                ),
-            )
-        }
-    )
+    toy.write(false_claim(toy))
     with pytest.raises(nbclient.exceptions.CellExecutionError) as error:
         toy.execute((toy.root / "book/01-a.md").read_text())
     line = toy.line_of("01-a", "assert total == 5")
@@ -199,19 +201,7 @@ def test_every_chapter_kernel_can_use_the_apparatus(tmp_path, toy):
 def test_the_build_stops_on_a_false_claim_naming_its_line(toy, tmp_path):
     """End to end: a chapter whose assert fails stops `jupyter-book build`,
     and the build's output names the chapter and the line of the claim."""
-    build = toy.build(
-        {
-            "01-a": toy.chapter(
-                "01-a",
-                "A",
-                toy.cell("total = 2 + 2\ntotal"),
-                "\nThe total is five.\n",
-                toy.cell(
-                    "# The total is five.\nassert total == 5, 'the total'", tags="[remove-cell]"
-                ),
-            )
-        }
-    )
+    build = toy.build(false_claim(toy))
     line = toy.line_of("01-a", "assert total == 5")
     assert build.returncode != 0
     assert (

@@ -83,17 +83,21 @@ def test_imports_are_gathered_once_at_the_top(toy):
     assert text.index("import random") < text.index("def f(x)")
 
 
+def value_chapter(toy, *cells):
+    """Chapter 01-a of a toy book: the set-up cell, a tangled `Value` with
+    `__add__`, then `cells`."""
+    return toy.chapter(
+        "01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE), toy.tangled(toy.ADD), *cells
+    )
+
+
 def test_replaces_keeps_only_the_final_version_in_place(toy):
     better_add = toy.ADD.replace("other.data)", "float(other.data))")
     mul = toy.ADD.replace("__add__", "__mul__").replace("+", "*")
     book = toy.write(
         {
-            "01-a": toy.chapter(
-                "01-a",
-                "A",
-                toy.INIT_CELL,
-                toy.tangled(toy.VALUE),
-                toy.tangled(toy.ADD),
+            "01-a": value_chapter(
+                toy,
                 toy.tangled(mul),
             ),
             "02-b": toy.chapter("02-b", "B", toy.tangled(better_add, replaces="Value.__add__")),
@@ -396,12 +400,8 @@ def test_a_caption_names_the_first_place_and_counts_the_others(toy):
     )
     book = toy.write(
         {
-            "01-a": toy.chapter(
-                "01-a",
-                "A",
-                toy.INIT_CELL,
-                toy.tangled(toy.VALUE),
-                toy.tangled(toy.ADD),
+            "01-a": value_chapter(
+                toy,
                 toy.tangled(spread),
                 toy.tangled(
                     toy.ADD.replace("other.data)", "other.data + 0)")
