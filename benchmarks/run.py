@@ -17,7 +17,12 @@ time.perf_counter, with Python's garbage collector working as usual; the row
 "collector paused" runs our scalar engine again with the collector switched
 off during training, which is safe for an engine that makes no reference
 cycles (see the book's chapter "Why is it slow?") and would make the
-reference micrograd's memory grow by its whole graph every step. Bytes per
+reference micrograd's memory grow by its whole graph every step. The row
+"the floor" is the same step with no engine at all: forward pass, loss and
+gradients written by hand on plain Python floats (worker.py, train_floor),
+its losses checked like every engine's; "x floor" says how many times its
+step time each scalar engine takes, the cost of building and walking a
+graph. Bytes per
 node come from tracemalloc (what one forward pass allocates and keeps,
 divided by the nodes of its graph); max depth is the longest chain
 `y = y + x` that backward() gets through (10, 100, ... up to a million, then
@@ -56,11 +61,12 @@ SIZES = {
     },
     "quick": {"n": 8, "hidden": [4, 4], "steps": 3, "max_depth": 10**4, "repeats": 1},
 }
-TOLERANCE = {"reference": 1e-12, "paused": 0.0, "tensor": 1e-9, "pytorch": 1e-9}
+TOLERANCE = {"reference": 1e-12, "paused": 0.0, "floor": 1e-12, "tensor": 1e-9, "pytorch": 1e-9}
 NAMES = {
     "reference": "reference micrograd 0.1.0",
     "scalar": "micrograd, scalar Value",
     "paused": "  the same, collector paused",
+    "floor": "the floor: hand-written floats",
     "tensor": "micrograd.tensor (NumPy)",
     "pytorch": "PyTorch (CPU, float64)",
 }
@@ -82,6 +88,16 @@ TARGETS = [
         "scalar backward through a 1,000,000-deep chain",
         lambda r: r["scalar"]["max_depth"],
         lambda x: x >= 10**6,
+    ),
+    (
+        "scalar <= 4x the floor (its time / the floor's)",
+        lambda r: 1 / speedup(r, "scalar", "floor"),
+        lambda x: x <= 4,
+    ),
+    (
+        "scalar >= 50x faster than the reference",
+        lambda r: speedup(r, "reference", "scalar"),
+        lambda x: x >= 50,
     ),
     (
         "tensor >= 100x faster than scalar",
@@ -223,11 +239,12 @@ def table(report: dict) -> str:
         "each engine in its own process; step time: median over the steps",
         "",
         "scalar engines",
-        f"  {'engine':<30}{'step time':>12}{'speed-up':>11}"
+        f"  {'engine':<31}{'step time':>11}{'speed-up':>10}{'x floor':>9}"
         f"{'bytes/node':>12}{'max depth':>12}  losses",
     ]
     base = results.get("reference", scalar)["step_seconds"]
-    for engine in ("reference", "scalar", "paused"):
+    floor = results.get("floor", {}).get("step_seconds")
+    for engine in ("reference", "scalar", "paused", "floor"):
         if engine not in results:
             continue
         result = results[engine]
@@ -235,9 +252,10 @@ def table(report: dict) -> str:
         depth = ""
         if "max_depth" in result:
             depth = f"{result['max_depth']:,}" + ("+" if result["capped"] else "")
+        over_floor = times(result["step_seconds"], floor) if floor else ""
         lines.append(
-            f"  {NAMES[engine]:<30}{milliseconds(result['step_seconds']):>12}"
-            f"{times(base, result['step_seconds']):>11}{per_node:>12}"
+            f"  {NAMES[engine]:<31}{milliseconds(result['step_seconds']):>11}"
+            f"{times(base, result['step_seconds']):>10}{over_floor:>9}{per_node:>12}"
             f"{depth:>12}  {agreement(engine, result)}"
         )
     if any(e in results for e in ("tensor", "pytorch")):
@@ -260,6 +278,7 @@ def table(report: dict) -> str:
     lines += [
         "",
         "speed-up: the reference's step time over this one's; vs X: X's step time over this one's",
+        "x floor: this one's step time over the floor's, the same step on plain floats by hand",
         "losses: the largest difference from the scalar engine's, step by step",
     ]
     if report["size"] == SIZES["full"] and all(e in results for e in NAMES):

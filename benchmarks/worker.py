@@ -6,7 +6,7 @@ micrograd runs it under its own virtual environment's Python, so this file
 uses nothing but the standard library and the engine it measures (NumPy or
 PyTorch only for the engines that need them).
 
-Jobs: {"engine": "reference" | "scalar" | "tensor" | "pytorch",
+Jobs: {"engine": "reference" | "scalar" | "floor" | "tensor" | "pytorch",
        "task": "train" | "memory" | "depth", "root": repository or null,
        "points", "labels", "hidden", "weights", "steps", "alpha",
        "repeats", "max_depth", "pause_collector": bool}
@@ -38,6 +38,8 @@ def main():
         result = train_tensor(job)
     elif engine == "pytorch" and task == "train":
         result = train_pytorch(job)
+    elif engine == "floor" and task == "train":
+        result = train_floor(job)
     else:
         raise SystemExit(f"worker: no task {task!r} for engine {engine!r}")
     result["module"] = loaded_from(engine)
@@ -50,6 +52,8 @@ def loaded_from(engine):
         import torch
 
         return torch.__file__
+    if engine == "floor":
+        return __file__  # no engine: this file's plain floats
     import micrograd
 
     return micrograd.__file__
@@ -158,13 +162,11 @@ SCALAR_TASKS = {"train": scalar_train, "memory": scalar_memory, "depth": scalar_
 
 def layer_arrays(job):
     """The scalar model's weights as one (W, b) pair of lists per layer."""
-    sizes = [2] + job["hidden"] + [1]
-    weights, layers, at = job["weights"], [], 0
-    for nin, nout in pairwise(sizes):
-        neurons = [weights[at + j * (nin + 1) : at + (j + 1) * (nin + 1)] for j in range(nout)]
-        at += nout * (nin + 1)
-        W = [[neurons[j][i] for j in range(nout)] for i in range(nin)]
-        b = [neurons[j][nin] for j in range(nout)]
+    layers = []
+    for rows in neuron_rows(job):
+        nin = len(rows[0]) - 1
+        W = [[row[i] for row in rows] for i in range(nin)]
+        b = [row[nin] for row in rows]
         layers.append((W, b))
     return layers
 
@@ -253,6 +255,93 @@ def train_pytorch(job):
         return step
 
     return timed_training(job, make_step)
+
+
+# -- the floor: the same step written by hand on plain floats ------------------
+
+
+def train_floor(job):
+    """The scalar engines' step with no engine at all: the forward pass, the
+    loss and every gradient written out by hand on Python floats, in the
+    engines' order of operations (a neuron: its bias, plus each weight times
+    its input; a ReLU's gradient passes where its output is above zero).
+    What a scalar engine costs beyond this is the cost of its graph."""
+
+    def make_step():
+        layers = neuron_rows(job)  # [layer][neuron] = [w_1 .. w_nin, b]
+        points, labels, alpha = job["points"], job["labels"], job["alpha"]
+
+        def step(rate):
+            grads = [[[0.0] * len(row) for row in layer] for layer in layers]
+            data_loss = 0.0
+            for x, label in zip(points, labels, strict=True):
+                outputs = floor_forward(layers, x)
+                score = outputs[-1][0]
+                margin = 1 - label * score
+                if margin > 0:
+                    data_loss += margin
+                    floor_backward(layers, outputs, -label / len(points), grads)
+            data_loss /= len(points)
+            squares = 0.0
+            for layer, layer_grads in zip(layers, grads, strict=True):
+                for row, row_grads in zip(layer, layer_grads, strict=True):
+                    for i, w in enumerate(row):
+                        squares += w * w
+                        row_grads[i] += alpha * 2 * w
+            for layer, layer_grads in zip(layers, grads, strict=True):
+                for row, row_grads in zip(layer, layer_grads, strict=True):
+                    for i, g in enumerate(row_grads):
+                        row[i] -= rate * g
+            return data_loss + alpha * squares
+
+        return step
+
+    return timed_training(job, make_step)
+
+
+def neuron_rows(job):
+    """The job's weights as lists, one per neuron: its weights, then its bias
+    (the order of nn.Neuron.parameters())."""
+    sizes = [2] + job["hidden"] + [1]
+    weights, layers, at = job["weights"], [], 0
+    for nin, nout in pairwise(sizes):
+        layers.append([weights[at + j * (nin + 1) : at + (j + 1) * (nin + 1)] for j in range(nout)])
+        at += nout * (nin + 1)
+    return layers
+
+
+def floor_forward(layers, x):
+    """Every layer's outputs for input `x`, the input first: ReLU hidden
+    layers, a linear last one."""
+    outputs = [x]
+    for k, layer in enumerate(layers):
+        last = k == len(layers) - 1
+        values = []
+        for row in layer:
+            act = row[-1]
+            for i, xi in enumerate(outputs[-1]):
+                act += row[i] * xi
+            values.append(act if last or act > 0 else 0.0)
+        outputs.append(values)
+    return outputs
+
+
+def floor_backward(layers, outputs, grad_score, grads):
+    """Add to `grads` the gradient of one point's margin, whose derivative
+    with respect to the score is `grad_score`."""
+    upstream = [grad_score]
+    for k in range(len(layers) - 1, -1, -1):
+        inputs, below = outputs[k], [0.0] * len(outputs[k])
+        for j, row in enumerate(layers[k]):
+            g = upstream[j]
+            if k < len(layers) - 1 and outputs[k + 1][j] <= 0:
+                continue  # a ReLU that gave zero passes no gradient
+            row_grads = grads[k][j]
+            for i, xi in enumerate(inputs):
+                row_grads[i] += g * xi
+                below[i] += g * row[i]
+            row_grads[-1] += g
+        upstream = below
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def test_quick_run_prints_both_tables_with_every_engine(quick, bench):
     for name in bench.NAMES.values():
         assert any(line.startswith(f"  {name}") for line in lines), name
     header = next(line for line in lines if "bytes/node" in line)
-    for column in ("step time", "speed-up", "bytes/node", "max depth", "losses"):
+    for column in ("step time", "speed-up", "x floor", "bytes/node", "max depth", "losses"):
         assert column in header
     array_header = next(line for line in lines if "vs PyTorch" in line)
     assert "vs scalar" in array_header
@@ -71,16 +71,20 @@ def test_quick_run_rows_hold_numbers(quick, bench):
 def test_each_engine_ran_its_own_code_with_the_same_losses(quick, root: Path):
     _, report = quick
     engines = report["engines"]
-    assert list(engines) == ["reference", "scalar", "paused", "tensor", "pytorch"]
+    assert list(engines) == ["reference", "scalar", "paused", "floor", "tensor", "pytorch"]
     reference = Path(engines["reference"]["module"])
     assert ".venv-reference" in reference.parts and "site-packages" in reference.parts
     for ours in ("scalar", "paused", "tensor"):
         assert Path(engines[ours]["module"]).is_relative_to(root / "micrograd")
     assert "torch" in Path(engines["pytorch"]["module"]).parts
+    assert (
+        Path(engines["floor"]["module"]).resolve() == (root / "benchmarks" / "worker.py").resolve()
+    )
     steps = report["size"]["steps"]
     assert all(len(e["losses"]) == steps for e in engines.values())
     assert engines["reference"]["loss_difference"] <= 1e-12
     assert engines["paused"]["loss_difference"] == 0.0
+    assert engines["floor"]["loss_difference"] <= 1e-12
     assert engines["tensor"]["loss_difference"] <= 1e-9
     assert engines["pytorch"]["loss_difference"] <= 1e-9
 
