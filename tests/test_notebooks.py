@@ -238,8 +238,9 @@ def convert(*sources: str, glue=None, number="5"):
         {"repository": "[r](https://r)"},
         warnings.append,
         lambda text, spec: format(float(text), spec),
+        "book/05-x.md",
     )
-    cells = [converter.markdown(parse_markdown(source)) for source in sources]
+    cells = [converter.markdown(parse_markdown(source, "book/05-x.md")) for source in sources]
     return cells, warnings, converter
 
 
@@ -303,6 +304,8 @@ def test_what_the_converter_cannot_show_is_an_error():
     )
     assert len(warnings) == 3
     assert "{ref}" in warnings[0] and "'missing'" in warnings[1] and "{figure}" in warnings[2]
+    places = [warning.split(": ")[0] for warning in warnings]
+    assert places == ["book/05-x.md:1", "book/05-x.md:1", "book/05-x.md:3"]
 
 
 def test_requirements_follow_the_imports_into_the_package():
