@@ -299,32 +299,43 @@ def _directive_name(token: Token) -> str | None:
 
 def parse_markdown(text: str, path: str = "", first_line: int = 1) -> list[Block]:
     """The blocks of a Markdown text whose first line is line `first_line`
-    of `path`; the lines no block takes (blank ones) are Text."""
+    of `path`."""
     tokens = _block_parser().parse(text + "\n")
     lines = text.splitlines()
+    return _blocks(list(_top_level(tokens)), tokens, lines, (0, len(lines)), path, first_line - 1)
+
+
+def _blocks(
+    top: list[tuple[int, Token]],
+    tokens: list[Token],
+    lines: list[str],
+    span: tuple[int, int],
+    path: str,
+    offset: int,
+) -> list[Block]:
+    """The blocks of `lines[span[0]:span[1]]`, whose top-level tokens are
+    `top`; the lines no token takes (blank ones) are Text. Line `i` of
+    `lines` is line `i + 1 + offset` of `path`."""
     blocks: list[Block] = []
-    done = 0  # the lines before this one are in blocks
-    for index, token in _top_level(tokens):
+    done, stop = span  # the lines before `done` are in blocks
+    for index, token in top:
         start, end = token.map or (0, 0)
-        if start < done:
-            continue
         if start > done:
-            blocks.append(Text(first_line + done, lines[done:start]))
+            blocks.append(Text(offset + done + 1, lines[done:start]))
         # A list's block takes the blank lines after it: they stay Text.
         while end > start + 1 and end <= len(lines) and not lines[end - 1].strip():
             end -= 1
-        blocks.append(_block(tokens, index, lines[start:end], path, first_line))
+        blocks.append(_block(tokens, index, lines[start:end], path, offset + start + 1))
         done = end
-    if done < len(lines):
-        blocks.append(Text(first_line + done, lines[done:]))
+    if done < stop:
+        blocks.append(Text(offset + done + 1, lines[done:stop]))
     return blocks
 
 
-def _block(tokens: list[Token], index: int, lines: list[str], path: str, first: int) -> Block:
-    """The block that opens at `tokens[index]`, whose `lines` these are."""
+def _block(tokens: list[Token], index: int, lines: list[str], path: str, line: int) -> Block:
+    """The block that opens at `tokens[index]`, on `line`, whose `lines`
+    these are."""
     token = tokens[index]
-    start = (token.map or (0, 0))[0]
-    line = first + start
     name = _directive_name(token)
     if name is not None:
         where = f"{path}:{line}"
@@ -371,6 +382,7 @@ def parse_chapter(path: str, text: str) -> Chapter:
     chapter = Chapter(path=path, title="", cells=[], text=text)
     lines = text.splitlines()
     section = ""
+    markdown: list[tuple[int, Token]] = []  # the blocks since the last part
     markdown_start = 0  # the first line of the Markdown not yet in a part
     for index, token in _top_level(tokens):
         start, end = token.map or (0, 0)
@@ -378,18 +390,19 @@ def parse_chapter(path: str, text: str) -> Chapter:
             settings = _settings(path, token.content)
             chapter.apparatus, chapter.timed = settings["apparatus"], settings["timed"]
             markdown_start = end
-        elif token.type == "heading_open":
-            heading = tokens[index + 1].content.strip()
-            section = heading
-            if not chapter.title and token.tag == "h1":
-                chapter.title = heading
         elif token.type == "fence" and token.info.startswith(CODE_DIRECTIVE):
-            _add_markdown(chapter, lines, markdown_start, start)
+            _add_markdown(chapter, tokens, markdown, lines, (markdown_start, start))
             cell = _code_cell(chapter, token, section)
             chapter.cells.append(cell)
             chapter.parts.append(cell)
-            markdown_start = end
-    _add_markdown(chapter, lines, markdown_start, len(lines))
+            markdown, markdown_start = [], end
+        else:
+            markdown.append((index, token))
+            if token.type == "heading_open":
+                section = tokens[index + 1].content.strip()
+                if not chapter.title and token.tag == "h1":
+                    chapter.title = section
+    _add_markdown(chapter, tokens, markdown, lines, (markdown_start, len(lines)))
     if not chapter.title:
         raise TangleError(f"{path}:1: the chapter has no '# Title' heading")
     return chapter
@@ -408,13 +421,20 @@ def _code_cell(chapter: Chapter, token: Token, section: str) -> CodeCell:
     )
 
 
-def _add_markdown(chapter: Chapter, lines: list[str], start: int, end: int) -> None:
-    """The Markdown of lines [start, end) as a part of the chapter, unless
-    it is blank (myst-nb makes no cell of it either)."""
-    text = "\n".join(lines[start:end])
+def _add_markdown(
+    chapter: Chapter,
+    tokens: list[Token],
+    top: list[tuple[int, Token]],
+    lines: list[str],
+    span: tuple[int, int],
+) -> None:
+    """The Markdown of `lines[span[0]:span[1]]`, whose top-level tokens are
+    `top`, as a part of the chapter, unless it is blank (myst-nb makes no
+    cell of it either)."""
+    text = "\n".join(lines[span[0] : span[1]])
     if text.strip():
-        blocks = parse_markdown(text, chapter.path, start + 1)
-        chapter.parts.append(Markdown(start + 1, text, blocks))
+        blocks = _blocks(top, tokens, lines, span, chapter.path, 0)
+        chapter.parts.append(Markdown(span[0] + 1, text, blocks))
 
 
 # The settings the front matter's `tangle:` entry takes, all false unless set.
