@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from sphinx.application import Sphinx
@@ -39,6 +39,9 @@ from sphinx.util import logging
 from bookbuild.markdown import Converter, Glued
 from bookbuild.snapshots import Files, package_source, requirements, snapshot_files, snapshot_zip
 from tangle.book import Chapter, CodeCell
+
+if TYPE_CHECKING:
+    from tangle.sphinx_ext import Tangled
 
 logger = logging.getLogger(__name__)
 
@@ -145,14 +148,15 @@ def convert(
             f"{chapter.path}: the build ran {len(ran)} code cells, the chapter "
             f"has {len(chapter.cells)}; build the book again"
         )
-    pairs = zip(chapter.cells, ran, strict=False)  # (a difference is a warning above)
-    outputs = {id(cell): ran_cell.outputs for cell, ran_cell in pairs}
+    outputs = [cell.outputs for cell in ran]  # of each code cell, hidden ones too
     cells: list[Notebook] = []
     for part in chapter.parts:
         if not isinstance(part, CodeCell):
             cells.extend(map(nbformat.v4.new_markdown_cell, converter.markdown(part.blocks)))
-        elif keeps(part, converter.warn):
-            cells.extend(code_cells(part, outputs.get(id(part), []), converter))
+            continue
+        ran_outputs = outputs.pop(0) if outputs else []
+        if keeps(part, converter.warn):
+            cells.extend(code_cells(part, ran_outputs, converter))
     if converter.solution:
         converter.warn(f"{chapter.path}: a solution is never ended (solution-end)")
     # The set-up goes right after the chapter's title.
@@ -209,8 +213,8 @@ def repository_url(config: Config) -> str:
     return (config.html_theme_options or {}).get("repository_url", "") or ""
 
 
-def chapter_notebooks(app: Sphinx):
-    """(chapter, docname) for every chapter that gets a notebook: all but the
+def chapter_notebooks(app: Sphinx) -> tuple[Tangled, list[Chapter]]:
+    """The tangled book, and every chapter that gets a notebook: all but the
     preface (the root document), whose code draws the book's own structure
     from the repository."""
     from tangle.sphinx_ext import tangled
