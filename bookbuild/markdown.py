@@ -99,22 +99,22 @@ class Converter:
             elif isinstance(block, Fence):
                 yield from (("text", line) for line in block.lines)
             elif isinstance(block, Definitions):
-                # Jupyter's Markdown has no definition lists: each becomes
-                # a list item, `term: definition`.
-                for index, (term, definition) in enumerate(block.items):
-                    first, *rest = definition or [""]
-                    if index:
-                        yield "text", ""
-                    yield (
-                        "text",
-                        f"- {self.inline(term, block.line)}: {self.inline(first, block.line)}",
-                    )
-                    yield from (("text", f"  {self.inline(line, block.line)}") for line in rest)
+                yield from self.definitions(block)
             elif isinstance(block, Text):
                 for offset, line in enumerate(block.lines):
                     yield "text", self.inline(line, block.line + offset)
             else:
                 assert isinstance(block, Target)  # a label for the site's links
+
+    def definitions(self, block: Definitions) -> Iterator[Line]:
+        """Jupyter's Markdown has no definition lists: each definition
+        becomes a list item, `term: definition`."""
+        for index, (term, definition) in enumerate(block.items):
+            first, *rest = definition or [""]
+            if index:
+                yield "text", ""
+            yield "text", f"- {self.inline(term, block.line)}: {self.inline(first, block.line)}"
+            yield from (("text", f"  {self.inline(line, block.line)}") for line in rest)
 
     def directive(self, directive: Directive) -> Iterator[Line]:
         name, argument, line = directive.name, directive.argument, directive.line
