@@ -6,12 +6,15 @@ in `tangle.sphinx_ext`).
   code printed in smaller type (paper has no toggle).
 - `bookbuild.pages`: the site's pages load nothing they do not use (Jupyter
   Book's live-code assets), so they make no network request and log no
-  console error.
+  console error; each page's header links the chapter's notebook, the PDF
+  and the book's repository.
 - `bookbuild.outputs`: no page shows a traceback (an error while displaying
   a cell's result stops the build, as an error in the cell does).
 - `bookbuild.notebooks`: every chapter as a notebook the reader downloads
-  and runs anywhere (`notebooks/NN-slug.ipynb` in the site), and the links
-  of each page's header to it, the PDF and the book's repository.
+  and runs anywhere (`notebooks/NN-slug.ipynb` in the site); its Markdown
+  comes from `bookbuild.markdown` (MyST as plain Jupyter Markdown), its
+  package from `bookbuild.snapshots` (a chapter's package as a zip, and
+  what pip must install for it), which the live pages use too.
 - `bookbuild.live`: every chapter's code runs and can be edited in the
   reader's browser (Pyodide), switched on by a button in the page header.
 - `bookbuild.checks`: the checks written next to exercises that ask for

@@ -23,52 +23,45 @@ what passed and what did not.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 from bookbuild.check_runner import check_messages
+from tangle.book import Chapter
 
 RUNNER = Path(__file__).with_name("check_runner.py")
-
-EXERCISE = re.compile(r"^`{3,}\{exercise-start\}\s*$")
-LABEL = re.compile(r"^:label:\s*(?P<label>\S+)\s*$")
-SOLUTION = re.compile(r"^`{3,}\{solution-start\}\s+(?P<label>\S+)\s*$")
-SOLUTION_END = re.compile(r"^`{3,}\{solution-end\}\s*$")
 
 
 class CheckError(ExtensionError):
     pass
 
 
-def solutions(text: str) -> tuple[set[str], dict[str, tuple[int, int]]]:
+def solutions(chapter: Chapter) -> tuple[set[str], dict[str, tuple[int, int]]]:
     """The exercise labels of a chapter, and for each solution the lines
-    (1-based) where it starts and ends."""
-    lines = text.splitlines()
+    (1-based) of its `solution-start` and of the `solution-end` after it."""
     labels, spans = set(), {}
-    for i, line in enumerate(lines):
-        if EXERCISE.match(line) and i + 1 < len(lines):
-            found = LABEL.match(lines[i + 1])
-            if found:
-                labels.add(found["label"])
-        found = SOLUTION.match(line)
-        if found:
-            end = next(
-                (j for j in range(i + 1, len(lines)) if SOLUTION_END.match(lines[j])),
-                len(lines) - 1,
-            )
-            spans[found["label"]] = (i + 1, end + 1)
+    opened: tuple[str, int] | None = None
+    for directive in chapter.directives:
+        if directive.name == "exercise-start" and "label" in directive.options:
+            labels.add(str(directive.options["label"]))
+        elif directive.name == "solution-start":
+            opened = (directive.argument, directive.line)
+        elif directive.name == "solution-end" and opened is not None:
+            spans[opened[0]] = (opened[1], directive.line)
+            opened = None
+    if opened is not None:
+        spans[opened[0]] = (opened[1], len(chapter.text.splitlines()))
     return labels, spans
 
 
-def chapter_checks(chapter) -> dict[str, str]:
+def chapter_checks(chapter: Chapter) -> dict[str, str]:
     """Exercise label -> the source of its checks, for one chapter. Raises
     CheckError, naming the chapter and line, for a check cell that is not
     hidden, names no exercise of the chapter, stands outside its solution,
     or has a check without a message."""
-    labels, spans = solutions(chapter.text)
+    labels, spans = solutions(chapter)
     found: dict[str, str] = {}
     for cell in chapter.cells:
         label = cell.options.get("check")
@@ -85,8 +78,8 @@ def chapter_checks(chapter) -> dict[str, str]:
             raise CheckError(
                 f"{where}: the checks of {label} must be hidden: add `:tags: [remove-cell]`"
             )
-        start, end = spans.get(label, (None, None))
-        if start is None or not start < cell.fence_line < end:
+        start, end = spans.get(label, (0, 0))
+        if not start < cell.fence_line < end:
             raise CheckError(
                 f"{where}: the checks of {label} must stand inside its "
                 f"solution, after the code they check, so that every build "

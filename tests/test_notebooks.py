@@ -1,5 +1,6 @@
 """Every chapter as a notebook a reader downloads from the site and runs
-anywhere (bookbuild/notebooks.py), and the links that lead to it.
+anywhere (bookbuild/notebooks.py, markdown.py, snapshots.py), and the links
+that lead to it.
 
 The build has already run every chapter's code, so these tests prove what
 is the notebook's own: it holds every cell the page shows and nothing the
@@ -31,8 +32,11 @@ import pytest
 import yaml
 
 from bookbuild.live import SCOPES
-from bookbuild.notebooks import Converter, Glued, requirements, setup_source, snapshot_zip
+from bookbuild.markdown import Converter, Glued
+from bookbuild.notebooks import setup_source
+from bookbuild.snapshots import requirements, snapshot_zip
 from conftest import CODE_CHAPTERS, EXECUTED, ROOT, page_soup
+from tangle.book import parse_markdown
 
 VIDEO = "https://www.youtube.com/watch?v=VMj-3S1tku0"
 KARPATHY = "https://github.com/karpathy/micrograd"
@@ -234,8 +238,9 @@ def convert(*sources: str, glue=None, number="5"):
         {"repository": "[r](https://r)"},
         warnings.append,
         lambda text, spec: format(float(text), spec),
+        "book/05-x.md",
     )
-    cells = [converter.markdown(source) for source in sources]
+    cells = [converter.markdown(parse_markdown(source, "book/05-x.md")) for source in sources]
     return cells, warnings, converter
 
 
@@ -299,6 +304,8 @@ def test_what_the_converter_cannot_show_is_an_error():
     )
     assert len(warnings) == 3
     assert "{ref}" in warnings[0] and "'missing'" in warnings[1] and "{figure}" in warnings[2]
+    places = [warning.split(": ")[0] for warning in warnings]
+    assert places == ["book/05-x.md:1", "book/05-x.md:1", "book/05-x.md:3"]
 
 
 def test_requirements_follow_the_imports_into_the_package():
