@@ -517,6 +517,9 @@ def test_moving_figures_are_drawn_from_the_live_objects(browser, server):
     page.close()
 
 
+CHECK_D = 'assert d == -5.0, "d is -5.0"\n'
+
+
 def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, server):
     """A manifest entry of a page cell with "check" gives that cell a Check
     button too (here the manifest is changed on its way to the page; the
@@ -525,7 +528,7 @@ def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, serv
 
     def with_a_check(route):
         entry = json.loads(route.fetch().text())
-        entry["cells"][0]["check"] = {"label": "Check d", "code": "print('d is', d)"}
+        entry["cells"][0]["check"] = {"label": "Check d", "checks": CHECK_D}
         route.fulfill(json=entry)
 
     page.route("**/_static/live/02-value.json", with_a_check)
@@ -537,8 +540,12 @@ def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, serv
     editor.fill(editor.input_value().replace("c = 10.0", "c = 1.0"))
     cell.locator('[data-live="check"]').click()
     output = cell.locator('[data-live="output"]')
-    output.get_by_text("d is -5.0").wait_for()
-    assert output.inner_text().split() == ["-5.0", "d", "is", "-5.0"]
+    output.get_by_text("checks passed").wait_for()
+    assert output.inner_text().splitlines() == [
+        "-5.0",
+        "✓ passed: d is -5.0",
+        "1 of 1 checks passed.",
+    ]
     assert page.locator('div.cell [data-live="check"]').count() == 1
     assert errors == [] and outside == [], (errors, outside)
     page.close()
