@@ -130,12 +130,14 @@
     if (ui) ui.link.value = url.href;
   }
 
+  // Settings `s` in words: each field's label and value, then the points
+  // changed.
   function describe(s) {
+    const fields = table.filter((setting) => setting.label).map((setting) =>
+      `${setting.label} ${CODECS[setting.kind].write(s[setting.key])}`);
     const changes = [s.added.length && `${s.added.length} point(s) added`,
                      s.removed.length && `${s.removed.length} removed`].filter(Boolean);
-    return `${s.data}, ${s.n} points, noise ${s.noise}, seed ${s.seed}, ` +
-      `hidden layers ${s.hidden.join('-')} (${s.activation}), learning rate ` +
-      `${s.lr}, L2 ${s.l2}${changes.length ? `, ${changes.join(', ')}` : ''}`;
+    return [...fields, ...changes].join(', ');
   }
 
   // -- at load: a link that carries a set-up ----------------------------------------
