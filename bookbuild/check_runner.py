@@ -5,8 +5,9 @@ An exercise that asks for code has its checks next to it in the chapter: a
 hidden cell with the option `:check: LABEL`, right after the solution's
 code. At every build that cell runs as ordinary Python, against the
 solution, so a check that the solution fails stops the build. On a live page
-the Check button runs the reader's code, then `run_checks` with the same
-cell's source, in the page's interpreter.
+the Check button runs the reader's code, then sends the same cell's source
+to the page's Python, where this file (shipped in the live pages' Python as
+`book_live.check_runner`, bookbuild/live.py) runs `run_checks` on it.
 
 Each top-level `assert test, "message"` is one check: the message says what
 is checked, and the result says whether it held. Other statements (setting
@@ -14,7 +15,7 @@ up values, defining a helper) run in order; an error there stops the checks
 after it, since they would only fail for the same reason. The checks run in
 a copy of the reader's namespace, so they leave the reader's names alone.
 
-Standard library only: the browser (Pyodide) runs this file too.
+Standard library only: the browser (Pyodide) runs this very file too.
 """
 
 from __future__ import annotations

@@ -15,23 +15,19 @@ At every build it runs against the solution, like any cell, so a check the
 solution does not pass stops the build and cannot rot. This extension
 checks, before any chapter runs, where such cells stand (inside their
 exercise's solution, hidden, every assert with a message in words).
-`live_check` turns a cell's checks into the code the live page's Check
-button runs after the reader's code (bookbuild/live.py puts it into the
-chapter's manifest): `bookbuild/check_runner.py` runs each check and says
-what passed and what did not.
+On a live page the Check button sends a cell's checks, as written, to the
+page's Python after the reader's code (bookbuild/live.py puts them into the
+chapter's manifest), where `bookbuild/check_runner.py`, shipped in the live
+pages' Python, runs each check and says what passed and what did not.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
 from bookbuild.check_runner import check_messages
 from tangle.book import Chapter
-
-RUNNER = Path(__file__).with_name("check_runner.py")
 
 
 class CheckError(ExtensionError):
@@ -115,30 +111,6 @@ def collect(app: Sphinx) -> dict[str, dict[str, str]]:
 def verify(app: Sphinx) -> None:
     """Fail early, before any chapter runs, on a misplaced check."""
     collect(app)
-
-
-def live_check(source: str) -> str:
-    """The code the Check button runs, in the page's interpreter, after the
-    reader's code: the runner, then the checks in `source` against the
-    reader's names, printed in words. It leaves no name behind."""
-    runner = RUNNER.read_text(encoding="utf-8")
-    return (
-        "\n".join(
-            [
-                "def _book_check(runner, checks, names):",
-                "    scope = {'__name__': 'book_check_runner'}",
-                "    exec(runner, scope)",
-                "    print(scope['report'](scope['run_checks'](checks, names)))",
-                "",
-                "",
-                f"_book_check({runner!r},",
-                f"            {source!r},",
-                "            globals())",
-                "del _book_check",
-            ]
-        )
-        + "\n"
-    )
 
 
 def setup(app: Sphinx) -> None:

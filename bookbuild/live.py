@@ -9,9 +9,12 @@ extension adds to the site, at the end of each HTML build:
   (Pyodide, and Graphviz compiled to WebAssembly for `draw_dot`), copied
   from `.vendor/`, where `make vendor` (setup/vendor.py) put it. Nothing is
   fetched from the network at build time or when a reader opens a page.
-- `_static/live/live.js`, `worker.mjs`, `runner.py` (from bookbuild/live/):
-  the page's controls, the Web Worker that runs Python, and the Python that
-  runs a cell in it as Jupyter would.
+- `_static/live/live.js`, `loop.js`, `worker.mjs` (from bookbuild/live/):
+  the page's controls, the live Loop's, and the Web Worker that runs
+  Python; they talk through one request channel (live.js, `Channel`).
+- `_static/live/book_live.zip`: the live pages' Python, one package
+  (bookbuild/live/book_live/, and bookbuild/check_runner.py), which the
+  worker unpacks beside the chapter's package and imports.
 - `_static/live/NN-slug.zip`: the package as the chapters before this one
   left it, the same zip the chapter's notebook embeds.
 - `_static/live/NN-slug.json`: the chapter's manifest: its code cells as
@@ -19,13 +22,14 @@ extension adds to the site, at the end of each HTML build:
   each with its place (`cell`, its index among the chapter's code cells)
   and, for a cell that needs what the browser lacks (matplotlib, NumPy,
   PyTorch), why it runs in Jupyter only (`jupyter`); and its exercises that
-  carry checks (`exercises`: label, and the code the Check button runs,
-  from bookbuild/checks.py).
+  carry checks (`exercises`: label, and the checks the Check button sends
+  to the worker, their source from the chapter: bookbuild/checks.py).
 
 - `_static/live/NN-slug.loop.zip`, for a chapter that shows a training
   replay (`loop_figure`): the package as that chapter leaves it (with its
-  data sets), for the live Loop (loop.js and loop.py), which trains in a
-  worker of its own; the manifest says so (`loop`).
+  data sets), for the live Loop (loop.js and book_live/loop.py), which
+  trains in a worker of its own; the manifest says so (`loop`: the zip,
+  and the Loop's settings, from book_live/loop_settings.json).
 
 Every chapter that gets a notebook gets a live page: all but the preface,
 whose code draws the book's structure from the repository's own files.
@@ -45,7 +49,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from bookbuild.checks import chapter_checks, live_check
+from bookbuild import check_runner
+from bookbuild.checks import chapter_checks
 from bookbuild.notebooks import (
     chapter_notebooks,
     requirements,
@@ -58,6 +63,8 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / ".vendor"
 ASSETS = Path(__file__).resolve().parent / "live"
+PYTHON_SIDE = ASSETS / "book_live"  # the live pages' Python, one package
+LOOP_SETTINGS = PYTHON_SIDE / "loop_settings.json"
 FOLDER = "_static/live"  # in the site
 # What the browser runtime gets from the vendored folders, and must be there.
 RUNTIME = {
@@ -71,7 +78,7 @@ RUNTIME = {
     "viz": ("viz.js",),
 }
 # Third-party packages the browser has: `graphviz` is a stand-in in
-# runner.py that hands the DOT source to Graphviz in WebAssembly.
+# book_live/runner.py that hands the DOT source to Graphviz in WebAssembly.
 IN_BROWSER = {"graphviz"}
 # What the reader is told a cell needs, by pip name.
 WHAT = {
@@ -191,7 +198,7 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     what it needs that the browser lacks (as the page tells the reader).
 
     Importing is not using: the page's Python has stand-ins for matplotlib,
-    NumPy and PyTorch that can be imported but not used (runner.py). So the
+    NumPy and PyTorch that can be imported but not used (book_live/runner.py). So the
     names imported from them (`plt`, `np`, or `Tensor` from a module of the
     package that needs NumPy) are marked, statement by statement; so is a
     function whose body reads a marked name (defining it runs; calling it
@@ -254,7 +261,7 @@ def manifest(chapter, package: dict[str, bytes] | None) -> dict:
         for (place, cell), verdict in zip(shown, verdicts, strict=True)
     ]
     exercises = [
-        {"label": label, "check": {"label": "Check", "code": live_check(source)}}
+        {"label": label, "check": {"label": "Check", "checks": source}}
         for label, source in chapter_checks(chapter).items()
     ]
     graphviz = any(
@@ -268,6 +275,19 @@ def manifest(chapter, package: dict[str, bytes] | None) -> dict:
         "cells": cells,
         "exercises": exercises,
     }
+
+
+def python_side() -> dict[str, bytes]:
+    """The live pages' Python as the worker unpacks it (book_live.zip): the
+    package book_live/, with the exercises' check runner, the one file the
+    build also runs natively against every solution."""
+    files = {
+        f"book_live/{path.name}": path.read_bytes()
+        for path in sorted(PYTHON_SIDE.iterdir())
+        if path.suffix in (".py", ".json")
+    }
+    files["book_live/check_runner.py"] = Path(check_runner.__file__).read_bytes()
+    return files
 
 
 def missing_runtime() -> list[str]:
@@ -338,8 +358,10 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
             for source in sorted((VENDOR / name).iterdir()):
                 copy_if_changed(source, target / name / source.name)
     for source in sorted(ASSETS.iterdir()):
-        if source.is_file():
+        if source.suffix in (".js", ".mjs"):
             copy_if_changed(source, target / source.name)
+    write_if_changed(target / "book_live.zip", snapshot_zip(python_side()))
+    loop_settings = json.loads(LOOP_SETTINGS.read_text(encoding="utf-8"))
     state, chapters = chapter_notebooks(app)
     data = package_data(state.book.root)
     for chapter in chapters:
@@ -358,7 +380,7 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
             write_if_changed(
                 target / f"{chapter.stem}.loop.zip", snapshot_zip(snapshot_files(after, data))
             )
-            entry["loop"] = {"package": f"{chapter.stem}.loop.zip"}
+            entry["loop"] = {"package": f"{chapter.stem}.loop.zip", "settings": loop_settings}
         text = json.dumps(entry, indent=1, ensure_ascii=False) + "\n"
         write_if_changed(target / f"{chapter.stem}.json", text.encode("utf-8"))
 

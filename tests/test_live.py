@@ -4,7 +4,8 @@ other request blocked, and gives the book's outputs.
 
 The slow tests switch a page's live mode on and run its cells in order,
 as a reader clicking Run on each would; the quick ones check the build's
-verdicts (which cells need Jupyter) and the Python runner on small cases.
+verdicts (which cells need Jupyter) and the live pages' Python (book_live,
+as the site ships it) on small cases.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bookbuild.live import browser_cells, missing_runtime
+from bookbuild.live import browser_cells, missing_runtime, python_side
 from conftest import (
     BUILD,
     CODE_CHAPTERS,
     EXECUTED,
-    ROOT,
     VARYING,
     axe_violations,
     open_page,
@@ -33,7 +33,6 @@ from conftest import (
 )
 
 LIVE = Path("_static") / "live"
-RUNNER = ROOT / "bookbuild" / "live" / "runner.py"
 START_TIMEOUT = 60_000  # ms; Pyodide starts in 3 to 6 s on the test machine
 
 # Chapters whose cells run in the browser (the moons chapter trains networks
@@ -131,7 +130,8 @@ def test_every_chapter_but_the_preface_has_a_live_page(built_site, book):
     for name in (
         "live.js",
         "worker.mjs",
-        "runner.py",
+        "shared.js",
+        "book_live.zip",
         "pyodide/pyodide.mjs",
         "pyodide/pyodide.asm.wasm",
         "pyodide/python_stdlib.zip",
@@ -237,16 +237,20 @@ def test_what_the_browser_lacks_is_decided_from_the_code():
     ]
 
 
-def run_python(script: str) -> str:
-    """Runs `script` with the live pages' runner imported as `runner`,
-    collecting what it emits into `sent` (a list of dicts)."""
+def run_python(script: str, folder: Path) -> str:
+    """Runs `script` with the live pages' Python, as the site ships it,
+    unpacked in `folder`, and its runner imported as `runner`, collecting
+    what it emits into `sent` (a list of dicts)."""
+    for name, data in python_side().items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
     prelude = textwrap.dedent(f"""\
         import json, sys
-        sys.path.insert(0, {str(RUNNER.parent)!r})
-        import runner
+        sys.path.insert(0, {str(folder)!r})
+        from book_live import runner
         sent = []
         real = sys.stdout
-        runner.start(None, lambda text: sent.append(json.loads(text)))
+        runner.start(lambda text: sent.append(json.loads(text)))
         """)
     done = subprocess.run(
         [sys.executable, "-I", "-B", "-c", prelude + textwrap.dedent(script)],
@@ -259,8 +263,9 @@ def run_python(script: str) -> str:
     return done.stdout
 
 
-def test_the_runner_runs_a_cell_as_jupyter_does():
-    out = run_python("""
+def test_the_runner_runs_a_cell_as_jupyter_does(tmp_path):
+    out = run_python(
+        """
         assert runner.run_cell('1', 'x = 2\\nprint("hi")\\nx * 21')
         assert runner.run_cell('2', 'x;')  # a final ; shows nothing
         assert not runner.run_cell('3', 'def f():\\n    return 1 / 0\\nf()')
@@ -272,7 +277,9 @@ def test_the_runner_runs_a_cell_as_jupyter_does():
                                     'h = display(Pretty("a"), display_id=True)\\nh.update(Pretty("b"))')
         assert not runner.run_cell('8', 'if True print(1)')
         real.write(json.dumps(sent))
-        """)
+        """,
+        tmp_path,
+    )
     sent = json.loads(out)
     assert sent[0] == {"type": "stream", "name": "stdout", "text": "hi"}
     assert sent[2] == {"type": "result", "data": {"text/plain": "42"}}
@@ -288,6 +295,23 @@ def test_the_runner_runs_a_cell_as_jupyter_does():
     assert sent[7]["type"] == "display" and sent[8]["type"] == "update"
     assert sent[8]["display_id"] == sent[7]["display_id"]
     assert sent[9]["ename"] == "SyntaxError"
+
+
+def test_a_check_runs_the_exercises_checks_on_the_pages_names(tmp_path):
+    """The Check button sends the exercise's checks, as the chapter writes
+    them; the runner runs them (bookbuild/check_runner.py, shipped in the
+    live pages' Python) against the names the reader's code made."""
+    checks = 'assert triple(2) == 6, "triple(2) is 6"\n'
+    out = run_python(
+        f"""
+        assert runner.run_cell('1', 'def triple(x):\\n    return x + x')
+        assert runner.check({checks!r})
+        real.write(json.dumps(sent))
+        """,
+        tmp_path,
+    )
+    said = "".join(message["text"] for message in json.loads(out))
+    assert said == "✗ did not pass: triple(2) is 6\n0 of 1 checks passed.\n"
 
 
 # -- in the browser ------------------------------------------------------------------------
@@ -362,7 +386,7 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(brow
     assert editor.input_value().startswith("a = 2.0")
     editor.press("Shift+Enter")
     page.wait_for_function(
-        f"bookLive.cells[{first}].outputs.length === 1 && bookLive.runs.size === 0"
+        f"bookLive.cells[{first}].outputs.length === 1 && !bookLive.channel.busy"
     )
     assert output.inner_text().strip() == "4.0"
     # Tab indents in the editor.
@@ -377,6 +401,10 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(brow
     nodes = page.locator("div.cell").nth(graph).locator('[data-live="output"] svg g.node')
     nodes.first.wait_for()
     assert nodes.count() >= 5
+    # A request the worker does not know is answered with an error that
+    # says so, and the page goes on.
+    reply = page.evaluate("bookLive.channel.request({type: 'nope'})")
+    assert reply["ok"] is False and 'unknown request "nope"' in reply["error"], reply
     assert errors == [] and outside == [], (errors, outside)
     page.close()
 
@@ -427,7 +455,7 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
         answer.locator('[data-live="check"]').click()
         page.wait_for_function(
             f"bookLive.cells[{index}].outputs.some(m => (m.text || '')"
-            f".includes('checks passed.')) && bookLive.runs.size === 0"
+            f".includes('checks passed.')) && !bookLive.channel.busy"
         )
         return output.inner_text()
 
@@ -460,7 +488,7 @@ def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
     stop.click()
     assert "restarted" in page.locator('[data-live="status"]').inner_text()
     assert "Stopped" in cell.locator('[data-live="output"]').inner_text()
-    page.wait_for_function("bookLive.worker && bookLive.restarts === 1")
+    page.wait_for_function("bookLive.channel && bookLive.restarts === 1")
     cell.locator('[data-live="reset"]').click()
     assert page.evaluate("bookLive.cells[0].run()")
     assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
@@ -489,6 +517,9 @@ def test_moving_figures_are_drawn_from_the_live_objects(browser, server):
     page.close()
 
 
+CHECK_D = 'assert d == -5.0, "d is -5.0"\n'
+
+
 def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, server):
     """A manifest entry of a page cell with "check" gives that cell a Check
     button too (here the manifest is changed on its way to the page; the
@@ -497,7 +528,7 @@ def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, serv
 
     def with_a_check(route):
         entry = json.loads(route.fetch().text())
-        entry["cells"][0]["check"] = {"label": "Check d", "code": "print('d is', d)"}
+        entry["cells"][0]["check"] = {"label": "Check d", "checks": CHECK_D}
         route.fulfill(json=entry)
 
     page.route("**/_static/live/02-value.json", with_a_check)
@@ -509,8 +540,12 @@ def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, serv
     editor.fill(editor.input_value().replace("c = 10.0", "c = 1.0"))
     cell.locator('[data-live="check"]').click()
     output = cell.locator('[data-live="output"]')
-    output.get_by_text("d is -5.0").wait_for()
-    assert output.inner_text().split() == ["-5.0", "d", "is", "-5.0"]
+    output.get_by_text("checks passed").wait_for()
+    assert output.inner_text().splitlines() == [
+        "-5.0",
+        "✓ passed: d is -5.0",
+        "1 of 1 checks passed.",
+    ]
     assert page.locator('div.cell [data-live="check"]').count() == 1
     assert errors == [] and outside == [], (errors, outside)
     page.close()

@@ -1,4 +1,4 @@
-"""Your own expression (bookbuild/live/expression.py and its box in
+"""Your own expression (bookbuild/live/book_live/expression.py and its box in
 live.js): under chapter 5's backward-pass figure, a live page draws the
 forward and backward passes of an expression the reader types.
 
@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, axe_violations, open_page
 from micrograd.engine import Value
 
-SOURCE = ROOT / "bookbuild" / "live" / "expression.py"
+SOURCE = ROOT / "bookbuild" / "live" / "book_live" / "expression.py"
 EXAMPLE_VALUES = "a = 2.0, b = -3.0, c = 10.0"
 EXAMPLE = "(a * b + c).tanh()"
 START_TIMEOUT = 60_000  # ms, as in test_live
@@ -154,9 +154,9 @@ def test_the_box_draws_what_the_reader_types(browser, server, expression):
     assert typed.input_value() == EXAMPLE
     box.locator('[data-live="expression-draw"]').click()
     output.locator("div.mgv svg").first.wait_for()
-    # The page's names stay the reader's: only _book_expression was added.
+    # The page's names stay the reader's: the box added none.
     page.evaluate("bookLive.cells[0].run('print(sorted(n for n in dir() if \"expression\" in n))')")
-    page.locator("div.cell").first.get_by_text("['_book_expression']").wait_for()
+    page.locator("div.cell").first.get_by_text("[]").wait_for()
 
     page.click('[data-live="toggle"]')  # off: the box goes with live mode
     assert page.locator('[data-live="expression"]').count() == 0

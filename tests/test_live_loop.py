@@ -1,10 +1,11 @@
-"""The live Loop (bookbuild/live/loop.js and loop.py): in live mode,
+"""The live Loop (bookbuild/live/loop.js and book_live/loop.py): in live mode,
 chapter 11's training figure gets a network that trains in the page, in a
 worker of its own, with the package as the chapter leaves it.
 
 The browser's numbers are checked against the same module run natively,
-with the very package the page unpacks (the site's 11-moons.loop.zip), in
-real Chromium over a local server with every other request blocked.
+with the very files the page's worker unpacks (the site's 11-moons.loop.zip
+and book_live.zip), in real Chromium over a local server with every other
+request blocked.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from conftest import BUILD, ROOT, axe_violations, open_page
 
 LIVE = Path("_static") / "live"
-LOOP_PY = ROOT / "bookbuild" / "live" / "loop.py"
+LOOP_SETTINGS = ROOT / "bookbuild" / "live" / "book_live" / "loop_settings.json"
 START_TIMEOUT = 90_000  # ms: two Pyodides start, the page's and the Loop's
 PAGE = "book/11-moons.html"
 
@@ -31,22 +32,24 @@ PAGE = "book/11-moons.html"
 
 @pytest.fixture(scope="module")
 def package(built_site, tmp_path_factory) -> Path:
-    """The package the page's Loop unpacks, unpacked here."""
-    archive = built_site / LIVE / "11-moons.loop.zip"
-    if not archive.exists():
-        pytest.fail(f"{archive} is missing: build the book (make html)")
+    """What the page's Loop unpacks (the package as chapter 11 leaves it,
+    and the live pages' Python), unpacked here, as the worker does."""
     folder = tmp_path_factory.mktemp("loop-package")
-    with zipfile.ZipFile(archive) as opened:
-        opened.extractall(folder)
+    for name in ("11-moons.loop.zip", "book_live.zip"):
+        archive = built_site / LIVE / name
+        if not archive.exists():
+            pytest.fail(f"{archive} is missing: build the book (make html)")
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(folder)
     return folder
 
 
 def native(package: Path, script: str) -> object:
-    """Run `script` with loop.py and the page's package, in a fresh CPython;
-    it prints one JSON value, which this returns."""
+    """Run `script` with book_live.loop as `loop` and the page's package, in
+    a fresh CPython; it prints one JSON value, which this returns."""
     code = (
-        f"import sys; sys.path[:0] = [{str(package)!r}, "
-        f"{str(LOOP_PY.parent)!r}]\nimport json, loop\n{script}"
+        f"import sys; sys.path.insert(0, {str(package)!r})\n"
+        f"import json\nfrom book_live import loop\n{script}"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
@@ -57,7 +60,9 @@ def native(package: Path, script: str) -> object:
 
 def test_the_manifest_gives_chapter_11_its_loop_and_the_package_has_its_data(built_site, package):
     entry = json.loads((built_site / LIVE / "11-moons.json").read_text())
-    assert entry["loop"] == {"package": "11-moons.loop.zip"}
+    # The Loop's settings are the table book_live/loop.py checks them by.
+    table = json.loads(LOOP_SETTINGS.read_text())
+    assert entry["loop"] == {"package": "11-moons.loop.zip", "settings": table}
     # Only the chapter that shows the replay: not the appendix that defines it.
     appendix = json.loads((built_site / LIVE / "90-how-pictures-are-made.json").read_text())
     assert "loop" not in appendix
@@ -66,7 +71,8 @@ def test_the_manifest_gives_chapter_11_its_loop_and_the_package_has_its_data(bui
     with zipfile.ZipFile(built_site / LIVE / "11-moons.zip") as before:
         assert "micrograd/data.py" not in before.namelist()
     assert (package / "micrograd" / "data.py").exists()
-    assert (built_site / LIVE / "loop.js").exists() and (built_site / LIVE / "loop.py").exists()
+    assert (built_site / LIVE / "loop.js").exists()
+    assert (package / "book_live" / "loop.py").exists()
 
 
 def test_settings_are_checked_and_the_loss_is_chapter_11s(package):

@@ -6,7 +6,8 @@
    this script reads the chapter's manifest (_static/live/NN-slug.json,
    written by bookbuild/live.py), starts a module Web Worker (worker.mjs)
    that loads Pyodide and unpacks the package as the chapters before this
-   one left it, and turns each code cell of the page into a live cell
+   one left it, with the live pages' Python (book_live.zip), and turns each
+   code cell of the page into a live cell
    ([data-live="cell"]): an editor (a plain <textarea>: Shift+Enter runs,
    Tab indents, Escape then Tab leaves it), the buttons Run, Run all above,
    Reset and Stop, and an output ([data-live="output"]) that takes the
@@ -31,9 +32,14 @@
    trains in the page, in a worker of its own. See the functions under
    "the live Loop" below.
 
+   The page talks to a worker through one request channel (`Channel`, in
+   shared.js with the DOM helper `el`, both used by loop.js too; worker.mjs
+   is the channel's other end): the cells, the Check button, your own
+   expression and the live Loop all send requests through it.
+
    window.bookLive exposes the state (the tests and the benchmark read it):
-   cells (each with its outputs, as the worker sent them), startMs (the
-   worker's start, pyodideMs of it Pyodide's own), firstOutputMs.
+   cells (each with its outputs, as the worker sent them), channel, startMs
+   (the worker's start, pyodideMs of it Pyodide's own), firstOutputMs.
 */
 (function () {
   'use strict';
@@ -41,25 +47,20 @@
   if (!toggle) return;
 
   const live = {
-    on: false, worker: null, manifest: null, cells: [], runs: new Map(),
-    nextId: 1, clickedAt: 0, startMs: null, firstOutputMs: null, restarts: 0,
-    boxes: [],
+    on: false, channel: null, manifest: null, cells: [], clickedAt: 0,
+    startMs: null, firstOutputMs: null, restarts: 0, boxes: [],
   };
   window.bookLive = live;
   let banner = null;
+  let manifestLoading = null;
+  const scripts = new Map();  // name -> its loading (loadScript)
+  let el = null;  // shared.js's, once loaded
+  let Channel = null;
+  const sharedLoading = loadScript('shared.js', 'bookLiveShared').then((shared) => {
+    ({el, Channel} = shared);
+  });
 
   toggle.addEventListener('click', () => (live.on ? switchOff() : switchOn()));
-
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attributes || {})) {
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else node.setAttribute(key, value);
-    }
-    node.append(...children);
-    return node;
-  }
 
   function say(text, kind) {
     if (!banner) {
@@ -74,6 +75,7 @@
   // -- switching on and off ---------------------------------------------------
 
   async function switchOn() {
+    await sharedLoading;
     if (location.protocol === 'file:') {
       say('Your browser refuses to run WebAssembly from a page opened as a file ' +
           '(file://), so the code cannot run here. Serve the site instead: run ' +
@@ -86,11 +88,7 @@
     say('Starting Python in your browser (a few seconds)... You can already edit ' +
         'and run cells: they run once it is ready.');
     try {
-      if (!live.manifest) {
-        const response = await fetch(new URL(toggle.dataset.liveManifest, document.baseURI));
-        if (!response.ok) throw new Error(`${response.status} ${response.url}`);
-        live.manifest = await response.json();
-      }
+      await loadManifest();
     } catch (error) {
       say(`The page's code could not be loaded (${error.message}).`, 'error');
       return;
@@ -99,6 +97,19 @@
     if (!makeCells()) return;
     startWorker();
     startLoop();
+  }
+
+  function loadManifest() {
+    if (!manifestLoading) {
+      manifestLoading = fetch(new URL(toggle.dataset.liveManifest, document.baseURI))
+        .then((response) => {
+          if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+          return response.json();
+        })
+        .then((manifest) => { live.manifest = manifest; return manifest; });
+      manifestLoading.catch(() => { manifestLoading = null; });  // may be tried again
+    }
+    return manifestLoading;
   }
 
   function switchOff() {
@@ -115,27 +126,25 @@
   }
 
   function startWorker() {
-    const worker = new Worker(new URL('worker.mjs', toggle.dataset.liveScript ?
-      new URL(toggle.dataset.liveScript, document.baseURI) : document.baseURI),
-    {type: 'module'});
-    live.worker = worker;
-    const started = performance.now();
-    worker.onmessage = (event) => receive(event.data);
-    worker.onerror = (event) => {
-      say(`Python could not start in this browser (${event.message || 'worker error'}).`,
-          'error');
-    };
-    const manifest = live.manifest;
-    worker.postMessage({type: 'start', graphviz: manifest.graphviz,
-                        package: manifest.package});
-    live.startedWorkerAt = started;
+    const channel = new Channel(scriptURL('worker.mjs'), {
+      late,
+      died: (error) => say(`${error}: press "Run the code" twice to start again.`, 'error'),
+    });
+    live.channel = channel;
+    const {graphviz, package: zip} = live.manifest;
+    channel.request({type: 'start', graphviz, package: zip}).then((reply) => {
+      if (reply.stopped) return;
+      if (!reply.ok) {
+        say(`Python could not start: ${reply.error}`, 'error');
+        return;
+      }
+      ready(reply);
+    });
   }
 
   function stopWorker() {
-    if (live.worker) live.worker.terminate();
-    live.worker = null;
-    for (const run of live.runs.values()) run.finish(false, true);
-    live.runs.clear();
+    if (live.channel) live.channel.close('stopped');
+    live.channel = null;
     busy();
   }
 
@@ -152,23 +161,29 @@
 
   // The replay the Loop goes with: a loop figure in the book's output.
   const loopReplay = document.querySelector('.cell_output .mgv[data-run]');
-  let loopLoading = null;
 
+  // A file beside this script, in the site.
   function scriptURL(name) {
     return new URL(name, toggle.dataset.liveScript ?
       new URL(toggle.dataset.liveScript, document.baseURI) : document.baseURI);
   }
 
-  function loadLoop() {
-    if (!loopLoading) {
-      loopLoading = new Promise((resolve, reject) => {
-        const script = el('script', {src: scriptURL('loop.js').href});
-        script.onload = () => resolve(window.bookLoop);
-        script.onerror = () => reject(new Error('loop.js could not be loaded'));
+  // A script beside this one, loaded once; resolves to the global it sets.
+  function loadScript(name, global) {
+    if (!scripts.has(name)) {
+      scripts.set(name, new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = scriptURL(name).href;
+        script.onload = () => resolve(window[global]);
+        script.onerror = () => reject(new Error(`${name} could not be loaded`));
         document.head.append(script);
-      });
+      }));
     }
-    return loopLoading;
+    return scripts.get(name);
+  }
+
+  function loadLoop() {
+    return sharedLoading.then(() => loadScript('loop.js', 'bookLoop'));
   }
 
   function startLoop() {
@@ -176,7 +191,8 @@
     loadLoop().then((loop) => {
       if (live.on) {
         loop.start(loopReplay, {worker: scriptURL('worker.mjs').href,
-                                package: live.manifest.loop.package});
+                                package: live.manifest.loop.package,
+                                settings: live.manifest.loop.settings});
       }
     }).catch((error) => say(`The live Loop could not start (${error.message}).`, 'error'));
   }
@@ -188,55 +204,64 @@
   // A link that carries a set-up for the Loop (?loop=...): say so at once,
   // and offer to switch live mode on.
   if (loopReplay && new URLSearchParams(location.search).has('loop')) {
-    loadLoop().then((loop) => loop.offer(loopReplay, () => {
-      if (!live.on) switchOn();
-    })).catch(() => {});
+    Promise.all([loadManifest(), loadLoop()]).then(([manifest, loop]) => {
+      if (!manifest.loop) return;
+      loop.offer(loopReplay, manifest.loop.settings, () => {
+        if (!live.on) switchOn();
+      });
+    }).catch(() => {});
   }
 
-  // -- messages from the worker ---------------------------------------------------
+  // -- requests to the worker -------------------------------------------------------
 
-  function receive(message) {
-    if (message.type === 'ready') {
-      live.startMs = message.ms;
-      live.pyodideMs = message.pyodideMs;
-      if (live.restarts === 0) {
-        say('Python runs in your browser: edit any cell, then press Run ' +
-            '(or Shift+Enter). All the cells of this page share it. ' +
-            'Press "Run the code" again to go back to the book\'s page.', 'ready');
-      } else {
-        say('Stopped, and Python restarted: what the cells defined is gone. ' +
-            'Run the cells above again ("Run all above") before this one.', 'warning');
+  function ready(reply) {
+    live.startMs = reply.ms;
+    live.pyodideMs = reply.value.pyodideMs;
+    if (live.restarts === 0) {
+      say('Python runs in your browser: edit any cell, then press Run ' +
+          '(or Shift+Enter). All the cells of this page share it. ' +
+          'Press "Run the code" again to go back to the book\'s page.', 'ready');
+    } else {
+      say('Stopped, and Python restarted: what the cells defined is gone. ' +
+          'Run the cells above again ("Run all above") before this one.', 'warning');
+    }
+  }
+
+  // Sends `body` to the page's worker; what it shows goes to `view` (a
+  // cell, or your own expression's box). Resolves to whether it ran
+  // without an error.
+  async function ask(view, body) {
+    if (!live.channel) return false;
+    const answered = live.channel.request(body, (message) => {
+      if (live.firstOutputMs === null) {
+        live.firstOutputMs = performance.now() - live.clickedAt;
       }
-      return;
+      view.show(message);
+    });
+    busy();
+    const reply = await answered;
+    busy();
+    if (reply.stopped) {
+      view.show({type: 'stream', name: 'stderr',
+                 text: 'Stopped: the interpreter restarted, so what the cells ' +
+                       'defined is gone ("Run all above" runs them again).\n'});
+    } else if (reply.error) {
+      view.show({type: 'error', traceback: reply.error});
     }
-    if (message.type === 'failed') {
-      say(`Python could not start: ${message.error}`, 'error');
-      return;
-    }
-    const run = live.runs.get(message.id);
-    if (!run) {
-      // A display updated after its cell finished (a graph drawn once
-      // Graphviz has loaded): the cell that shows it takes it.
-      if (message.type !== 'update') return;
-      const owner = live.cells.find((cell) => cell.output && cell.output.querySelector(
-        `[data-display-id="${CSS.escape(message.display_id)}"]`));
-      if (owner) owner.show(message);
-      return;
-    }
-    if (message.type === 'done') {
-      live.runs.delete(message.id);
-      run.finish(message.ok, false);
-      busy();
-      return;
-    }
-    if (live.firstOutputMs === null) {
-      live.firstOutputMs = performance.now() - live.clickedAt;
-    }
-    run.cell.show(message);
+    return reply.ok;
+  }
+
+  // A display updated after its request was answered (a graph drawn once
+  // Graphviz has loaded): the cell that shows it takes it.
+  function late(message) {
+    if (message.type !== 'update') return;
+    const owner = live.cells.find((cell) => cell.output && cell.output.querySelector(
+      `[data-display-id="${CSS.escape(message.display_id)}"]`));
+    if (owner) owner.show(message);
   }
 
   function busy() {
-    const running = live.runs.size > 0;
+    const running = Boolean(live.channel && live.channel.busy);
     for (const cell of live.cells) {
       if (cell.stopButton) cell.stopButton.disabled = !running;
     }
@@ -405,8 +430,15 @@
 
     // Runs `code` (the editor's, by default); resolves to true if it ran
     // without an error.
-    run(code, keep) {
-      if (!live.worker) return Promise.resolve(false);
+    run(code) {
+      return this.send({type: 'run', name: String(this.index + 1),
+                        code: code === undefined ? this.editor.value : code});
+    }
+
+    // One request whose output the cell shows (after what it shows
+    // already, if `keep`).
+    send(body, keep) {
+      if (!live.channel) return Promise.resolve(false);
       if (this.running) return this.running;  // a second click waits for the first
       if (!keep) {
         this.outputs = [];
@@ -415,22 +447,10 @@
       if (this.bookOutput) this.bookOutput.hidden = true;
       this.output.hidden = false;
       this.div.classList.add('live-running');
-      const id = live.nextId++;
-      this.running = new Promise((resolve) => {
-        live.runs.set(id, {cell: this, finish: (ok, stopped) => {
-          this.running = null;
-          this.div.classList.remove('live-running');
-          if (stopped) {
-            this.show({type: 'stream', name: 'stderr',
-                       text: 'Stopped: the interpreter restarted, so what the ' +
-                             'cells defined is gone ("Run all above" runs them ' +
-                             'again).\n'});
-          }
-          resolve(ok);
-        }});
-        busy();
-        live.worker.postMessage({type: 'run', id, name: String(this.index + 1),
-                                 code: code === undefined ? this.editor.value : code});
+      this.running = ask(this, body).then((ok) => {
+        this.running = null;
+        this.div.classList.remove('live-running');
+        return ok;
       });
       return this.running;
     }
@@ -447,8 +467,11 @@
       return true;
     }
 
+    // The reader's code, then the exercise's checks (their source, from
+    // the manifest), which say in words what passed.
     check() {
-      return this.run(undefined).then((ok) => ok && this.run(this.entry.check.code, true));
+      return this.run().then((ok) => ok &&
+        this.send({type: 'check', checks: this.entry.check.checks}, true));
     }
 
     show(message) {
@@ -486,10 +509,10 @@
   // gets a box under it: values (`a = 2.0, b = -3.0`) and an expression of
   // them (`(a * b + c).tanh()`); Draw replays the forward and backward passes
   // of what the reader typed, with the same player. The work is Python's
-  // (expression.py, sent once per interpreter into a module of its own, so
-  // the page's names stay the reader's); the Value is the page's, so the
-  // cells above the figure run first, once per interpreter, to give it the
-  // chapter's `_backward` rules.
+  // (book_live/expression.py, a module of its own, so the page's names stay
+  // the reader's); the Value is the page's, so the cells above the figure
+  // run first, once per interpreter, to give it the chapter's `_backward`
+  // rules.
 
   function makeExpressionBoxes() {
     const tagged = document.querySelectorAll('.bd-article div.cell.tag_your-own-expression');
@@ -500,7 +523,6 @@
   }
 
   const EXAMPLE = {values: 'a = 2.0, b = -3.0, c = 10.0', expression: '(a * b + c).tanh()'};
-  let expressionSource = null;
 
   class ExpressionBox {
     constructor(cell) {
@@ -562,20 +584,9 @@
 
     async prepare() {
       if (this.ready === live.restarts) return true;
-      if (expressionSource === null) {
-        const url = new URL('expression.py', new URL(toggle.dataset.liveScript, document.baseURI));
-        const response = await fetch(url);
-        if (!response.ok) throw new Error(`${response.status} ${response.url}`);
-        expressionSource = await response.text();
-      }
       const restarts = live.restarts;
       // The chapter's cells above the figure give Value its _backward rules.
       if (!await this.cell.runAbove()) return false;
-      const load = 'import types as _book_types\n' +
-        '_book_expression = _book_types.ModuleType("book_expression")\n' +
-        `exec(${JSON.stringify(expressionSource)}, _book_expression.__dict__)\n` +
-        'del _book_types\n';
-      if (!await this.run(load)) return false;
       this.ready = restarts;
       return true;
     }
@@ -587,16 +598,15 @@
       this.outputs = [];
       this.output.replaceChildren(el('p', {class: 'live-note'}, 'Drawing...'));
       try {
-        if (!live.worker || !await this.prepare()) {
+        if (!live.channel || !await this.prepare()) {
           this.output.replaceChildren(el('p', {class: 'live-note'},
             'The chapter\'s code above the figure did not run: see the error ' +
             'in its cell, then press Draw again.'));
           return;
         }
         this.output.replaceChildren();
-        await this.run(`_book_expression.your_expression(` +
-          `${JSON.stringify(this.values.value)}, ` +
-          `${JSON.stringify(this.expression.value)}, Value)`);
+        await ask(this, {type: 'expression', values: this.values.value,
+                         expression: this.expression.value});
       } catch (error) {
         this.output.replaceChildren(el('p', {class: 'live-note'},
           `Could not draw it: ${error.message}`));
@@ -604,16 +614,6 @@
         this.busy = false;
         this.button.disabled = false;
       }
-    }
-
-    // Runs code in the page's interpreter, its output shown in the box.
-    run(code) {
-      const id = live.nextId++;
-      return new Promise((resolve) => {
-        live.runs.set(id, {cell: this, finish: (ok) => resolve(ok)});
-        busy();
-        live.worker.postMessage({type: 'run', id, name: 'your expression', code});
-      });
     }
   }
 

@@ -2,19 +2,24 @@
    figure gets a companion that trains a network in the page, with the
    book's own engine, while the reader watches and changes things.
 
-   live.js loads this file on a page that shows a training replay (a
-   loop figure of micrograd/static/viz.js) and calls
-     bookLoop.offer(figure, switchOn)   at load: if the page's address
-                                        carries a set-up (?loop=...), say so
-                                        and offer to switch live mode on;
+   live.js loads this file (after shared.js, whose `el` and `Channel` it
+   uses) on a page that shows a training replay (a loop figure of
+   micrograd/static/viz.js) and calls
+     bookLoop.offer(figure, table, switchOn)   at load: if the page's
+                                   address carries a set-up (?loop=...),
+                                   say so and offer to switch live mode on;
      bookLoop.start(figure, options)    when live mode goes on;
      bookLoop.stop()                    when it goes off.
-   The Loop trains in a Web Worker of its own (worker.mjs, started with
-   loop: true, and the package as the chapter leaves it, data sets
-   included), which runs loop.py: the page sends it "reset" and "step"
-   requests, one step at a time while it runs, so Pause acts after at most
-   one step and the page never waits for Python. It draws with viz.js's
-   heatmap and curve.
+   `table` (options.settings) is the Loop's settings, defined once in
+   bookbuild/live/book_live/loop_settings.json and given by the chapter's
+   manifest: key, label, kind, default, range, key in the address. The
+   form, the address and the checks of what the reader types all come
+   from it. The Loop trains in a Web Worker of its own (worker.mjs, started
+   with loop: true, and the package as the chapter leaves it, data sets
+   included), which runs book_live/loop.py: the page sends it "reset" and
+   "step" requests through the channel, one step at a time while it runs,
+   so Pause acts after at most one step and the page never waits for
+   Python. It draws with viz.js's heatmap and curve.
 
    The set-up lives in the page's address, as one query parameter:
      ?loop=data:moons;n:50;noise:0.1;seed:1337;hidden:8,8;act:relu;
@@ -28,38 +33,29 @@
 */
 (function () {
   'use strict';
-  const DEFAULTS = {data: 'moons', n: 50, noise: 0.1, seed: 1337, hidden: [8, 8],
-                    activation: 'relu', lr: 0.3, l2: 0.0001, added: [], removed: []};
-  const DATA_SETS = ['moons', 'circles', 'xor', 'spiral'];
-  const ACTIVATIONS = ['relu', 'tanh'];
+  const {el, Channel} = window.bookLiveShared;
   const HIT = 9;  // px (in the picture's units): a click this near a point hits it
 
   const state = {
-    settings: copy(DEFAULTS), losses: [], accuracies: [], points: [], labels: [],
+    settings: null, losses: [], accuracies: [], points: [], labels: [],
     origin: [], wrong: [], step: 0, running: false, msPerStep: null, ready: false,
     error: null, requests: 0, queued: null, invalid: {},
   };
+  let table = [];  // the settings, from the manifest
+  let defaults = {};
   let ui = null;
-  let worker = null;
-  let pending = new Map();
-  let nextId = 1;
+  let channel = null;
 
-  window.bookLoop = {offer, start, stop, state, encode, decode, request, DEFAULTS};
+  window.bookLoop = {offer, start, stop, state, encode, decode, request};
 
   function copy(settings) {
     return JSON.parse(JSON.stringify(settings));
   }
 
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attributes || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    node.append(...children.filter((child) => child !== null && child !== undefined));
-    return node;
+  function use(settings) {
+    table = settings;
+    defaults = Object.fromEntries(table.map((setting) => [setting.key, setting.default]));
+    if (!state.settings) state.settings = copy(defaults);
   }
 
   // -- the set-up in the address ------------------------------------------------
@@ -68,47 +64,52 @@
     return Number(Number(text).toPrecision(12));
   }
 
+  // How each kind of setting is written in the address, and read back
+  // (read gives undefined for a value it cannot read: the default stays).
+  const CODECS = {
+    choice: {write: String, read: (v, setting) => (setting.choices.includes(v) ? v : undefined)},
+    int: {write: String, read: (v) => (/^\d+$/.test(v) ? Number(v) : undefined)},
+    float: {write: String, read: (v) => (isFinite(Number(v)) ? number(v) : undefined)},
+    sizes: {
+      write: (v) => v.join(','),
+      read: (v, setting) => {
+        const [lo, hi] = setting.range;
+        const sizes = v.split(',').map(Number).filter((size) => size >= lo && size <= hi);
+        return sizes.length ? sizes.slice(0, setting.layers).map(Math.round) : undefined;
+      },
+    },
+    points: {
+      write: (v) => v.map((p) => p.join(',')).join('_'),
+      read: (v) => v.split('_').map((p) => p.split(',').map(Number))
+        .filter((p) => p.length === 3 && p.every(isFinite))
+        .map(([x, y, label]) => [x, y, label > 0 ? 1 : -1]),
+    },
+    indices: {
+      write: (v) => v.join(','),
+      read: (v) => v.split(',').filter((i) => /^\d+$/.test(i)).map(Number),
+    },
+  };
+
+  // The ?loop= value of settings `s`: what differs from the defaults.
   function encode(s) {
     const parts = [];
-    const put = (key, value, fallback) => {
-      if (String(value) !== String(fallback)) parts.push(`${key}:${value}`);
-    };
-    put('data', s.data, DEFAULTS.data);
-    put('n', s.n, DEFAULTS.n);
-    put('noise', s.noise, DEFAULTS.noise);
-    put('seed', s.seed, DEFAULTS.seed);
-    put('hidden', s.hidden.join(','), DEFAULTS.hidden.join(','));
-    put('act', s.activation, DEFAULTS.activation);
-    put('lr', s.lr, DEFAULTS.lr);
-    put('l2', s.l2, DEFAULTS.l2);
-    if (s.added.length) parts.push(`add:${s.added.map((p) => p.join(',')).join('_')}`);
-    if (s.removed.length) parts.push(`remove:${s.removed.join(',')}`);
+    for (const setting of table) {
+      const {write} = CODECS[setting.kind];
+      const text = write(s[setting.key]);
+      if (text !== write(setting.default)) parts.push(`${setting.url}:${text}`);
+    }
     return parts.join(';') || 'default';
   }
 
   // The settings a ?loop= value describes (what it leaves out: the defaults).
   function decode(text) {
-    const s = copy(DEFAULTS);
+    const s = copy(defaults);
     for (const part of (text || '').split(';')) {
       const at = part.indexOf(':');
-      if (at < 0) continue;
-      const key = part.slice(0, at);
-      const value = part.slice(at + 1);
-      if (key === 'data' && DATA_SETS.includes(value)) s.data = value;
-      else if (key === 'act' && ACTIVATIONS.includes(value)) s.activation = value;
-      else if (['n', 'seed'].includes(key) && /^\d+$/.test(value)) s[key] = Number(value);
-      else if (['noise', 'lr', 'l2'].includes(key) && isFinite(Number(value))) {
-        s[key] = number(value);
-      } else if (key === 'hidden') {
-        const sizes = value.split(',').map(Number).filter((v) => v >= 1 && v <= 16);
-        if (sizes.length) s.hidden = sizes.slice(0, 3).map(Math.round);
-      } else if (key === 'add') {
-        s.added = value.split('_').map((p) => p.split(',').map(Number))
-          .filter((p) => p.length === 3 && p.every(isFinite))
-          .map(([x, y, label]) => [x, y, label > 0 ? 1 : -1]);
-      } else if (key === 'remove') {
-        s.removed = value.split(',').filter((v) => /^\d+$/.test(v)).map(Number);
-      }
+      const setting = table.find((one) => one.url === part.slice(0, at));
+      if (at < 0 || !setting) continue;
+      const value = CODECS[setting.kind].read(part.slice(at + 1), setting);
+      if (value !== undefined) s[setting.key] = value;
     }
     return s;
   }
@@ -129,17 +130,20 @@
     if (ui) ui.link.value = url.href;
   }
 
+  // Settings `s` in words: each field's label and value, then the points
+  // changed.
   function describe(s) {
+    const fields = table.filter((setting) => setting.label).map((setting) =>
+      `${setting.label} ${CODECS[setting.kind].write(s[setting.key])}`);
     const changes = [s.added.length && `${s.added.length} point(s) added`,
                      s.removed.length && `${s.removed.length} removed`].filter(Boolean);
-    return `${s.data}, ${s.n} points, noise ${s.noise}, seed ${s.seed}, ` +
-      `hidden layers ${s.hidden.join('-')} (${s.activation}), learning rate ` +
-      `${s.lr}, L2 ${s.l2}${changes.length ? `, ${changes.join(', ')}` : ''}`;
+    return [...fields, ...changes].join(', ');
   }
 
   // -- at load: a link that carries a set-up ----------------------------------------
 
-  function offer(figure, switchOn) {
+  function offer(figure, settings, switchOn) {
+    use(settings);
     const given = fromAddress();
     if (!given) return;
     state.settings = given;
@@ -159,48 +163,43 @@
 
   // -- the worker -------------------------------------------------------------------
 
+  // One request of the Loop (book_live/loop.py's `call`): resolves to its
+  // answer, with the worker's time for it (ms), or to {error}.
   function request(body) {
-    if (!worker) return Promise.resolve({error: 'live mode is off'});
-    const id = nextId++;
+    if (!channel) return Promise.resolve({error: 'live mode is off'});
     state.requests += 1;
-    return new Promise((resolve) => {
-      pending.set(id, resolve);
-      worker.postMessage({type: 'loop', id, request: body});
+    return channel.request({type: 'loop', request: body}).then((reply) => {
+      if (reply.ok) return Object.assign(reply.value, {ms: reply.ms});
+      return {error: reply.stopped ? 'stopped' : reply.error};
     });
   }
 
-  function receive(message) {
-    if (message.type === 'ready') {
-      state.ready = true;
-      state.startMs = message.ms;
-      reset().then(() => {
-        const action = state.queued;
-        state.queued = null;
-        if (action) action();
-      });
+  function ready(reply) {
+    if (reply.stopped) return;
+    if (!reply.ok) {
+      say(`Python could not start for the Loop: ${reply.error}`);
       return;
     }
-    if (message.type === 'failed') {
-      say(`Python could not start for the Loop: ${message.error}`);
-      return;
-    }
-    if (message.type !== 'loop') return;
-    const resolve = pending.get(message.id);
-    pending.delete(message.id);
-    if (resolve) resolve(Object.assign(JSON.parse(message.answer), {ms: message.ms}));
+    state.ready = true;
+    state.startMs = reply.ms;
+    reset().then(() => {
+      const action = state.queued;
+      state.queued = null;
+      if (action) action();
+    });
   }
 
   // -- starting and stopping ------------------------------------------------------------
 
   function start(figure, options) {
     stop();
+    use(options.settings);
     state.settings = fromAddress() || state.settings;
     if (state.offer) state.offer.remove();
     ui = build(figure);
-    worker = new Worker(options.worker, {type: 'module'});
-    worker.onmessage = (event) => receive(event.data);
-    worker.onerror = (event) => say(`The Loop could not start (${event.message || 'worker error'}).`);
-    worker.postMessage({type: 'start', package: options.package, graphviz: false, loop: true});
+    channel = new Channel(options.worker, {died: (error) => say(`The Loop stopped: ${error}.`)});
+    channel.request({type: 'start', package: options.package, graphviz: false, loop: true})
+      .then(ready);
     say('Starting Python for the Loop (a few seconds)...');
   }
 
@@ -209,10 +208,8 @@
     state.ready = false;
     state.queued = null;
     state.invalid = {};
-    if (worker) worker.terminate();
-    worker = null;
-    for (const resolve of pending.values()) resolve({error: 'stopped'});
-    pending = new Map();
+    if (channel) channel.close('stopped');
+    channel = null;
     if (ui) ui.root.remove();
     ui = null;
   }
@@ -324,9 +321,27 @@
                                         text)));
   }
 
-  function numberInput(name, value, min, max, step) {
-    return el('input', {type: 'number', 'data-loop': name, value, min, max, step,
-                        inputmode: 'decimal'});
+  // The form's field for a setting, showing its value in `s`.
+  function control(setting, s) {
+    const name = setting.key;
+    const value = s[name];
+    if (setting.kind === 'choice') {
+      return select(name, setting.choices.map((choice) => [choice, choice]), value);
+    }
+    if (setting.kind === 'sizes') {
+      return el('input', {type: 'text', 'data-loop': name, value: value.join(','),
+                          pattern: `\\d+(,\\d+){0,${setting.layers - 1}}`, size: 7,
+                          spellcheck: 'false', 'aria-describedby': `book-loop-${name}-help`});
+    }
+    const [min, max] = setting.range;
+    return el('input', {type: 'number', 'data-loop': name, value, min, max,
+                        step: setting.step, inputmode: 'decimal'});
+  }
+
+  function help(setting) {
+    if (setting.kind !== 'sizes') return null;
+    return el('span', {id: `book-loop-${setting.key}-help`, class: 'book-loop-help'},
+              `sizes, e.g. ${setting.default.join(',')}`);
   }
 
   function build(figure) {
@@ -347,33 +362,16 @@
                                      onclick: () => whenReady(stepOnce)}, 'Step');
     const resetButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'reset',
                                       onclick: () => reset()}, 'Reset');
-    const inputs = {
-      data: select('data', DATA_SETS.map((d) => [d, d]), s.data),
-      n: numberInput('n', s.n, 4, 200, 1),
-      noise: numberInput('noise', s.noise, 0, 0.5, 0.01),
-      seed: numberInput('seed', s.seed, 0, 2147483647, 1),
-      hidden: el('input', {type: 'text', 'data-loop': 'hidden', value: s.hidden.join(','),
-                           pattern: '\\d+(,\\d+){0,2}', size: 7, spellcheck: 'false',
-                           'aria-describedby': 'book-loop-hidden-help'}),
-      activation: select('activation', ACTIVATIONS.map((a) => [a, a]), s.activation),
-      lr: numberInput('lr', s.lr, 0.001, 2, 0.01),
-      l2: numberInput('l2', s.l2, 0, 0.1, 0.0001),
-    };
+    // A field for each setting the table labels (the points are edited on
+    // the plot).
+    const fields = table.filter((setting) => setting.label);
+    const inputs = Object.fromEntries(fields.map((setting) => [setting.key, control(setting, s)]));
     const kind = select('class', [['1', '+1 (blue square)'], ['-1', '−1 (orange circle)']], '1');
     const controls = el('div', {class: 'mgv-controls', role: 'group', 'aria-label': 'Training'},
                         startButton, stepButton, resetButton);
     const setup = el('fieldset', {class: 'book-loop-setup'},
       el('legend', {}, 'Set-up (a change starts a new run)'),
-      field('data set', inputs.data),
-      field('points', inputs.n),
-      field('noise', inputs.noise),
-      field('seed', inputs.seed),
-      field('hidden layers', inputs.hidden,
-            el('span', {id: 'book-loop-hidden-help', class: 'book-loop-help'},
-               'sizes, e.g. 8,8')),
-      field('activation', inputs.activation),
-      field('learning rate', inputs.lr),
-      field('L2', inputs.l2),
+      ...fields.map((setting) => field(setting.label, inputs[setting.key], help(setting))),
       field('a click adds', kind));
     for (const [name, input] of Object.entries(inputs)) {
       input.addEventListener('change', () => changed(name, input));
@@ -423,33 +421,39 @@
     input.removeAttribute('aria-invalid');
   }
 
-  function changed(name, input) {
-    const s = state.settings;
-    if (name === 'hidden') {
+  // What the reader typed in a field, checked by its setting: the value,
+  // or undefined after saying what is wrong.
+  function typed(setting, input) {
+    const name = setting.key;
+    if (setting.kind === 'choice') return input.value;
+    const [lo, hi] = setting.range;
+    if (setting.kind === 'sizes') {
       const sizes = input.value.split(/[,\s-]+/).filter(Boolean).map(Number);
-      if (!sizes.length || sizes.length > 3 || !sizes.every((v) => Number.isInteger(v) &&
-                                                              v >= 1 && v <= 16)) {
-        refuse(name, input,
-               'Hidden layers: one to three sizes from 1 to 16, separated by commas.');
-        return;
+      if (!sizes.length || sizes.length > setting.layers ||
+          !sizes.every((v) => Number.isInteger(v) && v >= lo && v <= hi)) {
+        refuse(name, input, `${setting.label}: 1 to ${setting.layers} sizes, each from ` +
+                            `${lo} to ${hi}, separated by commas.`);
+        return undefined;
       }
-      accept(name, input);
-      s.hidden = sizes;
-    } else if (name === 'data' || name === 'activation') {
-      s[name] = input.value;
-    } else {
-      const value = Number(input.value);
-      const min = Number(input.min);
-      const max = Number(input.max);
-      if (input.value === '' || !isFinite(value) || value < min || value > max ||
-          (['n', 'seed'].includes(name) && !Number.isInteger(value))) {
-        refuse(name, input, `${name}: a number from ${min} to ${max}.`);
-        return;
-      }
-      accept(name, input);
-      s[name] = number(value);
+      return sizes;
     }
-    if (['data', 'n', 'noise', 'seed'].includes(name)) {
+    const value = Number(input.value);
+    if (input.value === '' || !isFinite(value) || value < lo || value > hi ||
+        (setting.kind === 'int' && !Number.isInteger(value))) {
+      refuse(name, input, `${setting.label}: a number from ${lo} to ${hi}.`);
+      return undefined;
+    }
+    return number(value);
+  }
+
+  function changed(name, input) {
+    const setting = table.find((one) => one.key === name);
+    const value = typed(setting, input);
+    if (value === undefined) return;
+    accept(name, input);
+    const s = state.settings;
+    s[name] = value;
+    if (setting.new_points) {
       // Other points: the ones added and removed belonged to the old set.
       s.added = [];
       s.removed = [];

@@ -1,21 +1,28 @@
 // micrograd, the book: the Web Worker that runs a live page's Python.
 //
-// live.js starts it as a module worker (Pyodide 314 needs one) and sends
-//   {type: 'start', package: URL of the chapter's zip or null, graphviz: bool}
-//   {type: 'run', id, code}
-//   {type: 'loop', id, request}  (the live Loop's worker: start had loop: true)
-// It answers {type: 'ready', ms, pyodideMs} once Python is up with the chapter's
-// package, then, for each run, what the cell shows as it happens (see
-// runner.py) with the run's id, and {type: 'done', id, ok}; for each loop
-// request, {type: 'loop', id, answer, ms} (see loop.py). Everything it
-// loads sits next to it in the site: no request leaves the site.
+// The page (live.js for the cells, loop.js for the live Loop) starts it as
+// a module worker (Pyodide 314 needs one) and talks to it through one
+// request channel (live.js, `Channel`). A request is {id, type, ...}:
+//   {type: 'start', package: the chapter's zip or null, graphviz, loop}
+//   {type: 'run', name, code}            a cell
+//   {type: 'check', checks}              an exercise's checks (its source)
+//   {type: 'expression', values, expression}   your own expression
+//   {type: 'loop', request}              the live Loop (start had loop: true)
+// Requests run one at a time, in the order sent. While one runs, what it
+// shows goes to the page as it happens, with its id (see runner.py); then
+// one reply ends it: {id, type: 'reply', ok, value, error, ms}. A request
+// of an unknown type, or sent before Python is up, is answered with an
+// error that says so. Everything it loads sits next to it in the site
+// (book_live.zip is the live pages' Python, bookbuild/live/book_live/): no
+// request leaves the site.
 import { loadPyodide } from './pyodide/pyodide.mjs';
 
 const HOME = '/home/pyodide';
+const FOLDER = `${HOME}/micrograd-book`;  // the chapter's package and book_live
 let runner = null;
-let loop = null;  // loop.py, in the live Loop's worker
+let loop = null;  // book_live.loop, in the live Loop's worker
 let viz = null;
-let current = null;  // the id of the run in progress
+let current = null;  // the id of the request in progress
 
 let vizLoading = null;  // Graphviz loads beside Python, but nothing waits for it
 let drawn = 0;
@@ -52,6 +59,13 @@ function draw(data, dot) {
   }
 }
 
+function fetched(url) {
+  return fetch(url).then((response) => {
+    if (!response.ok) throw new Error(`${response.status} ${response.url}`);
+    return response.arrayBuffer();
+  });
+}
+
 async function start(message) {
   const started = performance.now();
   let pyodideMs = null;
@@ -61,13 +75,8 @@ async function start(message) {
       pyodideMs = performance.now() - started;
       return pyodide;
     }),
-    fetch(new URL('runner.py', here)).then((response) => response.text()),
-    message.package
-      ? fetch(new URL(message.package, here)).then((response) => response.arrayBuffer())
-      : null,
-    message.loop
-      ? fetch(new URL('loop.py', here)).then((response) => response.text())
-      : null,
+    fetched(new URL('book_live.zip', here)),
+    message.package ? fetched(new URL(message.package, here)) : null,
   ];
   if (message.graphviz) {
     vizLoading = import('./viz/viz.js')
@@ -77,71 +86,52 @@ async function start(message) {
         viz = {renderString: () => { throw error; }};
       });
   }
-  const [pyodide, runnerSource, archive, loopSource] = await Promise.all(loading);
-  let folder = null;
-  if (archive) {
-    folder = `${HOME}/micrograd-book`;
-    pyodide.unpackArchive(archive, 'zip', {extractDir: folder});
+  const [pyodide, runtime, archive] = await Promise.all(loading);
+  for (const zip of [runtime, archive]) {
+    if (zip) pyodide.unpackArchive(zip, 'zip', {extractDir: FOLDER});
   }
-  pyodide.FS.writeFile(`${HOME}/book_live_runner.py`, runnerSource);
-  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(HOME)})`);
-  runner = pyodide.pyimport('book_live_runner');
-  runner.start(folder, emit);
-  if (loopSource !== null) {
-    pyodide.FS.writeFile(`${HOME}/book_live_loop.py`, loopSource);
-    loop = pyodide.pyimport('book_live_loop');
-  }
-  postMessage({type: 'ready', ms: performance.now() - started, pyodideMs});
+  pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(FOLDER)})`);
+  runner = pyodide.pyimport('book_live.runner');
+  runner.start(emit);
+  if (message.loop) loop = pyodide.pyimport('book_live.loop');
+  return {ok: true, value: {pyodideMs}};
 }
 
-// One request of the live Loop: JSON in, JSON out (loop.py's `call`).
-function loopRequest(message) {
+// What each request does; each returns {ok, value} (or throws).
+const REQUESTS = {
+  start,
+  run: (message) => ({ok: runner.run_cell(message.name, message.code)}),
+  check: (message) => ({ok: runner.check(message.checks)}),
+  expression: (message) => ({ok: runner.draw_expression(message.values, message.expression)}),
+  loop: (message) => {
+    if (loop === null) throw new Error('the Loop is not loaded (start with loop: true)');
+    return {ok: true, value: JSON.parse(loop.call(JSON.stringify(message.request)))};
+  },
+};
+
+async function answer(message) {
   const started = performance.now();
-  let answer;
-  try {
-    answer = loop.call(JSON.stringify(message.request));
-  } catch (error) {
-    answer = JSON.stringify({error: String(error)});
+  const handle = REQUESTS[message.type];
+  let reply;
+  if (!handle) {
+    reply = {ok: false, error: `unknown request "${message.type}" (this worker ` +
+                               `knows ${Object.keys(REQUESTS).join(', ')})`};
+  } else if (message.type !== 'start' && runner === null) {
+    reply = {ok: false, error: `Python did not start, so "${message.type}" cannot run`};
+  } else {
+    current = message.id;
+    try {
+      reply = await handle(message);
+    } catch (error) {
+      reply = {ok: false, error: String(error && error.stack || error)};
+    }
+    current = null;
   }
-  postMessage({type: 'loop', id: message.id, answer, ms: performance.now() - started});
-}
-
-function run(message) {
-  current = message.id;
-  let ok = false;
-  try {
-    ok = runner.run_cell(message.name || String(message.id), message.code);
-  } catch (error) {
-    postMessage({type: 'error', id: current, ename: 'Error', evalue: String(error),
-                 traceback: String(error)});
-  }
-  postMessage({type: 'done', id: current, ok});
-  current = null;
+  postMessage({...reply, id: message.id, type: 'reply', ms: performance.now() - started});
 }
 
 let queue = Promise.resolve();
 self.onmessage = (event) => {
   const message = event.data;
-  queue = queue.then(async () => {
-    if (message.type === 'start') {
-      try {
-        await start(message);
-      } catch (error) {
-        postMessage({type: 'failed', error: String(error && error.stack || error)});
-      }
-    } else if (message.type === 'loop') {
-      if (loop === null) {
-        postMessage({type: 'loop', id: message.id,
-                     answer: JSON.stringify({error: 'the Loop is not loaded'})});
-      } else {
-        loopRequest(message);
-      }
-    } else if (message.type === 'run') {
-      if (runner === null) {
-        postMessage({type: 'done', id: message.id, ok: false});
-      } else {
-        run(message);
-      }
-    }
-  });
+  queue = queue.then(() => answer(message));
 };

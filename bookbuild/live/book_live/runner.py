@@ -1,8 +1,10 @@
 """Runs the cells of a live page in the browser (Pyodide), as Jupyter would.
 
 worker.mjs imports this module once per interpreter and calls `start`, then
-`run_cell` for each cell the reader runs. Everything a cell shows goes to
-`emit` (a JavaScript function) as JSON, as it happens:
+`run_cell` for each cell the reader runs, `check` for the Check button of
+an exercise, and `draw_expression` for your own expression (chapter 5).
+Everything they show goes to `emit` (a JavaScript function) as JSON, as it
+happens:
 
     {"type": "stream", "name": "stdout", "text": ...}
     {"type": "display", "data": {mime: ...}, "display_id": ... or None}
@@ -301,13 +303,11 @@ def install_modules():
 # -- running a cell -----------------------------------------------------------------
 
 
-def start(folder, emit):
-    """Make `import micrograd` find the package in `folder` and get the
-    namespace the cells share ready; `emit` takes what cells show."""
+def start(emit):
+    """Get the namespace the cells share ready (the worker has put the
+    chapter's package on sys.path); `emit` takes what cells show."""
     global _emit
     _emit = emit
-    if folder:
-        sys.path.insert(0, folder)
     install_modules()
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     namespace.clear()
@@ -362,4 +362,33 @@ def run_cell(name, code):
     except BaseException as error:
         report(error)
         return False
+    return True
+
+
+def check(checks):
+    """The Check button, after the reader's code has run: the exercise's
+    checks (their source, from the chapter) against the page's names, said
+    in words. They run in a copy of the names: they leave none behind."""
+    # Shipped beside this file from bookbuild/check_runner.py (live.py).
+    from .check_runner import report as in_words  # type: ignore[import-not-found]
+    from .check_runner import run_checks
+
+    print(in_words(run_checks(checks, namespace)))
+    return True
+
+
+def draw_expression(values, expression):
+    """Your own expression: the figure of what the reader typed, computed
+    by the page's Value (the chapter's cells above the box made it), or
+    what is wrong, in words. True if it drew."""
+    from .expression import your_expression
+
+    value_class = namespace.get("Value")
+    if not isinstance(value_class, type):
+        print("Cannot draw it: run the chapter's cells above the figure first.")
+        return False
+    figure = your_expression(values, expression, value_class)
+    if figure is None:
+        return False
+    send({"type": "result", "data": bundle(figure)})
     return True

@@ -1,0 +1,83 @@
+/* micrograd, the book: what the live pages' scripts share (live.js, which
+   loads this file first, and loop.js): the DOM helper `el`, and the
+   request channel to a Python worker (worker.mjs is its other end).
+   Both are on window.bookLiveShared.
+*/
+(function () {
+  'use strict';
+
+  // The DOM helper of the live pages: a null, undefined or false attribute
+  // is left out, `text` sets the text, `on...` adds a listener, true is an
+  // empty attribute; null and undefined children are left out.
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    node.append(...children.filter((child) => child !== null && child !== undefined));
+    return node;
+  }
+
+  // -- the request channel to a worker ------------------------------------------
+  //
+  // One per worker (the page's, and the live Loop's). request(body, show)
+  // posts {id, ...body} to worker.mjs and resolves to its reply {ok, value,
+  // error, ms}; what the request shows while it runs (a cell's output) goes
+  // to show(message), in order. A message for a request already answered
+  // (a graph drawn once Graphviz has loaded) goes to late(message). When
+  // the worker dies or is stopped, every request still waiting resolves to
+  // {ok: false, stopped: true, error}.
+  class Channel {
+    constructor(url, {late, died} = {}) {
+      this.pending = new Map();
+      this.nextId = 1;
+      this.late = late;
+      this.worker = new Worker(url, {type: 'module'});
+      this.worker.onmessage = (event) => this.receive(event.data);
+      this.worker.onerror = (event) => {
+        const error = `Python's worker stopped (${event.message || 'worker error'})`;
+        this.close(error);
+        if (died) died(error);
+      };
+    }
+
+    request(body, show) {
+      if (!this.worker) return Promise.resolve({ok: false, stopped: true, error: 'stopped'});
+      const id = this.nextId++;
+      return new Promise((resolve) => {
+        this.pending.set(id, {type: body.type, resolve, show});
+        this.worker.postMessage({...body, id});
+      });
+    }
+
+    receive(message) {
+      const request = this.pending.get(message.id);
+      if (!request) {
+        if (this.late && message.type !== 'reply') this.late(message);
+      } else if (message.type === 'reply') {
+        this.pending.delete(message.id);
+        request.resolve(message);
+      } else if (request.show) {
+        request.show(message);
+      }
+    }
+
+    // Whether a request other than the start waits or runs.
+    get busy() {
+      return [...this.pending.values()].some((request) => request.type !== 'start');
+    }
+
+    close(error) {
+      if (this.worker) this.worker.terminate();
+      this.worker = null;
+      const waiting = [...this.pending.values()];
+      this.pending.clear();
+      for (const request of waiting) request.resolve({ok: false, stopped: true, error});
+    }
+  }
+
+  window.bookLiveShared = {el, Channel};
+})();
