@@ -51,12 +51,8 @@ from sphinx.util import logging
 
 from bookbuild import check_runner
 from bookbuild.checks import chapter_checks
-from bookbuild.notebooks import (
-    chapter_notebooks,
-    requirements,
-    snapshot_files,
-    snapshot_zip,
-)
+from bookbuild.notebooks import chapter_notebooks
+from bookbuild.snapshots import requirements, snapshot_files, snapshot_zip
 
 logger = logging.getLogger(__name__)
 

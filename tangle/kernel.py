@@ -101,7 +101,7 @@ def chapter_key(root: Path, result: Result, chapter: Chapter) -> str:
             if path not in result.apparatus or used
         }
         digest.update(fingerprint(files, package_data(root) if used else None).encode())
-    for name in KERNEL_FILES + files_read(root, chapter):
+    for name in KERNEL_FILES:
         digest.update(name.encode() + b"\0" + (root / name).read_bytes() + b"\0")
     if reads_the_book(chapter):
         # The preface draws which chapter writes which file: it depends on
@@ -118,25 +118,6 @@ def reads_the_book(chapter: Chapter) -> bool:
     """Whether the chapter's code imports the toolchain to read the book."""
     return any(
         re.search(r"^\s*(from|import)\s+tangle\b", cell.source, re.M) for cell in chapter.cells[1:]
-    )
-
-
-# A chapter may run a file of the live pages natively to back a claim about
-# them (chapter 11 runs the live Loop's loop.py): its outputs depend on it.
-READABLE = "bookbuild/live"
-
-
-def files_read(root: Path, chapter: Chapter) -> tuple[str, ...]:
-    """The files of READABLE whose name the chapter's code writes as a
-    string ('loop.py')."""
-    code = "\n".join(cell.source for cell in chapter.cells)
-    folder = root / READABLE
-    if not folder.is_dir():
-        return ()
-    return tuple(
-        f"{READABLE}/{path.name}"
-        for path in sorted(folder.iterdir())
-        if path.is_file() and re.search(rf"['\"]{re.escape(path.name)}['\"]", code)
     )
 
 

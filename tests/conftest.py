@@ -171,6 +171,16 @@ def executed_notebook(docname: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def glued(chapter: str) -> dict[str, str]:
+    """What a chapter glued, by name, as the text the page shows."""
+    path = EXECUTED / "book" / f"{chapter}.glue.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: build the book (make html)")
+    return {
+        name: output["data"]["text/plain"] for name, output in json.loads(path.read_text()).items()
+    }
+
+
 # -- comparing a run's outputs with the book's (test_notebooks.py, test_live.py) --
 
 # Outputs that differ from run to run by nature: measurements of time, and

@@ -13,13 +13,12 @@ for its Markdown, checked in test_book.py.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import EXECUTED, executed_notebook, page_soup
+from conftest import executed_notebook, glued, page_soup
 from tangle.book import Book
 
 # chapter -> (numbers that must be glued on the page,
@@ -95,16 +94,6 @@ def prose(markdown: str) -> str:
     text = re.sub(r"^```.*?^```[ \t]*$", "", text, flags=re.S | re.M)
     text = re.sub(r"\{glue:[a-z]+\}`[^`]*`", "GLUED", text)
     return text.replace("\u2212", "-")
-
-
-def glued(chapter: str) -> dict[str, str]:
-    """What a chapter glued, by name, as the text the page shows."""
-    path = EXECUTED / "book" / f"{chapter}.glue.json"
-    if not path.exists():
-        pytest.fail(f"{path} is missing: build the book (make html)")
-    return {
-        name: output["data"]["text/plain"] for name, output in json.loads(path.read_text()).items()
-    }
 
 
 # -- the lecture's numbers ---------------------------------------------------------

@@ -76,48 +76,6 @@ def test_a_stale_key_stops_the_chapter(tmp_path, two_chapters):
     assert "book/02-add.md: the package or the set-up changed" in stale.stderr
 
 
-def test_a_chapter_that_runs_a_live_file_is_keyed_on_it(tmp_path, toy):
-    """Chapter 11 runs the live Loop's loop.py to back its claims: a change
-    to that file must run the chapter again, and only that chapter."""
-    from tangle.kernel import chapter_key, files_read
-    from tangle.tangler import tangle_book
-
-    book = toy.write(
-        {
-            "00-intro": toy.chapter("00-intro", "Intro", "\nNo code here.\n", setup=False),
-            "01-value": toy.chapter(
-                "01-value", "Value", "\n## The class\n", toy.INIT_CELL, toy.tangled(toy.VALUE)
-            ),
-            "02-loop": toy.chapter(
-                "02-loop",
-                "Loop",
-                "\n## Reading\n",
-                toy.cell("source = (folder / 'loop.py').read_text()"),
-            ),
-        }
-    )
-    for name in (
-        "setup/requirements.txt",
-        "micrograd/static/palette.json",
-        "tangle/kernel.py",
-        "tangle/setup_chapter.py",
-    ):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("{}\n")
-    live = tmp_path / "bookbuild" / "live"
-    live.mkdir(parents=True)
-    (live / "loop.py").write_text("STEPS = 1\n")
-    (live / "other.py").write_text("")
-    reader, other = book.chapter("02-loop"), book.chapter("01-value")
-    result = tangle_book(book)
-    assert files_read(tmp_path, reader) == ("bookbuild/live/loop.py",)
-    assert files_read(tmp_path, other) == ()
-    before = chapter_key(tmp_path, result, reader), chapter_key(tmp_path, result, other)
-    (live / "loop.py").write_text("STEPS = 2\n")
-    after = chapter_key(tmp_path, result, reader), chapter_key(tmp_path, result, other)
-    assert after[0] != before[0] and after[1] == before[1]
-
-
 def test_graph_pdfs_do_not_depend_on_the_time(monkeypatch):
     """The kernel gives Graphviz graphs a PDF form for the printed book, with
     the date pinned, so that two builds give the same PDF."""

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import BUILD, ROOT, axe_violations, open_page
+from conftest import BUILD, ROOT, axe_violations, glued, open_page
 
 LIVE = Path("_static") / "live"
 LOOP_SETTINGS = ROOT / "bookbuild" / "live" / "book_live" / "loop_settings.json"
@@ -93,6 +93,48 @@ print(json.dumps([s, len(run.X), run.y[-1], before, run.losses]))
     assert settings["added"] == [[0.5, 0.25, 1]] and settings["removed"] == [3]
     assert count == 20 - 2 + 1 and last_label == -1
     assert losses == [first_loss]
+
+
+def test_what_chapter_11_says_of_the_loop_is_what_it_does(built_site, package):
+    """Chapter 11 describes the Loop's set-up and three experiments to try
+    in it, with numbers its hidden cell computes with the chapter's own
+    code; the Loop, run from the files the page's worker unpacks, must give
+    the same numbers."""
+    said = glued("11-moons")
+    got = native(
+        package,
+        f"""
+from micrograd.nn import loss_and_accuracy
+import inspect
+
+def run(steps, **settings):
+    r = loop.Loop(settings)
+    for _ in range(steps):
+        r.step()
+    right = [(s > 0) == (t > 0) for s, t in zip(r.scores(), r.y)]
+    return r, 100 * sum(right) / len(right)
+
+default, _ = run(150)
+s = default.settings
+steps = {int(said["live_steps"])}
+print(json.dumps({{
+    "data": s["data"], "activation": s["activation"], "hidden": s["hidden"],
+    "same_l2": s["l2"] == inspect.signature(loss_and_accuracy).parameters["alpha"].default,
+    "live_points": s["n"], "live_width": s["hidden"][0], "live_lr": s["lr"],
+    "live_first_perfect": next(k + 1 for k, a in enumerate(default.accuracies) if a == 1.0),
+    "live_spiral_small": run(steps, data="spiral")[1],
+    "live_spiral_big": run(steps, data="spiral", hidden=[16, 16])[1],
+    "live_l2_acc": run(steps, l2=0.03)[1],
+}}))
+""",
+    )
+    # "It starts on the moons, ... two hidden layers of ... ReLU neurons";
+    # "the same loss and the same L2 penalty as above"
+    assert got.pop("data") == "moons" and got.pop("activation") == "relu"
+    hidden = got.pop("hidden")
+    assert len(hidden) == 2 and len(set(hidden)) == 1
+    assert got.pop("same_l2")
+    assert {name: float(said[name]) for name in got} == got
 
 
 # -- in the browser ----------------------------------------------------------------------

@@ -36,22 +36,7 @@ from typing import Any
 
 from micrograd.data import make_circles, make_moons, make_spiral, make_xor
 from micrograd.figures import collector_spared, grid, pack, plane_around, score
-from micrograd.nn import MLP, SGD
-
-try:
-    from micrograd.nn import loss_and_accuracy  # type: ignore[attr-defined]
-except ImportError:  # TEMPORARY (issue 19): until chapter 11 tangles it
-    # into micrograd/nn.py; delete this fallback when it does.
-
-    def loss_and_accuracy(model, X, y, alpha=1e-4):
-        """Chapter 11's loss, the max-margin (SVM) loss plus `alpha` times
-        the sum of the squares of the parameters, and the accuracy."""
-        scores = [model(point) for point in X]
-        margins = [(1 - label * s).relu() for label, s in zip(y, scores, strict=True)]
-        reg_loss = alpha * sum(p * p for p in model.parameters())
-        right = [(label > 0) == (s.data > 0) for label, s in zip(y, scores, strict=True)]
-        return sum(margins) / len(margins) + reg_loss, sum(right) / len(right)
-
+from micrograd.nn import MLP, SGD, loss_and_accuracy
 
 DATA_SETS: dict[str, Callable[..., tuple[list, list]]] = {
     "moons": make_moons,
