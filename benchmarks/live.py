@@ -37,8 +37,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+from bookbuild.browser import launch  # noqa: E402  (needs ROOT on sys.path)
+
 SITE = ROOT / "_build" / "html"
-CHROMIUM = "/usr/bin/chromium"
 PAGE = "book/02-value.html"  # the first chapter with live code and a package
 # The last page's snapshot is the whole package, as benchmarks/run.py times it.
 MOONS_PAGE = "book/90-how-pictures-are-made.html"
@@ -170,16 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     base, httpd = serve(SITE)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                ],
-            )
+            browser = launch(playwright)
             print("live benchmark: cold starts ...", file=sys.stderr)
             starts = [start_up(browser, base) for _ in range(args.starts)]
             print("live benchmark: moons steps in the browser ...", file=sys.stderr)

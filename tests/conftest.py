@@ -31,7 +31,8 @@ if str(ROOT) not in sys.path:
 if str(ROOT / "benchmarks") not in sys.path:
     sys.path.append(str(ROOT / "benchmarks"))
 
-from tangle.book import Book  # noqa: E402  (needs ROOT on sys.path)
+from bookbuild.browser import CHROMIUM, launch  # noqa: E402  (needs ROOT on sys.path)
+from tangle.book import Book  # noqa: E402
 from tangle.errors import TangleError  # noqa: E402
 from tangle.tangler import Result, tangle_book  # noqa: E402
 
@@ -39,7 +40,6 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 EXECUTED = BUILD / "jupyter_execute"  # the chapters as the build ran them
 PDF = BUILD / "latex" / "micrograd-book.pdf"
-CHROMIUM = "/usr/bin/chromium"
 
 # Every chapter but the preface, in reading order: each has a live page and a
 # reader's notebook (test_live.py and test_notebooks.py check this list
@@ -334,16 +334,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(playwright)
         yield browser
         browser.close()
 
