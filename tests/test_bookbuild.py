@@ -32,6 +32,17 @@ def test_a_book_without_errors_builds(toy, tmp_path):
     assert (toy.site / "_build/html/book/01-a.html").exists()
 
 
+def stopped_with_warning(toy, chapter: str, at: str, warning: str) -> str:
+    """Build a toy book of one chapter, 01-a; check that the build stopped
+    with `warning` at the chapter's line that holds `at`; return its log."""
+    build = toy.build({"01-a": chapter})
+    log = build.stdout + build.stderr
+    assert build.returncode != 0
+    line = toy.line_of("01-a", at)
+    assert f"book/01-a.md:{line}: WARNING: {warning}" in log, log[-3000:]
+    return log
+
+
 @pytest.mark.build
 def test_a_sentence_leading_with_a_colon_into_nothing_stops_the_build(toy):
     """A colon before a heading (what followed it is hidden, or was never
@@ -46,11 +57,9 @@ def test_a_sentence_leading_with_a_colon_into_nothing_stops_the_build(toy):
         toy.cell("'hidden'", tags="[remove-cell]"),
         "\n## Next\n\nMore.\n",
     )
-    build = toy.build({"01-a": chapter})
-    log = build.stdout + build.stderr
-    assert build.returncode != 0
-    line = toy.line_of("01-a", "And here is the rest:")
-    assert f"book/01-a.md:{line}: WARNING: a sentence ends with a colon" in log, log[-3000:]
+    log = stopped_with_warning(
+        toy, chapter, "And here is the rest:", "a sentence ends with a colon"
+    )
     assert "Here is the code:" not in log
 
 
@@ -59,11 +68,7 @@ def test_a_chapter_named_by_a_title_no_chapter_has_stops_the_build(toy):
     chapter = toy.chapter(
         "01-a", "A", "\nAs the chapter *A* showed, and the chapter *The\nlecture* did not.\n"
     )
-    build = toy.build({"01-a": chapter})
-    log = build.stdout + build.stderr
-    assert build.returncode != 0
-    line = toy.line_of("01-a", "As the chapter")
-    assert f"book/01-a.md:{line}: WARNING: the chapter *The lecture* is named" in log, log[-3000:]
+    log = stopped_with_warning(toy, chapter, "As the chapter", "the chapter *The lecture* is named")
     assert "*A* is named" not in log
 
 
@@ -81,9 +86,5 @@ def test_a_number_an_output_shows_typed_into_the_prose_stops_the_build(toy):
         "\nThe loss is 0.7135, glued {glue:text}`loss`; the bias 6.8813 is given;"
         " $3 \\cdot 0.23783 = 0.7135$.\n",
     )
-    build = toy.build({"01-a": chapter})
-    log = build.stdout + build.stderr
-    assert build.returncode != 0
-    line = toy.line_of("01-a", "The loss is")
-    assert f"book/01-a.md:{line}: WARNING: 0.7135 is typed into the prose" in log, log[-3000:]
+    log = stopped_with_warning(toy, chapter, "The loss is", "0.7135 is typed into the prose")
     assert log.count("is typed into the prose") == 1
