@@ -502,7 +502,7 @@ class ToyBook:
         vendored = self.root / ".vendor"
         if (ROOT / ".vendor").exists() and not vendored.exists():
             vendored.symlink_to(ROOT / ".vendor")
-        for name in ("_config.yml", "setup/requirements.txt", "micrograd/static/palette.json"):
+        for name in ("_config.yml", "setup/requirements.txt", "micrograd/figures/palette.json"):
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, self.root / name)
         self.write(
@@ -536,9 +536,9 @@ class ToyBook:
         from myst_nb.core.read import read_myst_markdown_notebook
 
         shutil.copytree(ROOT / "tangle", self.root / "tangle", dirs_exist_ok=True)
-        palette = self.root / "micrograd/static/palette.json"
+        palette = self.root / "micrograd/figures/palette.json"
         palette.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "micrograd/static/palette.json", palette)
+        shutil.copy(ROOT / "micrograd/figures/palette.json", palette)
         notebook = read_myst_markdown_notebook(text)
         nbclient.NotebookClient(
             notebook, timeout=60, resources={"metadata": {"path": str(self.root / "book")}}

@@ -401,7 +401,7 @@ def test_on_a_phone_what_the_keyboard_focuses_is_scrolled_into_view(browser, ser
     page, errors, fig = open_network(browser, server)
     page.set_viewport_size({"width": 360, "height": 900})
     page.wait_for_timeout(400)  # the figure's resize observers
-    scroller = fig.locator(".mgv-scroll")
+    scroller = fig.locator(".mgv-scroller")
     assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")
     for weight in ("3-0-2", "1-0-0"):
         fig.locator(f'g[data-weight="{weight}"]').focus()
