@@ -384,7 +384,7 @@ def narration(fig) -> str:
 def fmt(x: float, digits: int = 4) -> str:
     """A number as the figures show it: Python's own rounding, and no minus
     sign on a number that shows as zero (test_figures_everywhere.py holds
-    viz.js to it)."""
+    the player to it)."""
     text = f"{x:.{digits}f}"
     return text[1:] if re.fullmatch(r"-0\.0*", text) else text
 

@@ -201,7 +201,7 @@ def numbers_of(fig) -> dict:
 
 
 def expected_numbers(trace: dict, native: dict, example: int, phase: int) -> dict:
-    """What the pills must show at a phase of the passes (see viz.js)."""
+    """What the pills must show at a phase of the passes (see the player's network.js)."""
     sizes = trace["sizes"]
     last = len(sizes) - 1
     forward_end = len(sizes) + 1

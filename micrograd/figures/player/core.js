@@ -32,12 +32,13 @@
    <script type="application/json"> element. start() mounts every figure of
    the page not mounted yet. A notebook or a saved page carries the script
    after each figure; the book's site loads one shared copy in every page
-   (bookbuild/player.py). However many copies run, the first defines the
-   player and the others only mount.
+   (bookbuild/player.py). However many copies run, the first to run puts
+   the player on window.microgradViz; the others leave it there, and only
+   mount the figures not mounted yet.
 
    What the page can use, on window.microgradViz:
-     version                  '1'; a copy with the same version defines
-                              nothing new
+     version                  '2'; a copy of the same version leaves
+                              the player in place, another replaces it
      mount(root), mountAll(doc)  draw one figure, or every figure of a
                               document not drawn yet
      fmt(x, digits = 4)       a number as Python's f'{x:.4f}' shows it
@@ -46,10 +47,23 @@
                               `text` sets its text, `onclick` and the like
                               listen, null/undefined/false are left out,
                               true is an empty attribute
-     button(text, action, extra, symbol, after)  a real button
-     timer(tick, stopped)     a playback timer: start(ms), stop(), running
-     scroller(content, narrowest, what, cue)  a stage that scrolls
-                              sideways when the column is too narrow
+     button(text, action, extra, symbol, after)  a real <button> named
+                              by `text`, calling action() when pressed;
+                              `extra`, more attributes; `symbol`, a
+                              picture for the eye, hidden from screen
+                              readers, before the text (after it, if
+                              `after`)
+     timer(tick, stopped)     a playback timer: start(ms) calls tick()
+                              every ms milliseconds until tick() returns
+                              false or stop() is called, then stopped(),
+                              if given; `running` says whether it runs
+     scroller(content, narrowest, what, cue)  a stage for one drawing or
+                              a list of them, which shrink with the column
+                              down to `narrowest` pixels and then scroll
+                              sideways: a region named after `what`, with
+                              the note `cue` under it, that keeps what the
+                              keyboard focuses in view; returns { element,
+                              reveal(spans) }
      evaluate(nodes, leaves, ops, root)  the neuron's arithmetic
      heatmap(...), curve(...), bytes(text)  the loop's pictures (loop.js)
 
@@ -59,7 +73,9 @@
 */
 'use strict';
 
-const VERSION = '1';
+// A new version when what window.microgradViz offers changes: a copy of
+// another version, from an older or newer package, replaces it.
+const VERSION = '2';
 const SVG = 'http://www.w3.org/2000/svg';
 // The drawing function of each kind of figure: each file adds its own.
 const KINDS = {};
