@@ -117,7 +117,7 @@ pdf: html
 # no chapter again; `make clean book` runs every chapter, as CI does from a
 # fresh clone.
 book: $(BUILD)/.book-built
-$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/static/*) \
+$(BUILD)/.book-built: $(BOOK_SOURCES) $(wildcard micrograd/*.py micrograd/figures/*.* micrograd/figures/player/*) \
 		$(VENDOR)/vendored.json | setup system-book
 	$(PY) -m tangle
 	rm -rf $(BUILD)/html $(BUILD)/latex $(BUILD)/.doctrees $(BUILD)/jupyter_execute

@@ -20,6 +20,8 @@ in `tangle.sphinx_ext`).
 - `bookbuild.checks`: the checks written next to exercises that ask for
   code, run against the solution at every build and by the live pages'
   Check button against the reader's code.
+- `bookbuild.player`: one copy of the figures' player for the whole site,
+  which every chapter page loads, instead of one in every figure.
 - `bookbuild.prose`: mistakes in the prose a rule can find (a colon that
   leads into nothing, a chapter named by a title no chapter has), as
   warnings with chapter and line.
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from bookbuild import checks, latex, live, notebooks, outputs, pages, prose
+from bookbuild import checks, latex, live, notebooks, outputs, pages, player, prose
 
 
 def setup(app: Sphinx) -> dict:
@@ -39,5 +41,6 @@ def setup(app: Sphinx) -> dict:
     notebooks.setup(app)
     outputs.setup(app)
     pages.setup(app)
+    player.setup(app)
     prose.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -75,7 +75,7 @@ def use_snapshot(directory: Path | None, chapter: str) -> None:
 KERNEL_FILES = (
     "tangle/kernel.py",
     "tangle/setup_chapter.py",
-    "micrograd/static/palette.json",
+    "micrograd/figures/palette.json",
     "setup/requirements.txt",
 )
 
@@ -123,8 +123,12 @@ def reads_the_book(chapter: Chapter) -> bool:
 
 def uses_apparatus(chapter: Chapter, apparatus: frozenset[str]) -> bool:
     """Whether the chapter's code names a module of the apparatus (as in
-    `from micrograd.figures import neuron_figure`)."""
-    names = [Path(path).stem for path in apparatus]
+    `from micrograd.figures import neuron_figure`): a module's name is its
+    file's, or for a package's __init__.py, its folder's."""
+    names = [
+        path.parent.name if path.name == "__init__.py" else path.stem
+        for path in map(Path, apparatus)
+    ]
     return any(
         re.search(rf"\b{re.escape(name)}\b", cell.source)
         for cell in chapter.cells
@@ -210,7 +214,7 @@ def claim_cell(chapter: Chapter, tb):
 # The book's one plotting style: quiet axes, readable type, the colours of
 # the book's palette (Okabe and Ito's, which are colour-blind-safe; the same
 # file colours the figures), white figures that read on light and dark pages.
-PALETTE_FILE = Path(__file__).resolve().parents[1] / PACKAGE / "static" / "palette.json"
+PALETTE_FILE = Path(__file__).resolve().parents[1] / PACKAGE / "figures" / "palette.json"
 
 
 def colour_cycle() -> list[str]:

@@ -33,7 +33,7 @@ def on_disk(root: Path) -> dict[str, str]:
 
 def package_data(root: Path) -> dict[str, bytes]:
     """The package's data files: everything in micrograd/ that is not Python
-    (such as micrograd/static/viz.js, the figures' JavaScript). They are
+    (such as micrograd/figures/player/, the figures' JavaScript). They are
     written by hand, not tangled, and every snapshot carries them."""
     package = root / PACKAGE
     found = {}

@@ -385,7 +385,7 @@ def narration(fig) -> str:
 def fmt(x: float, digits: int = 4) -> str:
     """A number as the figures show it: Python's own rounding, and no minus
     sign on a number that shows as zero (test_figures_everywhere.py holds
-    viz.js to it)."""
+    the player to it)."""
     text = f"{x:.{digits}f}"
     return text[1:] if re.fullmatch(r"-0\.0*", text) else text
 
@@ -503,7 +503,7 @@ class ToyBook:
         vendored = self.root / ".vendor"
         if (ROOT / ".vendor").exists() and not vendored.exists():
             vendored.symlink_to(ROOT / ".vendor")
-        for name in ("_config.yml", "setup/requirements.txt", "micrograd/static/palette.json"):
+        for name in ("_config.yml", "setup/requirements.txt", "micrograd/figures/palette.json"):
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, self.root / name)
         self.write(
@@ -537,9 +537,9 @@ class ToyBook:
         from myst_nb.core.read import read_myst_markdown_notebook
 
         shutil.copytree(ROOT / "tangle", self.root / "tangle", dirs_exist_ok=True)
-        palette = self.root / "micrograd/static/palette.json"
+        palette = self.root / "micrograd/figures/palette.json"
         palette.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "micrograd/static/palette.json", palette)
+        shutil.copy(ROOT / "micrograd/figures/palette.json", palette)
         notebook = read_myst_markdown_notebook(text)
         nbclient.NotebookClient(
             notebook, timeout=60, resources={"metadata": {"path": str(self.root / "book")}}

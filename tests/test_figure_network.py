@@ -201,7 +201,7 @@ def numbers_of(fig) -> dict:
 
 
 def expected_numbers(trace: dict, native: dict, example: int, phase: int) -> dict:
-    """What the pills must show at a phase of the passes (see viz.js)."""
+    """What the pills must show at a phase of the passes (see the player's network.js)."""
     sizes = trace["sizes"]
     last = len(sizes) - 1
     forward_end = len(sizes) + 1
@@ -401,7 +401,7 @@ def test_on_a_phone_what_the_keyboard_focuses_is_scrolled_into_view(browser, ser
     page, errors, fig = open_network(browser, server)
     page.set_viewport_size({"width": 360, "height": 900})
     page.wait_for_timeout(400)  # the figure's resize observers
-    scroller = fig.locator(".mgv-scroll")
+    scroller = fig.locator(".mgv-scroller")
     assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")
     for weight in ("3-0-2", "1-0-0"):
         fig.locator(f'g[data-weight="{weight}"]').focus()

@@ -1,6 +1,7 @@
-"""The figures' Python half (micrograd/figures.py) and its player file: each
-trace the built site carries is what the engine computes, recorded again
-now, and the player (micrograd/static/viz.js) asks the network for nothing.
+"""The figures' Python half (micrograd/figures/__init__.py) and its player:
+each trace the built site carries is what the engine computes, recorded
+again now, and the player (micrograd/figures/player/) asks the network for
+nothing.
 No browser here: test_figure_*.py drive the same figures in Chromium."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from conftest import FIGURE_PAGES, traces_of
 
 
 def test_the_player_is_package_data_and_asks_for_nothing(root: Path):
-    player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
+    from micrograd.figures import player_script
+
+    player = player_script()
     for forbidden in (
         "fetch(",
         "XMLHttpRequest",
@@ -31,7 +34,13 @@ def test_the_player_is_package_data_and_asks_for_nothing(root: Path):
     assert re.findall(r"https?://[^\s'\"`]+", player) == ["http://www.w3.org/2000/svg"]
     assert "</script" not in player.lower()
     pyproject = (root / "pyproject.toml").read_text()
-    assert 'micrograd = ["static/viz.js", "static/palette.json"]' in pyproject
+    assert '"micrograd.figures" = ["palette.json", "player/*.js", "player/*.css"]' in pyproject
+
+
+def test_no_file_of_the_player_is_over_700_lines(root: Path):
+    for path in (root / "micrograd" / "figures" / "player").iterdir():
+        lines = path.read_text(encoding="utf-8").count("\n")
+        assert lines <= 700, f"{path.name} has {lines} lines: split it"
 
 
 # -- the graph of a backward pass ----------------------------------------------

@@ -66,15 +66,14 @@ THEMES = ["light", "dark"]
 
 # Where each figure of a page scrolls sideways, on purpose, and with what:
 # {width: the scroller}. At any other width nothing in it may. The graph's
-# stage keeps a drawing readable on a narrow screen and then says so (a
-# region, with a name and a note); chapter 90's long expression needs it
-# everywhere. The network's scroller says nothing yet (issue 19 makes the
-# two one).
+# stage (one for every figure) keeps a drawing readable on a narrow screen
+# and then says so (a region, with a name and a note); chapter 90's long
+# expression needs it everywhere.
 STAGE = "div.mgv-stage.mgv-scroller[role=region]"
 SIDEWAYS = {
     "book/04-neuron": [{360: STAGE}],
     "book/05-backward": [{360: STAGE}],
-    "book/09-networks": [{360: "div.mgv-scroll"}],
+    "book/09-networks": [{360: STAGE}],
     "book/11-moons": [{}, {}],  # the replay, and Exercise 11.1's in its solution
     "book/90-how-pictures-are-made": [{360: STAGE, 768: STAGE, 1280: STAGE}],
 }

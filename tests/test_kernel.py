@@ -49,7 +49,7 @@ def test_a_stale_key_stops_the_chapter(tmp_path, two_chapters):
     from tangle.tangler import tangle_book
 
     (tmp_path / "tangle").symlink_to(Path(__file__).parents[1] / "tangle")
-    for name in ("setup/requirements.txt", "micrograd/static/palette.json"):
+    for name in ("setup/requirements.txt", "micrograd/figures/palette.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}\n")
     chapter = two_chapters.chapter("02-add")

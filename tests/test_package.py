@@ -12,6 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from micrograd.figures import PLAYER_PARTS, player_script
 from tangle.package import describe_drift, package_data, write_snapshots
 from tangle.tangler import Result
 
@@ -23,7 +24,7 @@ def test_micrograd_matches_the_chapters(tangled: Result, root: Path):
 
 def test_package_imports_only_the_standard_library(root: Path):
     allowed = set(sys.stdlib_module_names) | {"micrograd"}
-    for path in sorted((root / "micrograd").glob("*.py")):
+    for path in sorted((root / "micrograd").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top_level = set(map(id, tree.body))
         for node in ast.walk(tree):
@@ -35,11 +36,12 @@ def test_package_imports_only_the_standard_library(root: Path):
                 continue
             for name in names:
                 top = name.split(".")[0]
-                # viz.py and figures.py import the viz extra (graphviz for
+                # viz.py and figures/ import the viz extra (graphviz for
                 # the drawings, matplotlib for the figures' stills) lazily,
                 # inside the functions that need it, never at the top
                 if (
-                    path.name in ("viz.py", "figures.py")
+                    path.relative_to(root).as_posix()
+                    in ("micrograd/viz.py", "micrograd/figures/__init__.py")
                     and top in ("graphviz", "matplotlib")
                     and id(node) not in top_level
                 ):
@@ -102,10 +104,13 @@ def test_wheel_holds_the_package_and_nothing_else(wheel, root):
     names = zipfile.ZipFile(wheel).namelist()
     code = sorted(n for n in names if not n.startswith("micrograd_book-"))
     expected = sorted(p.relative_to(root).as_posix() for p in (root / "micrograd").rglob("*.py"))
-    # ... plus the package data: the figures' JavaScript and colours, and
-    # nothing else.
+    # ... plus the package data: the figures' colours, JavaScript and style,
+    # and nothing else.
     data = sorted(package_data(root))
-    assert data == ["micrograd/static/palette.json", "micrograd/static/viz.js"]
+    player = [f"micrograd/figures/player/{name}.js" for name in PLAYER_PARTS]
+    assert data == sorted(
+        ["micrograd/figures/palette.json", "micrograd/figures/player/player.css", *player]
+    )
     assert code == sorted(expected + data)
     metadata = (
         zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("/METADATA"))).decode()
@@ -205,11 +210,10 @@ def test_figures_work_from_the_installed_wheel_without_extras(run_installed, roo
     )
     bundles = json.loads(run_installed(script))
     assert sorted(bundles) == ["graph", "loop", "network", "neuron"]
-    player = (root / "micrograd" / "static" / "viz.js").read_text(encoding="utf-8")
     for bundle in bundles.values():
         assert sorted(bundle) == ["text/html", "text/plain"]
         html = bundle["text/html"]
-        assert player.replace("</", "<\\/") in html
+        assert f"<script>{player_script()}</script>" in html
         assert "src=" not in html and "href=" not in html
 
 
@@ -221,7 +225,7 @@ def test_the_apparatus_is_the_appendix_and_every_snapshot_carries_it(book, tangl
     assert apparatus == ["90-how-pictures-are-made"]
     machinery = {p.target for p in tangled.placements if p.cell.chapter.apparatus}
     taught = {p.target for p in tangled.placements if not p.cell.chapter.apparatus}
-    assert machinery == {"micrograd/figures.py"} and not machinery & taught
+    assert machinery == {"micrograd/figures/__init__.py"} and not machinery & taught
     assert tangled.snapshots, "no chapter tangles any code"
     for chapter, files in tangled.snapshots:
         for path in machinery:

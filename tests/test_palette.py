@@ -1,7 +1,6 @@
 """One palette, one source: every colour of the figures, their stills and
-the book's plots comes from micrograd/static/palette.json. And the parts of
-the player the appendix shows are cut out of viz.js by named markers, which
-fail loudly when they are missing, repeated or out of order."""
+the book's plots comes from micrograd/figures/palette.json. And the part of
+the player the appendix shows is marked in its file, once."""
 
 from __future__ import annotations
 
@@ -9,16 +8,14 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from micrograd.engine import Value
-from micrograd.figures import LIGHT, PALETTE, backward_figure, marked_part
+from micrograd.figures import LIGHT, PALETTE, backward_figure
 from tangle.book import Book
 from tangle.kernel import colour_cycle
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "micrograd" / "static" / "palette.json"
-PLAYER = ROOT / "micrograd" / "static" / "viz.js"
+SOURCE = ROOT / "micrograd" / "figures" / "palette.json"
+PLAYER = sorted((ROOT / "micrograd" / "figures" / "player").iterdir())  # JS and CSS
 # A colour written as a hex code: #1b1b1b or #fff (not an HTML entity).
 HEX = re.compile(r"(?<![\w&])#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\b")
 
@@ -33,7 +30,7 @@ def source() -> dict:
 def test_no_colour_is_written_anywhere_but_the_palette():
     places = {
         path: path.read_text(encoding="utf-8")
-        for path in [PLAYER, *(ROOT / "micrograd").glob("*.py"), *(ROOT / "tangle").glob("*.py")]
+        for path in [*PLAYER, *(ROOT / "micrograd").rglob("*.py"), *(ROOT / "tangle").glob("*.py")]
     }
     for chapter in Book.load(ROOT).chapters:  # the chapters' code
         places[ROOT / chapter.path] = "\n".join(c.source for c in chapter.cells)
@@ -42,7 +39,7 @@ def test_no_colour_is_written_anywhere_but_the_palette():
         for path, text in places.items()
         if HEX.search(text)
     }
-    assert found == {}, "write these colours in micrograd/static/palette.json"
+    assert found == {}, "write these colours in micrograd/figures/palette.json"
 
 
 def test_every_role_has_a_colour_for_light_and_dark_pages():
@@ -75,7 +72,7 @@ def test_the_plots_cycle_through_the_palette_starting_with_pos_and_neg():
 
 
 def test_the_player_uses_only_roles_of_the_palette():
-    player = PLAYER.read_text(encoding="utf-8")
+    player = "".join(path.read_text(encoding="utf-8") for path in PLAYER)
     used = set(re.findall(r"var\(--mgv-([a-z]+)\)", player))
     assert used and used <= set(PALETTE["light"])
 
@@ -126,59 +123,16 @@ def rgb(colour: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-def test_the_player_without_its_palette_says_so(browser, tmp_path):
-    page_file = tmp_path / "bare.html"
-    page_file.write_text(
-        '<!doctype html><html lang="en"><body><div class="mgv"></div>'
-        f"<script>{PLAYER.read_text(encoding='utf-8')}</script></body></html>",
-        encoding="utf-8",
-    )
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(page_file.as_uri())
-    page.close()
-    assert len(errors) == 1 and "palette" in errors[0], errors
-
-
 # -- named markers ---------------------------------------------------------------
 
 
 def test_the_appendix_shows_the_whole_of_evaluate():
-    part = marked_part(PLAYER, "evaluate")
-    assert part.startswith("    function evaluate(nodes, leaves, ops, root) {\n")
-    assert part.endswith("\n      return { data, grad };\n    }\n")
-    assert "[book:" not in part and "[/book:" not in part
-
-
-def test_a_part_is_the_lines_between_its_markers(tmp_path):
-    path = tmp_path / "player.js"
-    path.write_text("a\n  // [book:one]\nb\n  c\n  // [/book:one]\nd\n", encoding="utf-8")
-    assert marked_part(path, "one") == "b\n  c\n"
-
-
-@pytest.mark.parametrize(
-    "text, found",
-    [
-        ("no markers at all\n", "neither"),
-        ("// [book:one]\nb\n", "// [book:one] on line 1"),
-        ("b\n// [/book:one]\n", "// [/book:one] on line 2"),
-        ("// [/book:one]\nb\n// [book:one]\n", "// [/book:one] on line 1, // [book:one] on line 3"),
-        (
-            "// [book:one]\n// [book:one]\nb\n// [/book:one]\n",
-            "// [book:one] on line 1, // [book:one] on line 2, // [/book:one] on line 4",
-        ),
-        (
-            "// [book:one]\nb\n// [/book:one]\n// [/book:one]\n",
-            "// [book:one] on line 1, // [/book:one] on line 3, // [/book:one] on line 4",
-        ),
-    ],
-)
-def test_a_missing_repeated_or_misplaced_marker_is_an_error_naming_it(tmp_path, text, found):
-    path = tmp_path / "player.js"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError) as error:
-        marked_part(path, "one")
-    message = str(error.value)
-    assert message.startswith(f"{path}: the part 'one' needs one line // [book:one]")
-    assert message.endswith(f"found {found}")
+    """The appendix prints the lines of neuron.js between its markers: each
+    stands once, in order, around the whole function."""
+    text = (ROOT / "micrograd" / "figures" / "player" / "neuron.js").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    begin, end = lines.index("// [book:evaluate]\n"), lines.index("// [/book:evaluate]\n")
+    assert text.count("[book:evaluate]") == text.count("[/book:evaluate]") == 1
+    part = "".join(lines[begin + 1 : end])
+    assert part.startswith("function evaluate(nodes, leaves, ops, root) {\n")
+    assert part.endswith("\n  return { data, grad };\n}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -244,3 +245,24 @@ def test_an_appendix_numbers_its_figures_and_exercises_with_its_letter(built_sit
     numbers = [n.get_text() for n in soup.select("span.caption-number")]
     assert {n.split()[0] for n in numbers} == {"Fig.", "Exercise"}, numbers
     assert all(re.fullmatch(r"(Fig\.|Exercise) A\.\d+ ", n) for n in numbers), numbers
+
+
+def test_pages_share_one_player_and_notebooks_carry_their_own(built_site, book):
+    """bookbuild/player.py: every chapter page loads the package's player
+    from one shared file, once, after the page is read, and no figure in a
+    page carries a copy of its own; a reader's notebook keeps the copy with
+    each figure, so that it works alone."""
+    from micrograd.figures import player_script
+
+    shared = built_site / "_static" / "micrograd-player.js"
+    assert shared.read_text(encoding="utf-8") == player_script()
+    for chapter in book.chapters:
+        soup = page_soup(built_site, chapter.docname)
+        loads = [s for s in soup.select("script[src]") if s["src"].endswith(shared.name)]
+        assert len(loads) == 1 and loads[0].has_attr("defer"), chapter.path
+        copies = [s for s in soup.select("script:not([src])") if "microgradViz" in s.get_text()]
+        assert copies == [], chapter.path
+    notebook = json.loads((built_site / "notebooks" / "04-neuron.ipynb").read_text())
+    outputs = [o for cell in notebook["cells"] for o in cell.get("outputs", [])]
+    html = ["".join(o["data"]["text/html"]) for o in outputs if "text/html" in o.get("data", {})]
+    assert any(f"<script>{player_script()}</script>" in text for text in html)

@@ -87,8 +87,10 @@ def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_cha
     assert all(after.keys[doc] != key for doc, key in before.keys.items())
 
 
-@pytest.fixture
-def with_figures(toy):
+# The apparatus as a module, or as a package (as the book's is): a chapter
+# names either as micrograd.figures.
+@pytest.fixture(params=["micrograd/figures.py", "micrograd/figures/__init__.py"])
+def with_figures(toy, request):
     """A class; a chapter that draws it with the apparatus and one that does
     not; the apparatus itself, in an appendix."""
     toy.write(
@@ -103,7 +105,7 @@ def with_figures(toy):
                 "D",
                 toy.cell(
                     "def picture(value):\n    return f'<{value.data}>'",
-                    tangle="micrograd/figures.py",
+                    tangle=request.param,
                 ),
                 apparatus=True,
             ),
