@@ -136,13 +136,7 @@ def test_recording_a_run_leaves_the_collector_as_it_found_it():
 
     from micrograd.data import make_moons
     from micrograd.figures import record_run
-    from micrograd.nn import MLP
-
-    def loss_and_accuracy(model, X, y):
-        scores = [model(p) for p in X]
-        loss = sum((1 - label * s).relu() for label, s in zip(y, scores, strict=True)) / len(X)
-        right = sum((label > 0) == (s.data > 0) for label, s in zip(y, scores, strict=True))
-        return loss, right / len(X)
+    from micrograd.nn import MLP, loss_and_accuracy
 
     X, y = make_moons(n=10, noise=0.1, seed=1)
     for enabled in (True, False):

@@ -1,25 +1,15 @@
 /* micrograd, the book: what the live pages' scripts share (live.js, which
-   loads this file first, and loop.js): the DOM helper `el`, and the
-   request channel to a Python worker (worker.mjs is its other end).
-   Both are on window.bookLiveShared.
+   loads this file first, and loop.js): the DOM helper `el` (the player's),
+   and the request channel to a Python worker (worker.mjs is its other
+   end). Both are on window.bookLiveShared.
 */
 (function () {
   'use strict';
 
-  // The DOM helper of the live pages: a null, undefined or false attribute
-  // is left out, `text` sets the text, `on...` adds a listener, true is an
-  // empty attribute; null and undefined children are left out.
-  function el(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attributes || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    node.append(...children.filter((child) => child !== null && child !== undefined));
-    return node;
-  }
+  // The DOM helper is the figures' player's (micrograd/figures/player/
+  // core.js), which every page of the site loads: one helper, one set of
+  // rules. Looked up when called, since the player's script is deferred.
+  const el = (...args) => window.microgradViz.el(...args);
 
   // -- the request channel to a worker ------------------------------------------
   //
