@@ -18,6 +18,14 @@ def write_kernel_files(root) -> None:
         (root / name).write_text(f"# {name}, version 1\n")
 
 
+def toy_book(toy, chapters: dict):
+    """A toy book of `chapters` with the files every key depends on; its
+    folder."""
+    toy.write(chapters)
+    write_kernel_files(toy.root)
+    return toy.root
+
+
 def edit(path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
@@ -28,16 +36,15 @@ def edit(path, old: str, new: str) -> None:
 def three_chapters(toy):
     """Code with no package yet, a class, a method added to it, and a
     chapter of prose after them."""
-    toy.write(
+    return toy_book(
+        toy,
         {
             "00-intro": toy.chapter("00-intro", "Intro", toy.cell("2 + 2")),
             "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
             "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD)),
             "03-c": toy.chapter("03-c", "C", "\nProse only.\n", toy.cell("1 + 1")),
-        }
+        },
     )
-    write_kernel_files(toy.root)
-    return toy.root
 
 
 def test_a_chapter_reruns_when_the_package_before_it_changes(three_chapters):
@@ -70,8 +77,7 @@ def test_a_chapter_that_reads_the_book_reruns_when_any_cell_moves_into_the_packa
         "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
         "02-b": toy.chapter("02-b", "B", toy.cell("1 + 1")),
     }
-    toy.write(chapters)
-    write_kernel_files(toy.root)
+    toy_book(toy, chapters)
     before = Tangled.load(toy.root)
     toy.write({**chapters, "02-b": toy.chapter("02-b", "B", toy.tangled(toy.ADD))})
     after = Tangled.load(toy.root)
@@ -93,7 +99,8 @@ def test_every_chapter_reruns_when_the_kernel_or_the_toolchain_changes(three_cha
 def with_figures(toy, request):
     """A class; a chapter that draws it with the apparatus and one that does
     not; the apparatus itself, in an appendix."""
-    toy.write(
+    return toy_book(
+        toy,
         {
             "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
             "02-b": toy.chapter(
@@ -109,10 +116,8 @@ def with_figures(toy, request):
                 ),
                 apparatus=True,
             ),
-        }
+        },
     )
-    write_kernel_files(toy.root)
-    return toy.root
 
 
 def test_the_apparatus_reruns_only_the_chapters_that_use_it(with_figures):
@@ -135,15 +140,15 @@ def test_package_data_reruns_only_the_chapters_that_use_the_apparatus(with_figur
 
 def test_a_caption_change_rereads_the_chapter_that_shows_it(toy):
     mul = toy.ADD.replace("__add__", "__mul__").replace("+", "*")
-    toy.write(
+    toy_book(
+        toy,
         {
             "01-a": toy.chapter(
                 "01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE), toy.tangled(toy.ADD)
             ),
             "02-b": toy.chapter("02-b", "B", toy.tangled(mul)),
-        }
+        },
     )
-    write_kernel_files(toy.root)
     before = Tangled.load(toy.root)
     # Chapter 1 removes __add__: chapter 2's __mul__ now lands "after __repr__".
     path = toy.root / "book/01-a.md"
@@ -168,13 +173,13 @@ def test_the_key_goes_on_the_set_up_line_and_nowhere_else():
 
 
 def test_a_chapter_without_code_has_no_key(toy):
-    toy.write(
+    toy_book(
+        toy,
         {
             "00-intro": toy.chapter("00-intro", "Intro", "\nProse only.\n", setup=False),
             "01-a": toy.chapter("01-a", "A", toy.INIT_CELL, toy.tangled(toy.VALUE)),
-        }
+        },
     )
-    write_kernel_files(toy.root)
     assert set(Tangled.load(toy.root).keys) == {"book/01-a"}
 
 
