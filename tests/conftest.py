@@ -15,6 +15,7 @@ import http.server
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -247,8 +248,23 @@ def same_text(book: str, run: str) -> bool:
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
-    """A wheel built from the repository, as a user would install it."""
+    """A wheel built from the repository, as a user would install it. It is
+    built from a copy of the files git knows (tracked, or new and not
+    ignored): built in place, setuptools would reuse the repository's build/
+    folder, where files the package no longer has can linger, and two test
+    workers would build in it at once."""
     out = tmp_path_factory.mktemp("wheel")
+    source = tmp_path_factory.mktemp("source")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():  # a file deleted but not yet committed is not
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     subprocess.run(
         [
             sys.executable,
@@ -260,7 +276,7 @@ def wheel(tmp_path_factory) -> Path:
             "--disable-pip-version-check",
             "-w",
             str(out),
-            str(ROOT),
+            str(source),
         ],
         check=True,
     )
