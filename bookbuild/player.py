@@ -3,9 +3,9 @@
 A figure's output (`micrograd.figures.Figure`) carries the whole player
 after its trace, so that it works alone: in a notebook, in a page saved
 with `save_html`. The site does not need a copy per figure: every chapter
-page loads one shared copy, `_static/micrograd-player.js` (written once per
-build, from `player_script()`), which the browser fetches once for all the
-pages, and the copies the figures carry are taken out of the pages' HTML.
+page loads one shared copy, `_static/micrograd-player.js` (written as the
+build starts, from `player_script()`, so that the pages' links carry its
+checksum), which the browser fetches once for all the pages, and the copies the figures carry are taken out of the pages' HTML.
 The shared copy is deferred: it runs once the page is read, and draws every
 figure in it. The notebooks keep their copies: they are made from the
 executed chapters, not from the pages.
@@ -57,9 +57,9 @@ def share_the_player(app: Sphinx, pagename: str, templatename, context: dict, do
     app.add_js_file(SHARED, loading_method="defer")
 
 
-def write_the_player(app: Sphinx, exception: Exception | None) -> None:
+def write_the_player(app: Sphinx) -> None:
     script = player()
-    if exception is not None or app.builder.format != "html" or script is None:
+    if app.builder.format != "html" or script is None:
         return
     target = Path(app.outdir) / "_static" / SHARED
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,4 +70,4 @@ def setup(app: Sphinx) -> None:
     # Before bookbuild.pages filters the page's scripts (priority 500), so
     # that the filtered list holds the shared player too.
     app.connect("html-page-context", share_the_player, priority=400)
-    app.connect("build-finished", write_the_player)
+    app.connect("builder-inited", write_the_player)
