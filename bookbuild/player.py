@@ -5,7 +5,8 @@ after its trace, so that it works alone: in a notebook, in a page saved
 with `save_html`. The site does not need a copy per figure: every chapter
 page loads one shared copy, `_static/micrograd-player.js` (written as the
 build starts, from `player_script()`, so that the pages' links carry its
-checksum), which the browser fetches once for all the pages, and the copies the figures carry are taken out of the pages' HTML.
+checksum), which the browser fetches once for all the pages, and the
+copies the figures carry are taken out of the pages' HTML.
 The shared copy is deferred: it runs once the page is read, and draws every
 figure in it. The notebooks keep their copies: they are made from the
 executed chapters, not from the pages.
@@ -27,14 +28,18 @@ SHARED = "micrograd-player.js"  # in the site's _static/
 @cache
 def player() -> str | None:
     """The player, as the package makes it; None in a book without figures
-    (a small book the tests build)."""
+    (a small book the tests build, whose micrograd/figures/ may hold only
+    the palette: a folder without code, which Python imports as an empty
+    namespace package)."""
     try:
-        from micrograd.figures import player_script
+        import micrograd.figures as figures
     except ModuleNotFoundError as error:
         if error.name in ("micrograd", "micrograd.figures"):
             return None
         raise
-    return player_script()
+    if getattr(figures, "__file__", None) is None:  # no __init__.py: no figures
+        return None
+    return figures.player_script()
 
 
 def share_the_player(app: Sphinx, pagename: str, templatename, context: dict, doctree) -> None:
