@@ -3,8 +3,8 @@
    book's own engine, while the reader watches and changes things.
 
    live.js loads this file (after shared.js, whose `el` and `Channel` it
-   uses) on a page that shows a training replay (a loop figure of
-   micrograd/static/viz.js) and calls
+   uses) on a page that shows a training replay (a loop figure of the
+   player, micrograd/figures/player/) and calls
      bookLoop.offer(figure, table, switchOn)   at load: if the page's
                                    address carries a set-up (?loop=...),
                                    say so and offer to switch live mode on;
@@ -19,7 +19,7 @@
    included), which runs book_live/loop.py: the page sends it "reset" and
    "step" requests through the channel, one step at a time while it runs,
    so Pause acts after at most one step and the page never waits for
-   Python. It draws with viz.js's heatmap and curve.
+   Python. It draws with the player's heatmap and curve (loop.js there).
 
    The set-up lives in the page's address, as one query parameter:
      ?loop=data:moons;n:50;noise:0.1;seed:1337;hidden:8,8;act:relu;
