@@ -339,8 +339,10 @@ def floor_backward(layers, outputs, grad_score, grads):
             row_grads = grads[k][j]
             for i, xi in enumerate(inputs):
                 row_grads[i] += g * xi
-                below[i] += g * row[i]
             row_grads[-1] += g
+            if k:  # the points themselves need no gradient
+                for i in range(len(inputs)):
+                    below[i] += g * row[i]
         upstream = below
 
 
