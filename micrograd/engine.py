@@ -6,7 +6,7 @@
 #     book/06-more-operations.md
 #     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: e82ad9d22b7c3dd4
+# sha256 of the code below: c36965a8f153643f
 
 import math
 
@@ -173,22 +173,54 @@ class Value:
         a.grad += b.data * a.data ** (b.data - 1) * out.grad
         b.grad += out.data * math.log(a.data) * out.grad
 
+    # book/12-why-slow.md § Fewer, bigger nodes
     def backward(self):
         order = topological_order(self)
         for v in order:
             if v.data != v.data:  # NaN is the one number not equal to itself
                 raise nan_error(v)
         for v in order:
-            if v._left is not None:  # a computed value: its gradient from zero
+            if v._rule is not None:  # a computed value: its gradient from zero
                 v.grad = 0.0
         self.grad = 1.0
         for v in reversed(order):
-            rule = v._rule  # what v._backward() would call
-            if rule is not None:
-                rule(v)
+            if v._rule is not None and v.grad != 0.0:  # zero: nothing to pass on
+                v._rule(v)
+
+    @staticmethod
+    def dot(weights, inputs, bias):
+        """bias + weights[0] * inputs[0] + weights[1] * inputs[1] + ..., as one
+        value: a neuron's weighted sum. Numbers are welcome anywhere in it."""
+        if len(weights) != len(inputs):
+            raise ValueError(
+                f"Value.dot: {len(weights)} weights but {len(inputs)} inputs; "
+                f"each weight multiplies the input in the same place")
+        weights = [w if isinstance(w, Value) else as_value(w, 'dot')
+                   for w in weights]
+        inputs = [x if isinstance(x, Value) else as_value(x, 'dot')
+                  for x in inputs]
+        bias = bias if isinstance(bias, Value) else as_value(bias, 'dot')
+        total = bias.data
+        for w, x in zip(weights, inputs):
+            total += w.data * x.data
+        out = Fused(total, (), 'dot')
+        out._many = (bias, *weights, *inputs)
+        out._rule = Value._dot_backward
+        return out
+
+    @staticmethod
+    def _dot_backward(out):
+        """The local rule of dot: the bias gets the output's gradient, each
+        weight its input times it, and each input its weight times it."""
+        many, g = out._many, out.grad
+        n = len(many) // 2  # the bias, then n weights, then n inputs
+        many[0].grad += g
+        for w, x in zip(many[1:n + 1], many[n + 1:]):
+            w.grad += x.data * g
+            x.grad += w.data * g
 
 
-# book/12-why-slow.md § A faster order
+# book/12-why-slow.md § Fewer, bigger nodes
 def topological_order(root):
     """The values of root's graph, each one after all of its children."""
     order, visited = [], set()
@@ -201,6 +233,11 @@ def topological_order(root):
             visited.add(v)
             stack.append(v)
             stack.append(None)
+            if type(v) is Fused:  # any number of children
+                for child in reversed(v._many):
+                    if child not in visited:
+                        stack.append(child)
+                continue
             if v._right is not None and v._right not in visited:
                 stack.append(v._right)
             if v._left is not None and v._left not in visited:
@@ -269,3 +306,15 @@ def two_places(children):
             f"a Value has at most two children, got {len(children)}: "
             f"every operation has one or two inputs")
     return (children + (None, None))[:2]
+
+
+# book/12-why-slow.md § Fewer, bigger nodes
+class Fused(Value):
+    """A value made by one operation from any number of values: its
+    children, in order, are the tuple `_many`."""
+
+    __slots__ = ('_many',)
+
+    @property
+    def _prev(self):
+        return self._many

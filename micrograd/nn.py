@@ -3,8 +3,9 @@
 #     book/09-networks.md
 #     book/10-learning.md
 #     book/11-moons.md
+#     book/12-why-slow.md
 # then run `make tangle`. Each chunk below names its chapter and section.
-# sha256 of the code below: 2d650b9ee0684c0e
+# sha256 of the code below: 6160fb3edc1b78a1
 
 import random
 
@@ -53,15 +54,17 @@ class Neuron(Module):
         self.b = Value(random.uniform(-1, 1))
         self.activation = activation
 
+    # book/12-why-slow.md § Fewer, bigger nodes
     def __call__(self, x):
         _check_inputs(self, x, len(self.w))
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = Value.dot(self.w, x, self.b)  # one value, not two per weight
         if self.activation == 'tanh':
             return act.tanh()
         if self.activation == 'relu':
             return act.relu()
         return act
 
+    # book/09-networks.md § A neuron
     def parameters(self):
         return self.w + [self.b]
 

@@ -77,6 +77,14 @@ ANY = floats(-10, 10)
 NONZERO = floats(-10, 10, away_from_zero=0.1)
 POSITIVE = floats(0.1, 10)
 
+
+def dot(weights, inputs, bias):
+    """Value.dot on values; the unfused sum it stands for on tensors."""
+    if any(isinstance(v, Value) for v in (*weights, *inputs, bias)):
+        return Value.dot(weights, inputs, bias)
+    return sum((w * x for w, x in zip(weights, inputs, strict=True)), bias)
+
+
 OPERATIONS = {
     "a + b": (lambda a, b: a + b, [ANY, ANY]),
     "a + 2": (lambda a: a + 2, [ANY]),
@@ -106,6 +114,10 @@ OPERATIONS = {
     # tanh's gradient 1 - t**2 is computed from the rounded t, so it is only
     # as precise as 1 - t is: within 1e-12 of PyTorch's for |a| <= 4.
     "a.tanh()": (lambda a: a.tanh(), [floats(-4, 4)]),
+    # Value.dot, chapter 12: a neuron's weighted sum as one value
+    "dot([a, b], [c, d], e)": (lambda a, b, c, d, e: dot([a, b], [c, d], e), [ANY] * 5),
+    "dot([a, 2], [-1.5, b], 0.5)": (lambda a, b: dot([a, 2.0], [-1.5, b], 0.5), [ANY, ANY]),
+    "dot([a, b, a], [b, a, a], a)": (lambda a, b: dot([a, b, a], [b, a, a], a), [ANY, ANY]),
 }
 
 
@@ -288,6 +300,8 @@ STEPS = [
     lambda a, b: 2 - a.relu() * b,
     lambda a, b: a**2 - b**3,
     lambda a, b: -a * 0.5,
+    lambda a, b: dot([a, b], [b, 2.0], a),
+    lambda a, b: dot([a.tanh(), b], [b, a * a], 1.0).relu(),
 ]
 
 
