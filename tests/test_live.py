@@ -510,6 +510,7 @@ def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
     assert "restarted" in page.locator('[data-live="status"]').inner_text()
     assert "Stopped" in cell.locator('[data-live="output"]').inner_text()
     page.wait_for_function("bookLive.channel && bookLive.restarts === 1")
+    page.once("dialog", lambda dialog: dialog.accept())  # Reset asks first
     cell.locator('[data-live="reset"]').click()
     assert page.evaluate("bookLive.cells[0].run()")
     assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
@@ -604,7 +605,8 @@ def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme
     assert page.locator('[data-live="toggle"]').is_visible()
     first.scroll_into_view_if_needed()
     first.screenshot(path=str(folder / f"live-02-value-{theme}-390.png"))
-    for selector in ('[data-live="toggle"]', ".live-toolbar button", '[data-live="editor"]'):
+    # The editors' frames (CodeMirror's content may be wider: it scrolls inside).
+    for selector in ('[data-live="toggle"]', ".live-toolbar button", ".live-cm, .live-editor"):
         boxes = page.locator(selector).evaluate_all(
             "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)"
         )

@@ -159,9 +159,11 @@ def test_the_page_downloads_as_a_valid_notebook_with_the_edits(page, built_site)
 
 def test_a_storage_that_refuses_is_said_and_the_page_works(browser, server):
     page, errors, outside = open_page(browser, f"{server}{PAGE}", server)
+    # Storage switched off: reading and writing both throw, as in some
+    # private windows (a full one throws on writing only).
     page.evaluate(
-        "() => { Storage.prototype.setItem = function () {"
-        " throw new DOMException('full', 'QuotaExceededError'); }; }"
+        "() => { Storage.prototype.getItem = Storage.prototype.setItem = function () {"
+        " throw new DOMException('no storage', 'SecurityError'); }; }"
     )
     switch_on(page)
     editor, index = editor_of(page, FIRST)

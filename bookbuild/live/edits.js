@@ -51,7 +51,7 @@
     constructor(chapter, sources, warn) {
       this.key = PREFIX + chapter;
       this.warn = warn;
-      this.warned = false;
+      this.problem = null;
       this.current = new Set([...sources.values()].map(fingerprint));
       this.records = this.read();
     }
@@ -84,9 +84,10 @@
       }
     }
 
+    // Said once; kept (`problem`) for a page that shows it later.
     fail() {
-      if (this.warned) return;
-      this.warned = true;
+      if (this.problem) return;
+      this.problem = UNSAVED;
       this.warn(UNSAVED);
     }
 

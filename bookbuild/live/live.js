@@ -8,10 +8,13 @@
    that loads Pyodide and unpacks the package as the chapters before this
    one left it, with the live pages' Python (book_live.zip), and turns each
    code cell of the page into a live cell
-   ([data-live="cell"]): an editor (a plain <textarea>: Shift+Enter runs,
-   Tab indents, Escape then Tab leaves it), the buttons Run, Run all above,
-   Reset and Stop, and an output ([data-live="output"]) that takes the
-   place of the book's. All cells of a page share one interpreter, in the
+   ([data-live="cell"]): an editor (a plain <textarea> at first, then
+   CodeMirror, editor.mjs, unless the reader chose the plain one:
+   Shift+Enter runs, Tab indents, Escape then Tab leaves it), the buttons
+   Run, Run all above, Reset and Stop, and an output ([data-live="output"])
+   that takes the place of the book's. What the reader types is kept in the
+   browser (edits.js), and comes back with live mode; a bar above the cells
+   has Reset page, Download with your edits and the plain editor. All cells of a page share one interpreter, in the
    order the reader runs them. Stop ends the worker and starts a new one:
    the only way to stop `while True: pass` in a worker.
 
@@ -444,8 +447,8 @@
       live.edits.save(this.place, this.entry.source, this.code);
     }
 
-    // Back to the book's code, after asking if that loses an edit; resolves
-    // to whether it did.
+    // Back to the book's code, after asking if that loses an edit; returns
+    // whether it did.
     reset() {
       if (this.code !== this.entry.source && !window.confirm(
         `Put the book's code back in ${this.entry.exercise ? `your answer to ${this.entry.name}`
@@ -613,6 +616,7 @@
         useEditors();
       },
     });
+    if (live.edits.problem) live.tools.say(live.edits.problem);
     if (banner && banner.isConnected) banner.after(live.tools);
     else (document.querySelector('.bd-article') || document.querySelector('main')).prepend(live.tools);
     loadCodeEditor();
