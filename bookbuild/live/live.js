@@ -42,7 +42,9 @@
 
    window.bookLive exposes the state (the tests and the benchmark read it):
    cells (each with its outputs, as the worker sent them), channel, startMs
-   (the worker's start, pyodideMs of it Pyodide's own), firstOutputMs.
+   (the worker's start, pyodideMs of it Pyodide's own), firstOutputMs;
+   editorMode ('loading', then 'code' or 'plain') and editorMs (CodeMirror
+   loaded and in every cell).
 */
 (function () {
   'use strict';
@@ -678,10 +680,12 @@
 
   function loadCodeEditor() {
     live.editorMode = 'loading';
+    const started = performance.now();
     if (!editorLoading) editorLoading = import(scriptURL('editor.mjs').href);
     editorLoading.then((module) => {
       live.codeEditor = module;
       useEditors();
+      live.editorMs = performance.now() - started;  // loaded and in the cells
     }).catch((error) => {
       editorLoading = null;
       live.editorMode = 'plain';
