@@ -48,6 +48,9 @@ def test_edits_survive_live_mode_off_and_on_and_a_reload(page):
     page.click('[data-live="toggle"]')
     assert page.locator('[data-live="editor"]').count() == 0
     assert "a = 2.0" in page.locator("div.cell").nth(index).inner_text()
+    assert "Your edits to one cell are kept in this browser" in (
+        page.locator('[data-live="status"]').inner_text()
+    )
     page.click('[data-live="toggle"]')
     page.wait_for_function("['code', 'plain'].includes(bookLive.editorMode)")
     editor, _ = editor_of(page, FIRST)

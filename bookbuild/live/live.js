@@ -126,6 +126,7 @@
   }
 
   function switchOff() {
+    const kept = live.cells.length ? edited().length : 0;
     live.on = false;
     toggle.setAttribute('aria-pressed', 'false');
     stopWorker();
@@ -138,6 +139,11 @@
     live.tools = live.numbersNote = null;
     if (banner) banner.remove();
     banner = null;
+    // The book's page again; the reader's edits are not lost: say so.
+    if (kept && !live.edits.problem) {
+      say(`Your edits to ${kept === 1 ? 'one cell' : `${kept} cells`} are kept in this ` +
+          'browser: press "Run the code" to have them back.');
+    }
   }
 
   function startWorker() {
