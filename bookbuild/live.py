@@ -5,13 +5,18 @@ Off by default: the page header's "Run the code" button (book-links.html)
 switches it on, and `_static/live/live.js` takes over from there. What this
 extension adds to the site, at the end of each HTML build:
 
-- `_static/live/pyodide/` and `_static/live/viz/`: the browser runtime
-  (Pyodide, and Graphviz compiled to WebAssembly for `draw_dot`), copied
-  from `.vendor/`, where `make vendor` (setup/vendor.py) put it. Nothing is
-  fetched from the network at build time or when a reader opens a page.
+- `_static/live/pyodide/`, `_static/live/viz/` and
+  `_static/live/codemirror/`: the browser runtime (Pyodide, Graphviz
+  compiled to WebAssembly for `draw_dot`, and CodeMirror, the cells' code
+  editor), copied from `.vendor/`, where `make vendor` (setup/vendor.py)
+  put it. Nothing is fetched from the network at build time or when a
+  reader opens a page.
 - `_static/live/live.js`, `loop.js`, `worker.mjs` (from bookbuild/live/):
   the page's controls, the live Loop's, and the Web Worker that runs
-  Python; they talk through one request channel (live.js, `Channel`).
+  Python; they talk through one request channel (shared.js, `Channel`).
+  Beside them `editor.mjs` (the code editor), `edits.js` (the reader's
+  edits kept, and the notebook with them) and `numbers.js` (the note on
+  numbers that differ from the book's in their last digits).
 - `_static/live/book_live.zip`: the live pages' Python, one package
   (bookbuild/live/book_live/, and bookbuild/check_runner.py), which the
   worker unpacks beside the chapter's package and imports.
@@ -72,6 +77,16 @@ RUNTIME = {
         "pyodide-lock.json",
     ),
     "viz": ("viz.js",),
+    # CodeMirror 6, the cells' code editor (editor.mjs imports these); the
+    # folder holds the modules they import in turn, and each one's licence.
+    "codemirror": (
+        "codemirror-state.js",
+        "codemirror-view.js",
+        "codemirror-language.js",
+        "codemirror-commands.js",
+        "lezer-highlight.js",
+        "lezer-python.js",
+    ),
 }
 # Third-party packages the browser has: `graphviz` is a stand-in in
 # book_live/runner.py that hands the DOT source to Graphviz in WebAssembly.

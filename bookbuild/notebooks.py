@@ -46,6 +46,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FOLDER = "notebooks"  # in the site: notebooks/NN-slug.ipynb
+# The id of the notebook cell that holds the chapter's code cell N (its
+# index among the chapter's code cells, hidden ones included, as a live
+# page's data-live-cell): "code-N". A live page's "Download with your
+# edits" puts the reader's code into the cells by it (live/edits.js).
+CODE_ID = "code-"
 
 Notebook = Any  # an nbformat.NotebookNode
 
@@ -150,13 +155,18 @@ def convert(
         )
     outputs = [cell.outputs for cell in ran]  # of each code cell, hidden ones too
     cells: list[Notebook] = []
+    ids: dict[int, str] = {}  # id(notebook cell) -> its id, for the chapter's code cells
+    place = -1  # the index of the code cell among the chapter's
     for part in chapter.parts:
         if not isinstance(part, CodeCell):
             cells.extend(map(nbformat.v4.new_markdown_cell, converter.markdown(part.blocks)))
             continue
+        place += 1
         ran_outputs = outputs.pop(0) if outputs else []
         if keeps(part, converter.warn):
-            cells.extend(code_cells(part, ran_outputs, converter))
+            made = code_cells(part, ran_outputs, converter)
+            ids[id(made[0])] = f"{CODE_ID}{place}"
+            cells.extend(made)
     if converter.solution:
         converter.warn(f"{chapter.path}: a solution is never ended (solution-end)")
     # The set-up goes right after the chapter's title.
@@ -170,7 +180,7 @@ def convert(
         },
     )
     for index, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{index}"
+        cell.id = ids.get(id(cell), f"cell-{index}")
     nbformat.validate(notebook)
     return notebook
 

@@ -75,10 +75,30 @@ def manifest(site: Path, stem: str) -> dict:
 
 
 def switch_on(page) -> None:
+    """Live mode on, Python started and the cells' editor settled (the code
+    editor, or the plain one if it was chosen or could not load)."""
     page.click('[data-live="toggle"]')
     page.wait_for_function(
-        "window.bookLive && window.bookLive.startMs !== null", timeout=START_TIMEOUT
+        "window.bookLive && window.bookLive.startMs !== null"
+        " && ['code', 'plain'].includes(window.bookLive.editorMode)",
+        timeout=START_TIMEOUT,
     )
+
+
+def type_code(editor, code: str) -> None:
+    """Put `code` in a cell's editor as a reader would: select all, delete,
+    paste. (Playwright's `fill` replaces CodeMirror's lines through the DOM,
+    which leaves an empty last line.)"""
+    editor.press("ControlOrMeta+a")
+    editor.press("Delete")
+    if code:
+        editor.page.keyboard.insert_text(code)
+
+
+def code_of(editor) -> str:
+    """The code in a cell's editor ([data-live="editor"]: CodeMirror's
+    editable element, or the plain textarea), as the cell would run it."""
+    return editor.evaluate("node => node.value")
 
 
 def live_texts(messages: list[dict]) -> list[str]:
@@ -369,30 +389,31 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(brow
     first = cell_index(page, "a = 2.0")
     cell = page.locator("div.cell").nth(first)
     editor = cell.locator('[data-live="editor"]')
-    assert editor.input_value().startswith("a = 2.0")
+    assert code_of(editor).startswith("a = 2.0")
+    page.on("dialog", lambda dialog: dialog.accept())  # Reset asks first
     # The lecture's d = a * b + c, with a = 3 instead of 2: -9 + 10 = 1.
-    editor.fill(editor.input_value().replace("a = 2.0", "a = 3.0"))
+    type_code(editor, code_of(editor).replace("a = 2.0", "a = 3.0"))
     cell.locator('[data-live="run"]').click()
     output = cell.locator('[data-live="output"]')
     output.get_by_text("1.0").wait_for()
     assert output.inner_text().strip() == "1.0"
     assert cell.locator(".cell_output:not(.live-output)").is_hidden()
     # An error shows its traceback; the next run works.
-    editor.fill("d / 0")
+    type_code(editor, "d / 0")
     editor.press("Shift+Enter")
     output.get_by_text("ZeroDivisionError").wait_for()
     assert "Traceback" in output.inner_text() and "<cell" in output.inner_text()
     cell.locator('[data-live="reset"]').click()
-    assert editor.input_value().startswith("a = 2.0")
+    assert code_of(editor).startswith("a = 2.0")
     editor.press("Shift+Enter")
     page.wait_for_function(
         f"bookLive.cells[{first}].outputs.length === 1 && !bookLive.channel.busy"
     )
     assert output.inner_text().strip() == "4.0"
     # Tab indents in the editor.
-    editor.fill("")
+    type_code(editor, "")
     editor.press("Tab")
-    assert editor.input_value() == "    "
+    assert code_of(editor) == "    "
     # A graph is drawn in the page, by Graphviz in WebAssembly.
     graph = cell_index(page, "draw_dot(L)")
     assert graph > 0
@@ -441,7 +462,7 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
     answer = page.locator(f'#{label} [data-live-exercise="{label}"]')
     assert answer.count() == 1
     editor = answer.locator('[data-live="editor"]')
-    assert editor.input_value().startswith("# Your answer to Exercise")
+    assert code_of(editor).startswith("# Your answer to Exercise")
     output = answer.locator('[data-live="output"]')
     index = page.evaluate(
         "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label
@@ -451,7 +472,7 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
 
     def check(code: str) -> str:
         """Put `code` in the answer cell, press Check: what it says."""
-        editor.fill(code)
+        type_code(editor, code)
         answer.locator('[data-live="check"]').click()
         page.wait_for_function(
             f"bookLive.cells[{index}].outputs.some(m => (m.text || '')"
@@ -460,7 +481,7 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
         return output.inner_text()
 
     # Nothing written yet: every check fails, and says why.
-    text = check(editor.input_value())
+    text = check(code_of(editor))
     assert "✗" in text and "✓" not in text, text
     # The solution's code passes every check.
     text = check(solution)
@@ -480,7 +501,7 @@ def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
     page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
     switch_on(page)
     cell = page.locator("div.cell").nth(0)
-    cell.locator('[data-live="editor"]').fill("while True: pass")
+    type_code(cell.locator('[data-live="editor"]'), "while True: pass")
     cell.locator('[data-live="run"]').click()
     page.wait_for_timeout(500)
     stop = cell.locator('[data-live="stop"]')
@@ -489,6 +510,7 @@ def test_stop_ends_an_endless_loop_and_python_restarts(browser, server):
     assert "restarted" in page.locator('[data-live="status"]').inner_text()
     assert "Stopped" in cell.locator('[data-live="output"]').inner_text()
     page.wait_for_function("bookLive.channel && bookLive.restarts === 1")
+    page.once("dialog", lambda dialog: dialog.accept())  # Reset asks first
     cell.locator('[data-live="reset"]').click()
     assert page.evaluate("bookLive.cells[0].run()")
     assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
@@ -537,7 +559,7 @@ def test_a_check_given_by_the_manifest_runs_after_the_readers_code(browser, serv
     assert cell.get_attribute("data-live-chapter") == "02-value"
     assert cell.get_attribute("data-live-cell") == "1"  # after the hidden set-up
     editor = cell.locator('[data-live="editor"]')
-    editor.fill(editor.input_value().replace("c = 10.0", "c = 1.0"))
+    type_code(editor, code_of(editor).replace("c = 10.0", "c = 1.0"))
     cell.locator('[data-live="check"]').click()
     output = cell.locator('[data-live="output"]')
     output.get_by_text("checks passed").wait_for()
@@ -583,7 +605,8 @@ def test_the_live_controls_are_accessible_and_fit_a_phone(browser, server, theme
     assert page.locator('[data-live="toggle"]').is_visible()
     first.scroll_into_view_if_needed()
     first.screenshot(path=str(folder / f"live-02-value-{theme}-390.png"))
-    for selector in ('[data-live="toggle"]', ".live-toolbar button", ".live-editor"):
+    # The editors' frames (CodeMirror's content may be wider: it scrolls inside).
+    for selector in ('[data-live="toggle"]', ".live-toolbar button", ".live-cm, .live-editor"):
         boxes = page.locator(selector).evaluate_all(
             "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)"
         )

@@ -33,7 +33,7 @@ import yaml
 
 from bookbuild.live import SCOPES
 from bookbuild.markdown import Converter, Glued
-from bookbuild.notebooks import setup_source
+from bookbuild.notebooks import CODE_ID, setup_source
 from bookbuild.snapshots import requirements, snapshot_zip
 from conftest import CODE_CHAPTERS, EXECUTED, ROOT, page_soup
 from tangle.book import parse_markdown
@@ -142,6 +142,15 @@ def test_each_notebook_is_whole_and_hides_nothing(built_site, book):
         ]
         kept = [c.source.strip() for c in notebook.cells[SETUP + 1 :] if c.cell_type == "code"]
         assert kept == shown, chapter.path
+        # Each is found by its id, "code-N" for the chapter's code cell N:
+        # a live page's "Download with your edits" puts the reader's code in
+        # by it (bookbuild/live/edits.js).
+        by_id = {c.id: c.source for c in notebook.cells if c.id.startswith(CODE_ID)}
+        assert by_id == {
+            f"{CODE_ID}{place}": c.source
+            for place, c in enumerate(chapter.cells)
+            if not {"remove-cell", "remove-input"} & set(c.tags)
+        }, chapter.path
 
 
 def test_the_set_up_cell_installs_what_the_chapter_imports(built_site, book):

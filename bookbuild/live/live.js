@@ -8,10 +8,13 @@
    that loads Pyodide and unpacks the package as the chapters before this
    one left it, with the live pages' Python (book_live.zip), and turns each
    code cell of the page into a live cell
-   ([data-live="cell"]): an editor (a plain <textarea>: Shift+Enter runs,
-   Tab indents, Escape then Tab leaves it), the buttons Run, Run all above,
-   Reset and Stop, and an output ([data-live="output"]) that takes the
-   place of the book's. All cells of a page share one interpreter, in the
+   ([data-live="cell"]): an editor (a plain <textarea> at first, then
+   CodeMirror, editor.mjs, unless the reader chose the plain one:
+   Shift+Enter runs, Tab indents, Escape then Tab leaves it), the buttons
+   Run, Run all above, Reset and Stop, and an output ([data-live="output"])
+   that takes the place of the book's. What the reader types is kept in the
+   browser (edits.js), and comes back with live mode; a bar above the cells
+   has Reset page, Download with your edits and the plain editor. All cells of a page share one interpreter, in the
    order the reader runs them. Stop ends the worker and starts a new one:
    the only way to stop `while True: pass` in a worker.
 
@@ -39,7 +42,9 @@
 
    window.bookLive exposes the state (the tests and the benchmark read it):
    cells (each with its outputs, as the worker sent them), channel, startMs
-   (the worker's start, pyodideMs of it Pyodide's own), firstOutputMs.
+   (the worker's start, pyodideMs of it Pyodide's own), firstOutputMs;
+   editorMode ('loading', then 'code' or 'plain') and editorMs (CodeMirror
+   loaded and in every cell).
 */
 (function () {
   'use strict';
@@ -59,6 +64,10 @@
   const sharedLoading = loadScript('shared.js', 'bookLiveShared').then((shared) => {
     ({el, Channel} = shared);
   });
+  // The reader's edits kept (edits.js) and the numbers note (numbers.js),
+  // which use shared.js's `el`; the code editor is editor.mjs (below).
+  const helpersLoading = sharedLoading.then(() => Promise.all([
+    loadScript('edits.js', 'bookLiveEdits'), loadScript('numbers.js', 'bookLiveNumbers')]));
 
   toggle.addEventListener('click', () => (live.on ? switchOff() : switchOn()));
 
@@ -88,13 +97,17 @@
     say('Starting Python in your browser (a few seconds)... You can already edit ' +
         'and run cells: they run once it is ready.');
     try {
-      await loadManifest();
+      await Promise.all([loadManifest(), helpersLoading]);
     } catch (error) {
       say(`The page's code could not be loaded (${error.message}).`, 'error');
       return;
     }
     if (!live.on) return;
+    live.edits = new window.bookLiveEdits.Edits(live.manifest.chapter,
+      new Map(live.manifest.cells.map((cell) => [cell.cell, cell.source])),
+      (text) => live.tools && live.tools.say(text));
     if (!makeCells()) return;
+    showPageTools();
     startWorker();
     startLoop();
   }
@@ -113,6 +126,7 @@
   }
 
   function switchOff() {
+    const kept = live.cells.length ? edited().length : 0;
     live.on = false;
     toggle.setAttribute('aria-pressed', 'false');
     stopWorker();
@@ -121,8 +135,15 @@
     live.cells = [];
     for (const box of live.boxes) box.remove();
     live.boxes = [];
+    if (live.tools) live.tools.remove();
+    live.tools = live.numbersNote = null;
     if (banner) banner.remove();
     banner = null;
+    // The book's page again; the reader's edits are not lost: say so.
+    if (kept && !live.edits.problem) {
+      say(`Your edits to ${kept === 1 ? 'one cell' : `${kept} cells`} are kept in this ` +
+          'browser: press "Run the code" to have them back.');
+    }
   }
 
   function startWorker() {
@@ -307,7 +328,7 @@
                      el('div', {class: 'cell_input live-answer-input', hidden: ''}));
       box.append(div);
       cells.push([div, {
-        cell: null, jupyter: null, exercise: exercise.label, check: exercise.check,
+        cell: null, jupyter: null, exercise: exercise.label, check: exercise.check, name,
         source: `# Your answer to ${name}: write it here. Run runs it; Check runs\n` +
                 '# it, then the exercise\'s checks, and says what passed.\n' +
                 '# (First run the cells above it: "Run all above".)\n',
@@ -323,6 +344,7 @@
       this.index = index;
       this.outputs = [];
       this.added = [];
+      this.place = entry.exercise ? `exercise:${entry.exercise}` : entry.cell;
       this.input = div.querySelector('.cell_input');
       this.bookOutput = div.querySelector('.cell_output');
       div.dataset.live = entry.exercise ? 'answer' : 'cell';
@@ -341,6 +363,7 @@
       this.output = el('div', {class: 'cell_output docutils container live-output',
                                'data-live': 'output', 'aria-live': 'polite', hidden: ''});
       this.add(this.output, this.toolbar, 'after');
+      if (this.restored && this.restored.changed) this.flagChanged();
     }
 
     add(node, where, how) {
@@ -359,7 +382,8 @@
         'aria-label': `Code of cell ${this.index + 1}, editable`,
         'aria-describedby': help,
       });
-      this.editor.value = code;
+      this.restored = live.edits.saved(this.place, code);  // the reader's, kept
+      this.editor.value = this.restored ? this.restored.code : code;
       this.add(this.editor, this.input, 'after');
       this.add(el('span', {id: help, class: 'live-help', hidden: ''},
         'Shift+Enter runs the cell. Tab indents; press Escape, then Tab, ' +
@@ -367,7 +391,10 @@
       this.input.hidden = true;
       this.fit();
       let escaped = false;
-      this.editor.addEventListener('input', () => this.fit());
+      this.editor.addEventListener('input', () => {
+        this.fit();
+        this.changed();
+      });
       this.editor.addEventListener('keydown', (event) => {
         if (event.key === 'Enter' && (event.shiftKey || event.ctrlKey || event.metaKey)) {
           event.preventDefault();
@@ -412,12 +439,88 @@
       this.add(this.toolbar, this.editor.nextSibling, 'after');
     }
 
-    reset() {
-      this.editor.value = this.entry.source;
+    // The code in the editor (the code editor's, or the plain one's).
+    get code() {
+      return this.cm ? this.cm.value : this.editor.value;
+    }
+
+    set code(text) {
+      if (this.cm) this.cm.value = text;
+      this.editor.value = text;
       this.fit();
+      this.changed();
+    }
+
+    changed() {
+      live.edits.save(this.place, this.entry.source, this.code);
+    }
+
+    // Back to the book's code, after asking if that loses an edit; returns
+    // whether it did.
+    reset() {
+      if (this.code !== this.entry.source && !window.confirm(
+        `Put the book's code back in ${this.entry.exercise ? `your answer to ${this.entry.name}`
+          : `cell ${this.index + 1}`}? Your edits to it will be lost.`)) return false;
+      this.code = this.entry.source;
+      live.edits.forget(this.place);
+      this.unflag();
+      return true;
+    }
+
+    // The book's code of this cell changed since the reader's edit of it
+    // was saved: say so, and offer the book's new version.
+    flagChanged() {
+      const button = (text, name, action) => {
+        const b = el('button', {type: 'button', class: 'live-button', 'data-live': name}, text);
+        b.addEventListener('click', action);
+        return b;
+      };
+      this.changedNote = el('div', {class: 'live-changed', 'data-live': 'changed', role: 'note'},
+        el('p', {class: 'live-note'}, 'The book\'s code for this cell has changed since ' +
+          'you edited it: below is your edit of its old code.'),
+        el('div', {class: 'live-toolbar'},
+          button('Use the book\'s version', 'use-book', () => this.reset()),
+          button('Keep mine', 'keep-mine', () => {
+            this.changed();
+            this.unflag();
+          })));
+      this.add(this.changedNote, this.editor, 'before');
+    }
+
+    unflag() {
+      if (this.changedNote) this.changedNote.remove();
+      this.changedNote = null;
+    }
+
+    // The plain textarea ('plain') or CodeMirror ('code', once editor.mjs
+    // has loaded) edits the cell; the code carries over.
+    useEditor(mode) {
+      if (mode === 'code' && !this.cm) {
+        const focused = document.activeElement === this.editor;
+        this.cm = live.codeEditor.codeEditor({
+          code: this.editor.value, label: this.editor.getAttribute('aria-label'),
+          describedBy: this.editor.getAttribute('aria-describedby'),
+          run: () => this.run(), changed: () => this.changed(),
+        });
+        this.editor.after(this.cm.dom);
+        this.added.push(this.cm.dom);
+        this.editor.hidden = true;
+        delete this.editor.dataset.live;  // the code editor's is the one
+        if (focused) this.cm.focus();
+      } else if (mode === 'plain' && this.cm) {
+        this.editor.value = this.cm.value;
+        this.cm.destroy();
+        this.cm.dom.remove();
+        this.cm = null;
+        this.editor.hidden = false;
+        this.editor.dataset.live = 'editor';
+        this.fit();
+      }
     }
 
     remove() {
+      if (this.cm) this.cm.destroy();
+      this.cm = null;
       if (this.entry.exercise) {  // made for live mode: it goes with it
         this.div.remove();
         return;
@@ -432,7 +535,11 @@
     // without an error.
     run(code) {
       return this.send({type: 'run', name: String(this.index + 1),
-                        code: code === undefined ? this.editor.value : code});
+                        code: code === undefined ? this.code : code})
+        .then((ok) => {
+          if (ok) noteNumbers(this);
+          return ok;
+        });
     }
 
     // One request whose output the cell shows (after what it shows
@@ -501,6 +608,128 @@
         out.replaceChildren();
       }
     }
+  }
+
+  // -- the page's tools, the code editor, the numbers note -----------------------------
+
+  // The bar at the top of the page (edits.js): Reset page, Download with
+  // your edits, the plain text editor.
+  function showPageTools() {
+    live.tools = window.bookLiveEdits.pageTools({
+      resetPage, download: downloadNotebook, plain: plainChosen(),
+      setPlain: (on) => {
+        try {
+          window.localStorage.setItem(PLAIN, on ? 'yes' : 'no');
+        } catch (error) { /* the choice lasts while the page is open */ }
+        useEditors();
+      },
+    });
+    if (live.edits.problem) live.tools.say(live.edits.problem);
+    if (banner && banner.isConnected) banner.after(live.tools);
+    else (document.querySelector('.bd-article') || document.querySelector('main')).prepend(live.tools);
+    loadCodeEditor();
+  }
+
+  function edited() {
+    return live.cells.filter((cell) => cell.editor && cell.code !== cell.entry.source);
+  }
+
+  function resetPage() {
+    const cells = edited();
+    if (!cells.length) {
+      live.tools.say('No cell of this page is edited: it shows the book\'s code.');
+      return;
+    }
+    const what = cells.length === 1 ? 'one cell' : `${cells.length} cells`;
+    if (!window.confirm(`Put the book's code back in every cell of this page? Your edits ` +
+        `to ${what} will be lost (to keep them, first "Download with your edits").`)) return;
+    for (const cell of cells) {
+      cell.code = cell.entry.source;
+      cell.unflag();
+    }
+    live.edits.forgetAll();
+    live.tools.say(`The book's code is back in ${what}.`);
+  }
+
+  async function downloadNotebook() {
+    const link = document.querySelector('.book-link-notebook');
+    const cells = edited();
+    try {
+      if (!link) throw new Error('this page has no notebook');
+      const notebook = await window.bookLiveEdits.notebookWithEdits(link.href, cells.map(
+        (cell) => (cell.entry.exercise ? {answer: cell.entry.name, code: cell.code}
+          : {place: cell.entry.cell, code: cell.code})));
+      const name = `${live.manifest.chapter}-edited.ipynb`;
+      window.bookLiveEdits.saveFile(name, `${JSON.stringify(notebook, null, 1)}\n`);
+      live.tools.say(cells.length ? `Downloaded ${name}, with your edits to ${cells.length} ` +
+        `cell${cells.length === 1 ? '' : 's'}.` : `Downloaded ${name}: no cell is edited, ` +
+        'so it has the book\'s code.');
+    } catch (error) {
+      live.tools.say(`The notebook could not be made: ${error.message}.`);
+    }
+  }
+
+  // The code editor: CodeMirror (editor.mjs, which imports the vendored
+  // packages), unless the reader chose the plain text editor; the cells
+  // start with the plain one and change once it has loaded. If it cannot
+  // load, the plain editor stays.
+  const PLAIN = 'micrograd-book/plain-editor';
+  let editorLoading = null;
+
+  function plainChosen() {
+    try {
+      return window.localStorage.getItem(PLAIN) === 'yes';
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function loadCodeEditor() {
+    live.editorMode = 'loading';
+    const started = performance.now();
+    if (!editorLoading) editorLoading = import(scriptURL('editor.mjs').href);
+    editorLoading.then((module) => {
+      live.codeEditor = module;
+      useEditors();
+      live.editorMs = performance.now() - started;  // loaded and in the cells
+    }).catch((error) => {
+      editorLoading = null;
+      live.editorMode = 'plain';
+      if (live.tools) {
+        live.tools.say(`The code editor could not be loaded (${error.message}); the ` +
+                       'plain text editor works.');
+      }
+    });
+  }
+
+  function useEditors() {
+    live.editorMode = plainChosen() || !live.codeEditor ? 'plain' : 'code';
+    if (!live.on) return;
+    for (const cell of live.cells) {
+      if (cell.editor) cell.useEditor(live.editorMode);
+    }
+  }
+
+  // The first time a run's text differs from the book's output of its cell
+  // only in the last digits of a float, say why (numbers.js), under it.
+  function noteNumbers(cell) {
+    if (live.numbersNote || !cell.bookOutput) return;
+    const book = outputText(cell.bookOutput);
+    const mine = outputText(cell.output);
+    if (book === null || mine === null ||
+        window.bookLiveNumbers.compare(book, mine) !== 'last-digits') return;
+    live.numbersNote = window.bookLiveNumbers.note();
+    cell.add(live.numbersNote, cell.output, 'after');
+  }
+
+  // The text an output shows (spaces made one), or null if it shows more
+  // than text (a picture, HTML) or an error.
+  function outputText(node) {
+    const parts = [...node.querySelectorAll('.output')];
+    if (parts.some((part) => part.classList.contains('live-error') ||
+        !['text_plain', 'stream'].some((kind) => part.classList.contains(kind)))) return null;
+    return parts.map((part) => part.querySelector('pre').textContent).join('\n')
+      .replace(/\s+/g, ' ').trim();
   }
 
   // -- your own expression ------------------------------------------------------
