@@ -116,7 +116,7 @@
     live.on = true;
     live.clickedAt = performance.now();
     toggle.setAttribute('aria-pressed', 'true');
-    say('Starting Python in your browser (a few seconds)... You can already edit ' +
+    say('Loading Python in your browser... You can already edit ' +
         'and run cells: they run once it is ready.');
     try {
       await loadManifest();

@@ -53,6 +53,7 @@
     waiting() {
       this.stopTimer();
       this.begun = false;
+      if (this.count.textContent !== '[*]') this.before = this.count.textContent;
       this.cell.setAttribute('aria-busy', 'true');
       this.count.textContent = '[*]';
       this.state.className = 'live-state live-waiting';
@@ -81,8 +82,8 @@
     done(count, said) {
       this.stopTimer();
       this.cell.removeAttribute('aria-busy');
-      if (count !== null) this.count.textContent = `[${count}]`;
-      else if (this.count.textContent === '[*]') this.count.textContent = '[ ]';
+      // A request that is not a run (a Check) leaves the count as it was.
+      this.count.textContent = count !== null ? `[${count}]` : this.before || '[ ]';
       this.state.className = 'live-state';
       this.state.textContent = said || '';
     }
