@@ -126,7 +126,7 @@ def test_the_network_steps_and_shows_weights_gradients_and_activity(browser, ser
         assert sorted(drawn) == sorted(
             w for layer in frame["weights"] for row in layer for w in row
         )
-        lines = fig.locator(".mgv-narration div").all_inner_texts()
+        lines = fig.locator(".mgv-narration:not(.mgv-passes) div").all_inner_texts()
         assert lines[0].endswith(f"loss {fmt(frame['loss'])}.")
         steepest = max(
             (
