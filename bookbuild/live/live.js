@@ -500,7 +500,8 @@
     // in progress gives it its next), else its first line.
     label() {
       const count = this.counting || this.ran;
-      return count ? `[${count}]` : `"${this.editor.value.split('\n')[0].slice(0, 40)}"`;
+      const code = this.editor ? this.editor.value : this.entry.source;
+      return count ? `[${count}]` : `"${code.split('\n')[0].slice(0, 40)}"`;
     }
 
     reset() {
