@@ -239,3 +239,42 @@ def test_a_cell_first_runs_the_cells_above_that_define_its_names(browser, server
     assert 3 <= ran < index  # what it needed, not every cell above
     assert errors == [] and outside == [], (errors, outside)
     page.close()
+
+
+SNAPSHOT_KEPT = """async () => {
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    if (name.startsWith('micrograd-book-pyodide-') &&
+        await cache.match(new URL('_static/live/pyodide/memory-snapshot', document.baseURI)))
+      return true;
+  }
+  return false;
+}"""
+
+
+def test_a_second_visit_starts_python_from_the_snapshot_the_first_made(browser, server):
+    """The first start keeps a memory snapshot of Pyodide in the browser's
+    Cache API; the next starts from it, and everything still runs: output,
+    errors, a graph drawn by Graphviz."""
+    page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
+    switch_on(page)
+    assert page.evaluate("bookLive.startedFrom") == "fresh"
+    page.wait_for_function(SNAPSHOT_KEPT, polling=200)
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    switch_on(page)
+    assert page.evaluate("bookLive.startedFrom") == "snapshot"
+    cell = page.locator("div.cell").nth(0)
+    assert page.evaluate("bookLive.cells[0].run()")
+    assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
+    cell.locator('[data-live="editor"]').fill("d / 0")
+    assert not page.evaluate("bookLive.cells[0].run()")
+    assert "ZeroDivisionError" in cell.locator('[data-live="output"]').inner_text()
+    cell.locator('[data-live="reset"]').click()
+    graph = page.evaluate("bookLive.cells.findIndex(c => c.entry.source.startsWith('draw_dot(L)'))")
+    assert page.evaluate(f"bookLive.cells[{graph}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{graph}].run()")
+    nodes = page.locator("div.cell").nth(graph).locator('[data-live="output"] svg g.node')
+    nodes.first.wait_for()
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()

@@ -19,7 +19,7 @@
 // error that says so. Everything it loads sits next to it in the site
 // (book_live.zip is the live pages' Python, bookbuild/live/book_live/): no
 // request leaves the site.
-import { loadPyodide } from './pyodide/pyodide.mjs';
+import { loadPyodide, version } from './pyodide/pyodide.mjs';
 
 const HOME = '/home/pyodide';
 const FOLDER = `${HOME}/micrograd-book`;  // the chapter's package and book_live
@@ -120,10 +120,7 @@ async function start(message) {
         viz = {renderString: () => { throw error; }};
       });
   }
-  stage('download', 0, 0);
-  await downloaded(PYODIDE_FILES.map((name) => new URL(name, pyodideFolder)));
-  stage('python');
-  const pyodide = await loadPyodide({indexURL: pyodideFolder.href});
+  const [pyodide, from] = await startPython(pyodideFolder);
   pyodideMs = performance.now() - started;
   const [runtime, archive] = await Promise.all(ours);
   stage('unpack');
@@ -135,7 +132,38 @@ async function start(message) {
   runner = pyodide.pyimport('book_live.runner');
   runner.start(emit);
   if (message.loop) loop = pyodide.pyimport('book_live.loop');
-  return {ok: true, value: {pyodideMs}};
+  return {ok: true, value: {pyodideMs, from}};
+}
+
+// Python, and where it started from: 'snapshot' or 'fresh'. The first
+// start in a browser makes a memory snapshot of Pyodide just started
+// (before any of the book's code runs) and keeps it in the browser's
+// Cache API, under Pyodide's version; a later start, on any page of the
+// site, starts from it, skipping CPython's own start-up. Without the
+// Cache API (a site served over plain http from another machine), or
+// with a copy that does not load, Python starts the usual way.
+async function startPython(pyodideFolder) {
+  const indexURL = pyodideFolder.href;
+  const key = new URL('memory-snapshot', pyodideFolder);
+  const cache = await caches.open(`micrograd-book-pyodide-${version}`).catch(() => null);
+  const kept = cache && await cache.match(key).catch(() => null);
+  if (kept) {
+    stage('python');
+    try {
+      const snapshot = new Uint8Array(await kept.arrayBuffer());
+      return [await loadPyodide({indexURL, _loadSnapshot: snapshot}), 'snapshot'];
+    } catch (error) {
+      await cache.delete(key);
+    }
+  }
+  stage('download', 0, 0);
+  await downloaded(PYODIDE_FILES.map((name) => new URL(name, pyodideFolder)));
+  stage('python');
+  const pyodide = await loadPyodide({indexURL, _makeSnapshot: Boolean(cache)});
+  if (cache) {
+    cache.put(key, new Response(pyodide.makeMemorySnapshot())).catch(() => {});
+  }
+  return [pyodide, 'fresh'];
 }
 
 // When Python itself dies (Pyodide's "fatal error": the WebAssembly stack
