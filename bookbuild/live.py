@@ -18,13 +18,17 @@ extension adds to the site, at the end of each HTML build:
   edits kept, and the notebook with them) and `numbers.js` (the note on
   numbers that differ from the book's in their last digits).
 - `_static/live/book_live.zip`: the live pages' Python, one package
-  (bookbuild/live/book_live/, and bookbuild/check_runner.py), which the
+  (bookbuild/live/book_live/, with bookbuild/check_runner.py and
+  bookbuild/cell_names.py), which the
   worker unpacks beside the chapter's package and imports.
 - `_static/live/NN-slug.zip`: the package as the chapters before this one
   left it, the same zip the chapter's notebook embeds.
 - `_static/live/NN-slug.json`: the chapter's manifest: its code cells as
   the page shows them (hidden cells are not on the page and never run),
-  each with its place (`cell`, its index among the chapter's code cells)
+  each with its place (`cell`, its index among the chapter's code cells),
+  the names it defines (`defines`) and the methods it adds to a class
+  (`attaches`, with `@add_to_class`): a cell that reads one of them that
+  Python does not have yet first runs the cell above it that defines it,
   and, for a cell that needs what the browser lacks (matplotlib, NumPy,
   PyTorch), why it runs in Jupyter only (`jupyter`); and its exercises that
   carry checks (`exercises`: label, and the checks the Check button sends
@@ -55,6 +59,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from bookbuild import check_runner
+from bookbuild.cell_names import attached, cell_names, names
 from bookbuild.checks import chapter_checks
 from bookbuild.notebooks import chapter_notebooks
 from bookbuild.snapshots import requirements, snapshot_files, snapshot_zip
@@ -66,6 +71,7 @@ VENDOR = ROOT / ".vendor"
 ASSETS = Path(__file__).resolve().parent / "live"
 PYTHON_SIDE = ASSETS / "book_live"  # the live pages' Python, one package
 LOOP_SETTINGS = PYTHON_SIDE / "loop_settings.json"
+CELL_NAMES = Path(__file__).resolve().parent / "cell_names.py"  # shipped too
 FOLDER = "_static/live"  # in the site
 # What the browser runtime gets from the vendored folders, and must be there.
 RUNTIME = {
@@ -98,70 +104,6 @@ WHAT = {
     "torch": "PyTorch",
     "IPython": "Jupyter's own shell (get_ipython)",
 }
-
-
-SCOPES = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.Lambda,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
-FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-
-
-def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
-    """(names a top-level statement binds, names it reads from outside
-    when it runs, names it reads from outside only when a function it
-    defines is called). A name that a function or comprehension in it
-    binds for itself, such as a parameter, is its own, not read from
-    outside."""
-    bound: set[str] = set()
-    now: set[str] = set()
-    later: set[str] = set()
-    local: set[str] = set()
-
-    def visit(inner: ast.AST, nested: bool, deferred: bool) -> None:
-        if isinstance(inner, ast.Name):
-            if isinstance(inner.ctx, (ast.Load, ast.Del)):  # `del x` needs an x
-                (later if deferred else now).add(inner.id)
-            if not isinstance(inner.ctx, ast.Load):
-                (local if nested else bound).add(inner.id)
-        elif isinstance(inner, ast.arg):
-            local.add(inner.arg)
-        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
-            (local if nested else bound).update(
-                (a.asname or a.name).split(".")[0] for a in inner.names
-            )
-        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            (local if nested else bound).add(inner.name)
-        if isinstance(inner, FUNCTIONS):
-            # Decorators and defaults run when the function is defined; its
-            # body, when it is called.
-            for part in [*getattr(inner, "decorator_list", []), inner.args]:
-                visit(part, nested, deferred)
-            body = inner.body if isinstance(inner.body, list) else [inner.body]
-            for part in body:
-                visit(part, True, True)
-            return
-        for child in ast.iter_child_nodes(inner):
-            visit(child, nested or isinstance(inner, SCOPES), deferred)
-
-    visit(node, False, False)
-    own = local - bound
-    now, later = now - own, later - own
-    # A loop binds its target before its body reads it: the `rate` read in
-    # `for rate in ...:` is the loop's, not an older one (loops inside
-    # loops too), unless a loop's iterable reads it.
-    loops = [inner for inner in ast.walk(node) if isinstance(inner, (ast.For, ast.AsyncFor))]
-    if loops and not isinstance(node, SCOPES):
-        targets = {n.id for loop in loops for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
-        iterables = set().union(*(names(ast.Expr(loop.iter))[1] for loop in loops))
-        now -= targets - iterables
-    return bound, now, later
 
 
 def parse(source: str) -> ast.Module:
@@ -268,7 +210,13 @@ def manifest(chapter, package: dict[str, bytes] | None) -> dict:
     sources = [cell.source for _, cell in shown]
     verdicts = browser_cells(sources, package or {})
     cells = [
-        {"cell": place, "source": cell.source, "jupyter": verdict}
+        {
+            "cell": place,
+            "source": cell.source,
+            "jupyter": verdict,
+            "defines": sorted(cell_names(parse(cell.source))[0]),
+            "attaches": sorted(attached(parse(cell.source))),
+        }
         for (place, cell), verdict in zip(shown, verdicts, strict=True)
     ]
     exercises = [
@@ -290,14 +238,15 @@ def manifest(chapter, package: dict[str, bytes] | None) -> dict:
 
 def python_side() -> dict[str, bytes]:
     """The live pages' Python as the worker unpacks it (book_live.zip): the
-    package book_live/, with the exercises' check runner, the one file the
-    build also runs natively against every solution."""
+    package book_live/, with the exercises' check runner and the cells'
+    names (cell_names.py), files the build also runs natively."""
     files = {
         f"book_live/{path.name}": path.read_bytes()
         for path in sorted(PYTHON_SIDE.iterdir())
         if path.suffix in (".py", ".json")
     }
     files["book_live/check_runner.py"] = Path(check_runner.__file__).read_bytes()
+    files["book_live/cell_names.py"] = CELL_NAMES.read_bytes()
     return files
 
 

@@ -126,7 +126,7 @@ def test_the_network_steps_and_shows_weights_gradients_and_activity(browser, ser
         assert sorted(drawn) == sorted(
             w for layer in frame["weights"] for row in layer for w in row
         )
-        lines = fig.locator(".mgv-narration div").all_inner_texts()
+        lines = fig.locator(".mgv-narration:not(.mgv-passes) div").all_inner_texts()
         assert lines[0].endswith(f"loss {fmt(frame['loss'])}.")
         steepest = max(
             (
@@ -448,5 +448,70 @@ def test_the_chapters_experiments_work_as_written(browser, server, trace):
             fig.locator(f'g[data-weight="1-{j}-{i}"]').get_attribute("data-part") for i in range(2)
         ]
         assert parts[0] == parts[1]
+    assert errors == []
+    page.close()
+
+
+IN_VIEW = """([selector, box]) => {
+    const view = box.getBoundingClientRect();
+    return [...document.querySelectorAll(selector)].map((node) => {
+      const r = node.getBoundingClientRect();
+      return r.left >= view.left - 0.5 && r.right <= view.right + 0.5 &&
+             r.top >= 0 && r.bottom <= innerHeight;
+    });
+  }"""
+
+
+def settled(page, scroller) -> None:
+    """Wait until the scroller and the page stop scrolling (smooth scrolls)."""
+    page.wait_for_function(
+        """(s) => new Promise((done) => {
+          const at = () => [s.scrollLeft, scrollY].join();
+          const first = at();
+          setTimeout(() => done(at() === first), 300);
+        })""",
+        arg=scroller.element_handle(),
+    )
+
+
+def test_on_a_phone_what_a_pass_changes_is_in_view_while_it_plays(browser, server, trace):
+    """At 390 pixels the network scrolls sideways: the passes' buttons sit
+    right under it, and while a pass plays, the neurons it reaches, the
+    output neuron and the loss, and what it says, are in the window."""
+    page, errors, fig = open_network(browser, server)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(400)  # the figure's resize observers
+    scroller = fig.locator(".mgv-scroller")
+    assert scroller.evaluate("s => s.scrollWidth > s.clientWidth")
+    network = fig.locator("svg.mgv-net").bounding_box()
+    buttons = fig.get_by_role("group", name="One example's passes").bounding_box()
+    assert 0 < buttons["y"] - (network["y"] + network["height"]) < 120
+    forward = fig.get_by_role("button", name="Forward pass", exact=True)
+    forward.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 400)  # the reader has scrolled on, past the network
+    page.wait_for_timeout(300)
+    forward.click()
+    box = scroller.element_handle()
+    forward_end = len(trace["sizes"]) + 1
+    phases = [(forward_end, '[data-neuron="loss"]'), (2 * forward_end - 1, ".mgv-flow-backward")]
+    for phase, reached in phases:
+        if phase != forward_end:
+            fig.get_by_role("button", name="Backward pass", exact=True).click()
+        page.wait_for_function(
+            f"document.querySelector('.mgv').dataset.passPhase === '{phase}'", timeout=20_000
+        )
+        settled(page, scroller)
+        shown = page.evaluate(IN_VIEW, [f".mgv {reached}", box])
+        assert shown and all(shown), (phase, reached, shown)
+        said = fig.locator(".mgv-passes").bounding_box()
+        assert said["y"] >= 0 and said["y"] + said["height"] <= 844, said
+    # The forward pass ended at the loss, with the output neuron beside it.
+    output = f'[data-neuron="{len(trace["sizes"]) - 1}-0"]'
+    fig.get_by_role("button", name="Forward pass", exact=True).click()
+    page.wait_for_function(
+        f"document.querySelector('.mgv').dataset.passPhase === '{forward_end}'", timeout=20_000
+    )
+    settled(page, scroller)
+    assert all(page.evaluate(IN_VIEW, [f".mgv {output}", box]))
     assert errors == []
     page.close()

@@ -288,7 +288,7 @@ def test_the_runner_runs_a_cell_as_jupyter_does(tmp_path):
         """
         assert runner.run_cell('1', 'x = 2\\nprint("hi")\\nx * 21')
         assert runner.run_cell('2', 'x;')  # a final ; shows nothing
-        assert not runner.run_cell('3', 'def f():\\n    return 1 / 0\\nf()')
+        assert not runner.run_cell('[3]', 'def f():\\n    return 1 / 0\\nf()')
         assert runner.run_cell('4', '[x] * 30')
         assert runner.run_cell('5', 'import graphviz\\ng = graphviz.Digraph()\\n'
                                     'g.node("a b", "A\\\\nB", shape="box")\\ng.edge("a b", "c")\\ng')
@@ -306,7 +306,7 @@ def test_the_runner_runs_a_cell_as_jupyter_does(tmp_path):
     error = sent[3]
     assert error["type"] == "error" and error["ename"] == "ZeroDivisionError"
     # The traceback shows the cell's lines, not the runner's.
-    assert "<cell 3>" in error["traceback"] and "return 1 / 0" in error["traceback"]
+    assert "<cell [3]>" in error["traceback"] and "return 1 / 0" in error["traceback"]
     assert "runner.py" not in error["traceback"]
     assert sent[4]["data"]["text/plain"] == "[" + ",\n ".join(["2"] * 30) + "]"
     dot = sent[5]["data"]["text/vnd.graphviz"]

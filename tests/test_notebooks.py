@@ -31,7 +31,7 @@ import nbformat
 import pytest
 import yaml
 
-from bookbuild.live import SCOPES
+from bookbuild.cell_names import SCOPES
 from bookbuild.markdown import Converter, Glued
 from bookbuild.notebooks import CODE_ID, setup_source
 from bookbuild.snapshots import requirements, snapshot_zip

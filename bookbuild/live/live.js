@@ -18,6 +18,17 @@
    order the reader runs them. Stop ends the worker and starts a new one:
    the only way to stop `while True: pass` in a worker.
 
+   Each cell says what is happening (status.js): aria-busy and a running
+   mark with the seconds while it runs, then its execution count
+   ([data-live="count"], "[3]", the name tracebacks give it: <cell [3]>).
+   The old output stays, dimmed, until the new one replaces it. A cell
+   that reads names a cell above defines, which Python does not have yet,
+   runs that cell first (`needs`). Stop, or Python dying (a stack overflow,
+   memory exhausted), starts a fresh worker; the banner says why and
+   offers to run the cells above the stopped one, never that one itself.
+   While Python starts, the banner says its stages (downloading, with
+   megabytes; starting; unpacking; setting up).
+
    A cell that needs what the browser lacks (matplotlib, NumPy, PyTorch;
    the build decides, from the cell's code) keeps the book's output and
    says so ([data-live="jupyter"]).
@@ -54,6 +65,8 @@
   const live = {
     on: false, channel: null, manifest: null, cells: [], clickedAt: 0,
     startMs: null, firstOutputMs: null, restarts: 0, boxes: [],
+    count: 0,  // the last execution count given (never reset: each is one run's)
+    runningView: null,  // what the request Python is running shows in
   };
   window.bookLive = live;
   let banner = null;
@@ -61,8 +74,12 @@
   const scripts = new Map();  // name -> its loading (loadScript)
   let el = null;  // shared.js's, once loaded
   let Channel = null;
-  const sharedLoading = loadScript('shared.js', 'bookLiveShared').then((shared) => {
+  let status = null;  // status.js's: stageText, RunMark
+  const sharedLoading = Promise.all([
+    loadScript('shared.js', 'bookLiveShared'), loadScript('status.js', 'bookLiveStatus'),
+  ]).then(([shared, said]) => {
     ({el, Channel} = shared);
+    status = said;
   });
   // The reader's edits kept (edits.js) and the numbers note (numbers.js),
   // which use shared.js's `el`; the code editor is editor.mjs (below).
@@ -71,14 +88,28 @@
 
   toggle.addEventListener('click', () => (live.on ? switchOff() : switchOn()));
 
-  function say(text, kind) {
+  // What the page says at its top; `more`: nodes after the text (a button).
+  function say(text, kind, ...more) {
     if (!banner) {
       banner = el('div', {class: 'live-banner', role: 'status', 'data-live': 'status'});
       const article = document.querySelector('.bd-article') || document.querySelector('main');
       article.prepend(banner);
     }
     banner.className = `live-banner live-banner-${kind || 'info'}`;
-    banner.textContent = text;
+    banner.removeAttribute('aria-busy');
+    banner.replaceChildren(text, ...more);
+  }
+
+  // The start's stages (status.js says them): while they last, the banner
+  // is busy, so that a screen reader says the end, not every megabyte.
+  function sayStage(message) {
+    if (message.type !== 'stage' || live.restarts > 0) return;  // the advice stays
+    const [text, done] = status.stageText(message, live.manifest.chapter);
+    const bar = done === null ? [] : [el('progress', {class: 'live-progress', max: '1',
+                                                     value: String(done),
+                                                     'aria-label': 'Download'})];
+    say(text, 'info', ...bar);
+    banner.setAttribute('aria-busy', 'true');
   }
 
   // -- switching on and off ---------------------------------------------------
@@ -94,7 +125,7 @@
     live.on = true;
     live.clickedAt = performance.now();
     toggle.setAttribute('aria-pressed', 'true');
-    say('Starting Python in your browser (a few seconds)... You can already edit ' +
+    say('Loading Python in your browser... You can already edit ' +
         'and run cells: they run once it is ready.');
     try {
       await Promise.all([loadManifest(), helpersLoading]);
@@ -149,11 +180,13 @@
   function startWorker() {
     const channel = new Channel(scriptURL('worker.mjs'), {
       late,
-      died: (error) => say(`${error}: press "Run the code" twice to start again.`, 'error'),
+      died: (error) => {
+        if (live.channel === channel) crashed(live.runningView, `${error}`);
+      },
     });
     live.channel = channel;
     const {graphviz, package: zip} = live.manifest;
-    channel.request({type: 'start', graphviz, package: zip}).then((reply) => {
+    channel.request({type: 'start', graphviz, package: zip}, sayStage).then((reply) => {
       if (reply.stopped) return;
       if (!reply.ok) {
         say(`Python could not start: ${reply.error}`, 'error');
@@ -169,13 +202,48 @@
     busy();
   }
 
+  // Stop: the worker ends (the only way to stop `while True: pass`) and a
+  // fresh one starts. The cell that was running is marked stopped: the
+  // advice, and "Run all above" on any cell, never run it again (only its
+  // own Run does).
   function restart() {
+    const stopped = live.runningView;
+    if (stopped && stopped.mark) stopped.stopped = true;
     stopWorker();
     live.restarts += 1;
-    say('Stopped. The Python interpreter restarted, so what the cells defined ' +
-        'is gone: run the cells above again ("Run all above") before this one.',
-        'warning');
+    sayAdvice(`Stopped${stopped && stopped.mark ? ` cell ${stopped.label()}` : ''}. ` +
+              'Python restarted, so what the cells defined is gone.', 'warning', stopped);
     startWorker();
+  }
+
+  // Python itself died while `view` ran (a stack overflow, memory
+  // exhausted, a WebAssembly trap): say so, in words, and start a fresh one.
+  function crashed(view, why) {
+    const cell = view && view.mark ? view : null;
+    if (cell) cell.stopped = true;
+    stopWorker();
+    live.restarts += 1;
+    sayAdvice(`Python crashed${cell ? ` while running cell ${cell.label()}` : ''}: ` +
+              `${why}. A fresh Python is starting; what the cells defined is gone.`,
+              'error', cell);
+    startWorker();
+  }
+
+  // What to do after a restart: run the cells above the one that stopped
+  // (not it: it would stop again), with a button that does exactly that.
+  // Said again, with "ready", once the fresh Python is.
+  function sayAdvice(text, kind, cell) {
+    const more = [];
+    if (cell && cell.mark) {
+      const go = el('button', {type: 'button', class: 'live-button live-banner-action',
+                               'data-live': 'run-above-stopped'},
+                    `Run the cells above cell ${cell.label()}`);
+      go.addEventListener('click', () => cell.runAbove());
+      more.push(' ', go, ' (not that cell itself: fix it, then press its own Run).');
+    }
+    live.advice = (ready) => say(ready ? `${text} The fresh Python is ready.` : text,
+                                 kind, ...more);
+    live.advice(false);
   }
 
   // -- the live Loop (loop.js) -------------------------------------------------------
@@ -238,13 +306,13 @@
   function ready(reply) {
     live.startMs = reply.ms;
     live.pyodideMs = reply.value.pyodideMs;
+    live.startedFrom = reply.value.from;  // 'snapshot' or 'fresh' (worker.mjs)
     if (live.restarts === 0) {
       say('Python runs in your browser: edit any cell, then press Run ' +
           '(or Shift+Enter). All the cells of this page share it. ' +
           'Press "Run the code" again to go back to the book\'s page.', 'ready');
     } else {
-      say('Stopped, and Python restarted: what the cells defined is gone. ' +
-          'Run the cells above again ("Run all above") before this one.', 'warning');
+      live.advice(true);  // after a restart, the banner keeps its advice
     }
   }
 
@@ -252,8 +320,14 @@
   // cell, or your own expression's box). Resolves to whether it ran
   // without an error.
   async function ask(view, body) {
-    if (!live.channel) return false;
-    const answered = live.channel.request(body, (message) => {
+    const channel = live.channel;
+    if (!channel) return false;
+    const answered = channel.request(body, (message) => {
+      if (message.type === 'begin') {
+        live.runningView = view;
+        if (view.mark) view.mark.running();
+        return;
+      }
       if (live.firstOutputMs === null) {
         live.firstOutputMs = performance.now() - live.clickedAt;
       }
@@ -261,11 +335,17 @@
     });
     busy();
     const reply = await answered;
+    if (live.runningView === view) live.runningView = null;
     busy();
-    if (reply.stopped) {
+    if (reply.crashed) {
       view.show({type: 'stream', name: 'stderr',
-                 text: 'Stopped: the interpreter restarted, so what the cells ' +
-                       'defined is gone ("Run all above" runs them again).\n'});
+                 text: `Python crashed while running this: ${reply.error}. A fresh ` +
+                       'Python is starting (see the top of the page).\n'});
+      if (live.channel === channel) crashed(view, reply.error);
+    } else if (reply.stopped) {
+      view.show({type: 'stream', name: 'stderr',
+                 text: 'Stopped: Python restarted, so what the cells defined is ' +
+                       'gone (the top of the page says what to run again).\n'});
     } else if (reply.error) {
       view.show({type: 'error', traceback: reply.error});
     }
@@ -435,8 +515,21 @@
       this.stopButton = button('Stop', () => restart(), 'stop',
                                'Stop the running code (Python restarts)');
       this.stopButton.disabled = true;
-      this.toolbar.append(this.stopButton);
+      this.mark = new status.RunMark(this.div);
+      this.toolbar.append(this.stopButton, this.mark.element);
       this.add(this.toolbar, this.editor.nextSibling, 'after');
+      // What ran first, for this cell's names (see `needs`).
+      this.needsNote = el('p', {class: 'live-note live-needs', 'data-live': 'needs',
+                                hidden: ''});
+      this.add(this.needsNote, this.toolbar, 'after');
+    }
+
+    // How the page names the cell: its count, once it has one (the run
+    // in progress gives it its next), else its first line.
+    label() {
+      const count = this.counting || this.ran;
+      const code = this.editor ? this.code : this.entry.source;
+      return count ? `[${count}]` : `"${code.split('\n')[0].slice(0, 40)}"`;
     }
 
     // The code in the editor (the code editor's, or the plain one's).
@@ -462,6 +555,7 @@
         `Put the book's code back in ${this.entry.exercise ? `your answer to ${this.entry.name}`
           : `cell ${this.index + 1}`}? Your edits to it will be lost.`)) return false;
       this.code = this.entry.source;
+      this.stopped = false;
       live.edits.forget(this.place);
       this.unflag();
       return true;
@@ -526,16 +620,19 @@
         return;
       }
       for (const node of this.added) node.remove();
+      if (this.mark) this.mark.done(null, '');
       if (this.input) this.input.hidden = false;
       if (this.bookOutput) this.bookOutput.hidden = false;
       delete this.div.dataset.live;
     }
 
-    // Runs `code` (the editor's, by default); resolves to true if it ran
-    // without an error.
-    run(code) {
-      return this.send({type: 'run', name: String(this.index + 1),
-                        code: code === undefined ? this.code : code})
+    // Runs `code` (the editor's, by default), after the cells above that
+    // define what it needs (see `needs`); resolves to true if it ran
+    // without an error. The reader's own Run (not `asked`, by another
+    // cell) runs a stopped cell again.
+    run(code, asked = false) {
+      if (!asked) this.stopped = false;
+      return this.send({type: 'run', code: code === undefined ? this.code : code})
         .then((ok) => {
           if (ok) noteNumbers(this);
           return ok;
@@ -543,33 +640,116 @@
     }
 
     // One request whose output the cell shows (after what it shows
-    // already, if `keep`).
+    // already, if `keep`). A second click waits for the first.
     send(body, keep) {
       if (!live.channel) return Promise.resolve(false);
-      if (this.running) return this.running;  // a second click waits for the first
-      if (!keep) {
-        this.outputs = [];
-        this.output.replaceChildren();
+      if (!this.running) {
+        this.running = this.sendNow(body, keep).finally(() => { this.running = null; });
       }
-      if (this.bookOutput) this.bookOutput.hidden = true;
-      this.output.hidden = false;
-      this.div.classList.add('live-running');
-      this.running = ask(this, body).then((ok) => {
-        this.running = null;
-        this.div.classList.remove('live-running');
-        return ok;
-      });
       return this.running;
     }
 
+    async sendNow(body, keep) {
+      this.mark.waiting();
+      if (!keep) this.keepOld();
+      let count = null;
+      if (body.type === 'run') {
+        await this.needs(body.code);
+        count = ++live.count;
+        body = {...body, name: `[${count}]`};  // tracebacks say <cell [3]>
+      }
+      this.counting = count;
+      const ok = await ask(this, body);
+      this.counting = null;
+      this.dropOld();
+      this.output.style.minHeight = '';
+      if (count !== null && this.mark.begun) this.ran = count;
+      this.mark.done(count !== null && count === this.ran ? count : null,
+                     this.stopped ? 'stopped' : '');
+      return ok;
+    }
+
+    // The old output (the book's, or the last run's) stays, dimmed, until
+    // the first of the new one replaces it, and the output keeps its
+    // height until the run ends: the page does not jump.
+    keepOld() {
+      const old = this.output.hidden ? this.bookOutput : this.output;
+      this.stale = old;
+      if (!old) return;
+      this.output.style.minHeight = `${old.getBoundingClientRect().height}px`;
+      old.classList.add('live-stale');
+    }
+
+    dropOld() {
+      const old = this.stale;
+      this.stale = null;
+      if (old === this.output) {
+        old.classList.remove('live-stale');
+        this.outputs = [];
+        this.output.replaceChildren();
+      } else if (old) {
+        old.classList.remove('live-stale');
+        old.hidden = true;
+      }
+      if (this.bookOutput) this.bookOutput.hidden = true;
+      this.output.hidden = false;
+    }
+
+    // The names `code` reads that Python does not have yet (it asks the
+    // worker) and a cell above this one defines (the manifest's
+    // `defines`), and the methods it calls that no class has yet and a
+    // cell above adds (`attaches`): those cells run first, in order
+    // (chapter 8's show_error is in a folded cell the reader may never
+    // have opened). A cell that cannot run (stopped, or Jupyter-only) is
+    // named instead.
+    async needs(code) {
+      if (!live.channel) return;
+      const reply = await live.channel.request({type: 'missing', code});
+      const {names = [], attributes = []} = (reply.ok && reply.value) || {};
+      const definers = new Map();
+      const wanted = names.map((name) => [name, 'defines'])
+        .concat(attributes.map((name) => [name, 'attaches']));
+      for (const [name, how] of wanted) {
+        const cell = this.definerOf(name, how);
+        if (cell) definers.set(cell, [...(definers.get(cell) || []), name]);
+      }
+      const said = [];
+      const inOrder = [...definers].sort(([a], [b]) => a.index - b.index);
+      for (const [cell, names] of inOrder) {
+        const what = `${names.join(', ')} (from the cell ${cell.label()})`;
+        if (cell.entry.jupyter) {
+          said.push(`${what} runs only in Jupyter`);
+        } else if (cell.stopped) {
+          said.push(`${what}: that cell was stopped; press its Run first`);
+        } else if (await cell.run(undefined, true)) {
+          said.push(`ran cell ${cell.label()} first, for ${names.join(', ')}`);
+        } else {
+          said.push(`${what}: that cell failed, see its error`);
+        }
+      }
+      this.needsNote.hidden = !said.length;
+      this.needsNote.textContent = said.length ? `This cell needs names from above: ` +
+        `${said.join('; ')}.` : '';
+    }
+
+    // The last cell above this one whose book code defines `name` (`how`:
+    // 'defines', or 'attaches' for a method it adds to a class).
+    definerOf(name, how) {
+      const above = live.cells.filter((cell) => cell.entry[how] && cell !== this &&
+        cell.entry[how].includes(name) &&
+        cell.div.compareDocumentPosition(this.div) & Node.DOCUMENT_POSITION_FOLLOWING);
+      return above.length ? above[above.length - 1] : null;
+    }
+
     // Every cell of the page above this one, in order (not the answers to
-    // other exercises, which are the reader's own).
+    // other exercises, which are the reader's own, nor a stopped cell,
+    // which would stop again).
     async runAbove() {
       const above = live.cells.filter((cell) => !cell.entry.exercise && cell !== this &&
         cell.div.compareDocumentPosition(this.div) & Node.DOCUMENT_POSITION_FOLLOWING);
       for (const cell of above) {
-        if (cell.entry.jupyter) continue;
-        if (!await cell.run()) return false;
+        if (cell.entry.jupyter || cell.stopped) continue;
+        if (!await cell.run(undefined, true)) return false;
       }
       return true;
     }
@@ -582,6 +762,7 @@
     }
 
     show(message) {
+      if (this.stale) this.dropOld();  // the first of the new output replaces the old
       this.outputs.push(message);
       const out = this.output;
       if (message.type === 'stream') {

@@ -19,7 +19,7 @@
   // to show(message), in order. A message for a request already answered
   // (a graph drawn once Graphviz has loaded) goes to late(message). When
   // the worker dies or is stopped, every request still waiting resolves to
-  // {ok: false, stopped: true, error}.
+  // {ok: false, stopped: true, error} (with crashed: true if it died).
   class Channel {
     constructor(url, {late, died} = {}) {
       this.pending = new Map();
@@ -29,7 +29,7 @@
       this.worker.onmessage = (event) => this.receive(event.data);
       this.worker.onerror = (event) => {
         const error = `Python's worker stopped (${event.message || 'worker error'})`;
-        this.close(error);
+        this.close(error, true);
         if (died) died(error);
       };
     }
@@ -60,12 +60,12 @@
       return [...this.pending.values()].some((request) => request.type !== 'start');
     }
 
-    close(error) {
+    close(error, crashed = false) {
       if (this.worker) this.worker.terminate();
       this.worker = null;
       const waiting = [...this.pending.values()];
       this.pending.clear();
-      for (const request of waiting) request.resolve({ok: false, stopped: true, error});
+      for (const request of waiting) request.resolve({ok: false, stopped: true, crashed, error});
     }
   }
 

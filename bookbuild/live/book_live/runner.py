@@ -1,7 +1,8 @@
 """Runs the cells of a live page in the browser (Pyodide), as Jupyter would.
 
 worker.mjs imports this module once per interpreter and calls `start`, then
-`run_cell` for each cell the reader runs, `check` for the Check button of
+`run_cell` for each cell the reader runs (after `missing_names`, which says
+what the cell would read that no cell has defined yet), `check` for the Check button of
 an exercise, and `draw_expression` for your own expression (chapter 5).
 Everything they show goes to `emit` (a JavaScript function) as JSON, as it
 happens:
@@ -21,6 +22,7 @@ with Graphviz compiled to WebAssembly.
 """
 
 import ast
+import builtins
 import importlib.abc
 import importlib.machinery
 import itertools
@@ -321,6 +323,9 @@ def start(emit):
     )
 
 
+FRAMES_SHOWN = 100  # of a traceback, the outermost (the cell's line first)
+
+
 def report(error, skip_frames=1):
     """An error as Jupyter shows it: the traceback of the cell's code
     (without this module's frames)."""
@@ -328,7 +333,13 @@ def report(error, skip_frames=1):
     for _ in range(skip_frames):
         if tb is not None:
             tb = tb.tb_next
-    lines = traceback.format_exception(type(error), error, tb)
+    depth = 0
+    inner = tb
+    while inner is not None and depth <= FRAMES_SHOWN:
+        depth, inner = depth + 1, inner.tb_next
+    lines = traceback.format_exception(type(error), error, tb, limit=FRAMES_SHOWN)
+    if depth > FRAMES_SHOWN:  # a runaway recursion: a million frames take minutes
+        lines.insert(-1, f"  ... (more frames: the traceback shows the first {FRAMES_SHOWN})\n")
     send(
         {
             "type": "error",
@@ -339,9 +350,31 @@ def report(error, skip_frames=1):
     )
 
 
+def missing_names(code):
+    """What `code` reads that Python does not have yet, as JSON: {"names":
+    the names it reads (see cell_names) that neither the cells run so far
+    nor the builtins define, "attributes": the attributes it reads that
+    no class of the page's has (`x.cube()` before the cell that adds
+    `cube` to Value)}. The page runs the cells above that define them
+    first. Nothing for code that does not parse (running it says why)."""
+    from .cell_names import attributes, cell_names  # type: ignore[import-not-found]
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return json.dumps({"names": [], "attributes": []})
+    _, needed = cell_names(tree)
+    absent = [name for name in needed if name not in namespace and not hasattr(builtins, name)]
+    classes = [value for value in namespace.values() if isinstance(value, type)]
+    unknown = [a for a in attributes(tree) if not any(hasattr(c, a) for c in classes)]
+    return json.dumps({"names": sorted(absent), "attributes": sorted(unknown)})
+
+
 def run_cell(name, code):
     """Run a cell's code; show the value of its last line if that is an
-    expression (not ended by `;`). True if it ran without an error."""
+    expression (not ended by `;`). True if it ran without an error. `name`
+    is what the page calls the cell, its count ("[3]"): tracebacks say
+    `<cell [3]>`, as the page shows the count beside the cell."""
     filename = f"<cell {name}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:

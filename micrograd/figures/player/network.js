@@ -259,6 +259,12 @@ function networkFigure(root, trace) {
     sv('text', { x: 264, y: 35, class: 'mgv-tick' },
        'under a neuron: its data, then its grad'));
 
+  // On a phone the network and its legend keep a readable size, 500
+  // pixels wide, and scroll sideways.
+  const stage = scroller([picture, legend], 500, 'the network',
+                         'Scroll sideways, or tab to a weight, to see ' +
+                         'the whole network.');
+
   // -- one example's forward and backward pass --------------------------
 
   const point = (i) => `(${trace.inputs[i].join(', ')})`;
@@ -291,6 +297,7 @@ function networkFigure(root, trace) {
 
   function run(from, to) {
     passes.stop();
+    inView();
     if (reducedMotion()) {
       phase = to;
       drawPass();
@@ -356,6 +363,39 @@ function networkFigure(root, trace) {
     paintPlane();
     passNarration.replaceChildren(
       ...[].concat(narratePass()).map((line) => el('div', {}, line)));
+    follow(layer, flow);
+  }
+
+  // On a phone the network scrolls sideways: while a pass plays, the
+  // columns it is at (the lines into a layer, the neurons it reached, the
+  // loss) are scrolled into view.
+  function follow(layer, flow) {
+    if (phase === 0) return;
+    const column = (l) => ({ from: layerX[l] - pillW / 2,
+                             to: layerX[l] + pillW / 2 });
+    const loss = { from: lossBox.x - lossBox.w / 2,
+                   to: Math.min(width, lossBox.x + lossBox.w / 2) };
+    if (flow === 'loss' || phase === forwardEnd) {
+      stage.reveal([column(last), loss]);
+    } else if (typeof flow === 'number') {
+      stage.reveal([column(flow - 1), column(flow)]);
+    } else {
+      stage.reveal([column(Math.max(0, layer))]);
+    }
+  }
+
+  // When a pass starts, the network and what the pass says are brought
+  // into view together if they fit the window but are not all in it
+  // (with room for a page's sticky header).
+  function inView() {
+    const header = 72;
+    const top = stage.element.getBoundingClientRect().top;
+    const bottom = passNarration.getBoundingClientRect().bottom;
+    if (top >= header && bottom <= window.innerHeight) return;
+    if (bottom - top > window.innerHeight - header) return;
+    window.scrollBy({ top: top < header ? top - header
+                                        : bottom - window.innerHeight + 8,
+                      behavior: reducedMotion() ? 'auto' : 'smooth' });
   }
 
   function narratePass() {
@@ -452,19 +492,16 @@ function networkFigure(root, trace) {
   }
 
   const controls = player(frames.length, show, 'Training step');
-  // On a phone the network and its legend keep a readable size, 500
-  // pixels wide, and scroll sideways.
-  const stage = scroller([picture, legend], 500, 'the network',
-                         'Scroll sideways, or tab to a weight, to see ' +
-                         'the whole network.');
+  // The passes' buttons and words sit right under the network, so that
+  // what a pass changes (the output neuron, the loss, the numbers) is in
+  // view with them, on a phone too.
   root.append(
     el('div', { class: 'mgv-row' },
        el('div', { class: 'mgv-stage mgv-net-stage' },
-          stage.element,
+          stage.element, passBar, passNarration,
           el('div', { class: 'mgv-net-loss' }, loss.element)),
        el('div', { class: 'mgv-side' }, plane.picture, planeTitle)),
-    info.panel, controls.bar, controls.narration, passBar,
-    passNarration);
+    info.panel, controls.bar, controls.narration);
   controls.go(0);
 }
 
