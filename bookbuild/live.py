@@ -245,6 +245,79 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     return verdicts
 
 
+def cell_names(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds or changes, names it reads from before it). A
+    method added with `@add_to_class(Value)`, or `Value.x = ...`, changes
+    `Value`: the cells that build a class up count as binding it."""
+    bound: set[str] = set()
+    reads: set[str] = set()
+    for node in parse(source).body:
+        got, now, later = names(node)
+        reads |= (now | later) - bound
+        bound |= got
+        for inner in ast.walk(node):
+            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for decorator in inner.decorator_list:
+                    if (
+                        isinstance(decorator, ast.Call)
+                        and getattr(decorator.func, "id", None) == "add_to_class"
+                        and decorator.args
+                        and isinstance(decorator.args[0], ast.Name)
+                    ):
+                        bound.add(decorator.args[0].id)
+            elif (
+                isinstance(inner, ast.Attribute)
+                and isinstance(inner.ctx, ast.Store)
+                and isinstance(inner.value, ast.Name)
+            ):
+                bound.add(inner.value.id)
+    return bound, reads
+
+
+def prelude(sources: list[str], needed: list[str]) -> list[int]:
+    """Which of `sources` (the cells above an exercise, that run in the
+    browser) rebuild the state its checks need: every cell that binds or
+    changes a name the code in `needed` (the solution, then the checks)
+    reads, and, in turn, those that their own reads need; and every cell
+    of imports alone (cheap, and what a reader's answer may lean on). The
+    chapter's other cells (a slow training run, say) are left out."""
+    wanted: set[str] = set()
+    for source in reversed(needed):
+        bound, reads = cell_names(source)
+        wanted = (wanted - bound) | reads
+    chosen = []
+    for index in reversed(range(len(sources))):
+        tree = parse(sources[index])
+        bound, reads = cell_names(sources[index])
+        imports_only = tree.body and all(
+            isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body
+        )
+        if bound & wanted or imports_only:
+            chosen.append(index)
+            wanted |= reads
+    return sorted(chosen)
+
+
+def exercise_checks(chapter, shown, verdicts: list[str | None]) -> list[dict]:
+    """The manifest's exercises: for each exercise with checks, its label,
+    and what its Check button sends: the checks, and the cells (their
+    places in the manifest's `cells`) that rebuild the chapter's state as
+    it was before the exercise, in a fresh interpreter state."""
+    exercises = []
+    for label, checked in chapter_checks(chapter).items():
+        above = [
+            index
+            for index, (_, cell) in enumerate(shown)
+            if cell.fence_line < checked.start and verdicts[index] is None
+        ]
+        needed = prelude(
+            [shown[index][1].source for index in above], [*checked.solution, checked.checks]
+        )
+        check = {"label": "Check", "checks": checked.checks, "before": [above[i] for i in needed]}
+        exercises.append({"label": label, "check": check})
+    return exercises
+
+
 def manifest(chapter, package: dict[str, bytes] | None) -> dict:
     """What live.js needs to know about a chapter's code cells."""
     shown = [
@@ -256,10 +329,7 @@ def manifest(chapter, package: dict[str, bytes] | None) -> dict:
         {"cell": place, "source": cell.source, "jupyter": verdict}
         for (place, cell), verdict in zip(shown, verdicts, strict=True)
     ]
-    exercises = [
-        {"label": label, "check": {"label": "Check", "checks": source}}
-        for label, source in chapter_checks(chapter).items()
-    ]
+    exercises = exercise_checks(chapter, shown, verdicts)
     graphviz = any(
         verdict is None and "graphviz" in requirements([source], package or {})
         for source, verdict in zip(sources, verdicts, strict=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild.check_runner import check_messages, report, run_checks
-from bookbuild.checks import CheckError, chapter_checks
+from bookbuild.checks import Checked, CheckError, chapter_checks
 from tangle.book import Book, parse_chapter
 
 # The exercises that ask for code and carry checks, by chapter.
@@ -133,7 +133,9 @@ def check_cell(label="ex-one", tags="[remove-cell]", body="assert one() == 1, 'o
 
 def test_a_check_inside_its_solution_is_collected():
     chapter = parse_chapter("book/01-a.md", exercise_chapter(check_cell()))
-    assert chapter_checks(chapter) == {"ex-one": "assert one() == 1, 'one is 1'"}
+    assert chapter_checks(chapter) == {
+        "ex-one": Checked("assert one() == 1, 'one is 1'", 3, ("def one():\n    return 1",))
+    }
 
 
 @pytest.mark.parametrize(
@@ -173,9 +175,9 @@ def test_each_live_page_carries_its_chapters_checks(built_site: Path, book: Book
     for chapter in book.chapters[1:]:
         path = built_site / "_static" / "live" / f"{chapter.stem}.json"
         shipped = json.loads(path.read_text("utf-8"))["exercises"]
-        assert {e["label"]: e["check"]["checks"] for e in shipped} == chapter_checks(chapter), (
-            chapter.path
-        )
+        assert {e["label"]: e["check"]["checks"] for e in shipped} == {
+            label: checked.checks for label, checked in chapter_checks(chapter).items()
+        }, chapter.path
         assert "def run_checks" not in path.read_text("utf-8"), chapter.path
 
 

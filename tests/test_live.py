@@ -314,6 +314,64 @@ def test_a_check_runs_the_exercises_checks_on_the_pages_names(tmp_path):
     assert said == "✗ did not pass: triple(2) is 6\n0 of 1 checks passed.\n"
 
 
+def test_every_check_passes_the_solution_and_fails_an_empty_answer(built_site, book, tmp_path):
+    """Each exercise's Check, as the page sends it (the checks, and the
+    book's cells before the exercise that rebuild its state: manifest's
+    "before"), run natively with the live pages' Python: the solution's
+    code passes every check, and an empty answer does not pass them all,
+    even after the page ran the solution (the checks get a state of
+    their own)."""
+    from bookbuild.checks import chapter_checks
+
+    for chapter in book.chapters[1:]:
+        found = chapter_checks(chapter)
+        if not found:
+            continue
+        entry = manifest(built_site, chapter.stem)
+        sources = [cell["source"] for cell in entry["cells"]]
+        cases = [
+            (
+                label,
+                e["check"]["checks"],
+                [sources[i] for i in e["check"]["before"]],
+                "\n".join(found[label].solution),
+            )
+            for e in entry["exercises"]
+            for label in [e["label"]]
+        ]
+        package = built_site / LIVE / f"{chapter.stem}.zip"
+        out = run_python(
+            f"""
+            import zipfile
+            if {package.exists()!r}:
+                zipfile.ZipFile({str(package)!r}).extractall({str(tmp_path)!r})
+            said = {{}}
+            for label, checks, before, solution in {cases!r}:
+                for name, answer in (("solution", solution), ("empty", "")):
+                    sent.clear()
+                    runner.check(checks, before, answer)
+                    said[label, name] = "".join(m.get("text", "") for m in sent)
+                # The page ran the book's solution: Check still starts afresh.
+                for source in before:
+                    runner.run_cell("page", source)
+                runner.run_cell("page", solution)
+                sent.clear()
+                runner.check(checks, before, "")
+                said[label, "empty after the solution"] = "".join(
+                    m.get("text", "") for m in sent)
+            real.write(json.dumps([[*key, text] for key, text in said.items()]))
+            """,
+            tmp_path,
+        )
+        for label, name, text in json.loads(out):
+            counted = re.search(r"(\d+) of (\d+) checks passed\.", text)
+            assert counted, (chapter.stem, label, name, text)
+            if name == "solution":
+                assert counted[1] == counted[2], (chapter.stem, label, text)
+            else:
+                assert counted[1] != counted[2], (chapter.stem, label, name, text)
+
+
 # -- in the browser ------------------------------------------------------------------------
 
 

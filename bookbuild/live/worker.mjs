@@ -5,7 +5,9 @@
 // request channel (live.js, `Channel`). A request is {id, type, ...}:
 //   {type: 'start', package: the chapter's zip or null, graphviz, loop}
 //   {type: 'run', name, code}            a cell
-//   {type: 'check', checks}              an exercise's checks (its source)
+//   {type: 'check', checks, before, answer}   an exercise's checks (their
+//                                        source) on the reader's answer, after
+//                                        the book's cells \`before\` it (sources)
 //   {type: 'expression', values, expression}   your own expression
 //   {type: 'loop', request}              the live Loop (start had loop: true)
 // Requests run one at a time, in the order sent. While one runs, what it
@@ -101,7 +103,8 @@ async function start(message) {
 const REQUESTS = {
   start,
   run: (message) => ({ok: runner.run_cell(message.name, message.code)}),
-  check: (message) => ({ok: runner.check(message.checks)}),
+  check: (message) => ({ok: runner.check(message.checks, message.before || [],
+                                         message.answer || '')}),
   expression: (message) => ({ok: runner.draw_expression(message.values, message.expression)}),
   loop: (message) => {
     if (loop === null) throw new Error('the Loop is not loaded (start with loop: true)');

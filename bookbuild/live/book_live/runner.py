@@ -303,6 +303,17 @@ def install_modules():
 # -- running a cell -----------------------------------------------------------------
 
 
+def fresh_names():
+    """The names a chapter's code starts with, as its hidden set-up gives
+    them."""
+    return {
+        "__name__": "__main__",
+        "__builtins__": __builtins__,
+        "add_to_class": add_to_class,
+        "glue": glue,
+    }
+
+
 def start(emit):
     """Get the namespace the cells share ready (the worker has put the
     chapter's package on sys.path); `emit` takes what cells show."""
@@ -311,14 +322,7 @@ def start(emit):
     install_modules()
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     namespace.clear()
-    namespace.update(
-        {
-            "__name__": "__main__",
-            "__builtins__": __builtins__,
-            "add_to_class": add_to_class,
-            "glue": glue,
-        }
-    )
+    namespace.update(fresh_names())
 
 
 def report(error, skip_frames=1):
@@ -339,9 +343,10 @@ def report(error, skip_frames=1):
     )
 
 
-def run_cell(name, code):
-    """Run a cell's code; show the value of its last line if that is an
-    expression (not ended by `;`). True if it ran without an error."""
+def run_cell(name, code, scope=namespace):
+    """Run a cell's code in `scope` (the page's names); show the value of
+    its last line if that is an expression (not ended by `;`). True if it
+    ran without an error."""
     filename = f"<cell {name}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
@@ -353,11 +358,11 @@ def run_cell(name, code):
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not code.rstrip().endswith(";"):
         last = ast.Expression(tree.body.pop().value)
     try:
-        exec(compile(tree, filename, "exec"), namespace)
+        exec(compile(tree, filename, "exec"), scope)
         if last is not None:
-            value = eval(compile(last, filename, "eval"), namespace)
+            value = eval(compile(last, filename, "eval"), scope)
             if value is not None:
-                namespace["_"] = value
+                scope["_"] = value
                 send({"type": "result", "data": bundle(value)})
     except BaseException as error:
         report(error)
@@ -365,15 +370,45 @@ def run_cell(name, code):
     return True
 
 
-def check(checks):
-    """The Check button, after the reader's code has run: the exercise's
-    checks (their source, from the chapter) against the page's names, said
-    in words. They run in a copy of the names: they leave none behind."""
+def _package_modules():
+    return {name for name in sys.modules if name.split(".")[0] == "micrograd"}
+
+
+def check(checks, before=(), answer=""):
+    """The Check button: the reader's answer, then the exercise's checks
+    (their source, from the chapter), said in words, in a state of their
+    own rebuilt from the chapter's code as it was before the exercise:
+    `before`, the book's cells that the checks need (bookbuild/live.py,
+    `prelude`), run quietly in fresh names over a fresh import of the
+    chapter's package. Nothing the page's cells did (the book's solution,
+    an earlier attempt, a class changed with add_to_class) can make an
+    empty or wrong answer pass, and the page's names are left alone."""
     # Shipped beside this file from bookbuild/check_runner.py (live.py).
     from .check_runner import report as in_words  # type: ignore[import-not-found]
     from .check_runner import run_checks
 
-    print(in_words(run_checks(checks, namespace)))
+    global _emit
+    pages = {name: sys.modules.pop(name) for name in _package_modules()}
+    shown, heard = _emit, []
+    scope = fresh_names()
+    try:
+        _emit = heard.append
+        for index, source in enumerate(before):
+            if not run_cell(f"book {index + 1}", source, scope):
+                _emit = shown
+                print("Cannot check: the book's code above the exercise failed here:")
+                for text in heard:
+                    if json.loads(text)["type"] == "error":
+                        shown(text)
+                return False
+        _emit = shown
+        run_cell("your answer", answer, scope)
+        print(in_words(run_checks(checks, scope)))
+    finally:
+        _emit = shown
+        for name in _package_modules():
+            del sys.modules[name]
+        sys.modules.update(pages)
     return True
 
 
