@@ -95,9 +95,9 @@ EXPECTED = {
     ast.GtE: "at least {}",
     ast.Is: "{}",
     ast.IsNot: "not {}",
-    ast.In: "one of {}",
-    ast.NotIn: "none of {}",
 }
+# For `needle in text` the reader's value is the text: said the other way.
+HOLDS = {ast.In: "something that holds {}", ast.NotIn: "something without {}"}
 
 
 def _shown(value: object) -> str:
@@ -133,6 +133,9 @@ def _sides(test: ast.expr, scope: dict) -> dict:
         ]
     except Exception:  # the sides were evaluated once already; be safe
         return {}
+    if type(op) in HOLDS:
+        yours = f"{ast.unparse(right)} = {_shown(values[1])}"
+        return {"yours": yours, "expected": HOLDS[type(op)].format(_shown(values[0]))}
     yours = f"{ast.unparse(left)} = {_shown(values[0])}"
     if within is not None:
         return {"yours": yours, "expected": f"{_shown(values[1])}, to within {values[2]}"}

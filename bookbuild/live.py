@@ -96,6 +96,7 @@ SCOPES = (
     ast.GeneratorExp,
 )
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def names(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
@@ -279,8 +280,10 @@ def prelude(sources: list[str], needed: list[str]) -> list[int]:
     browser) rebuild the state its checks need: every cell that binds or
     changes a name the code in `needed` (the solution, then the checks)
     reads, and, in turn, those that their own reads need; and every cell
-    of imports alone (cheap, and what a reader's answer may lean on). The
-    chapter's other cells (a slow training run, say) are left out."""
+    that only defines (imports, functions, classes, methods added to a
+    class: cheap, and what a reader's answer may lean on, such as a method
+    of an object that a function makes). The chapter's other cells (a
+    slow training run, say) are left out."""
     wanted: set[str] = set()
     for source in reversed(needed):
         bound, reads = cell_names(source)
@@ -289,10 +292,8 @@ def prelude(sources: list[str], needed: list[str]) -> list[int]:
     for index in reversed(range(len(sources))):
         tree = parse(sources[index])
         bound, reads = cell_names(sources[index])
-        imports_only = tree.body and all(
-            isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body
-        )
-        if bound & wanted or imports_only:
+        defines_only = tree.body and all(isinstance(node, DEFINITIONS) for node in tree.body)
+        if bound & wanted or defines_only:
             chosen.append(index)
             wanted |= reads
     return sorted(chosen)
