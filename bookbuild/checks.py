@@ -117,12 +117,36 @@ def chapter_checks(chapter: Chapter) -> dict[str, Checked]:
     return found
 
 
+def unhinted(chapter: Chapter) -> list[str]:
+    """Where a solution has no hint right before it: every exercise gets
+    a hint, folded, between the exercise and its solution
+    (```{hint} with `:class: dropdown`), which the site and the PDF show."""
+    missing = []
+    before = None
+    for directive in chapter.directives:
+        if directive.name == "solution-start" and not (
+            before is not None
+            and before.name == "hint"
+            and "dropdown" in str(before.options.get("class", "")).split()
+        ):
+            missing.append(
+                f"{directive.where}: the solution of {directive.argument} has no "
+                f"hint before it: add a ```{{hint}} with `:class: dropdown` between "
+                f"the exercise and its solution, that helps a reader who is stuck"
+            )
+        before = directive
+    return missing
+
+
 def collect(app: Sphinx) -> dict[str, dict[str, Checked]]:
     """Chapter stem -> its checks, for every chapter that has some."""
     from tangle.sphinx_ext import tangled
 
     checks = {}
     for chapter in tangled(app).book.chapters:
+        missing = unhinted(chapter)
+        if missing:
+            raise CheckError("\n".join(missing))
         found = chapter_checks(chapter)
         if found:
             checks[chapter.stem] = found
@@ -130,7 +154,8 @@ def collect(app: Sphinx) -> dict[str, dict[str, Checked]]:
 
 
 def verify(app: Sphinx) -> None:
-    """Fail early, before any chapter runs, on a misplaced check."""
+    """Fail early, before any chapter runs, on a misplaced check or an
+    exercise without a hint."""
     collect(app)
 
 
