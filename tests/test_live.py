@@ -297,21 +297,29 @@ def test_the_runner_runs_a_cell_as_jupyter_does(tmp_path):
     assert sent[9]["ename"] == "SyntaxError"
 
 
-def test_a_check_runs_the_exercises_checks_on_the_pages_names(tmp_path):
+def test_a_check_runs_the_answer_and_the_checks_in_a_state_of_their_own(tmp_path):
     """The Check button sends the exercise's checks, as the chapter writes
-    them; the runner runs them (bookbuild/check_runner.py, shipped in the
-    live pages' Python) against the names the reader's code made."""
+    them, the book's cells before the exercise and the reader's answer;
+    the runner runs them (bookbuild/check_runner.py, shipped in the live
+    pages' Python) in fresh names: the page's names neither help nor
+    change."""
     checks = 'assert triple(2) == 6, "triple(2) is 6"\n'
     out = run_python(
         f"""
-        assert runner.run_cell('1', 'def triple(x):\\n    return x + x')
-        assert runner.check({checks!r})
+        assert runner.run_cell('1', 'def triple(x):\\n    return 3 * x')
+        assert runner.check({checks!r}, ['k = 2'], 'def triple(x):\\n    return x * k')
+        assert runner.namespace['triple'](2) == 6 and 'k' not in runner.namespace
         real.write(json.dumps(sent))
         """,
         tmp_path,
     )
     said = "".join(message["text"] for message in json.loads(out))
-    assert said == "✗ did not pass: triple(2) is 6\n0 of 1 checks passed.\n"
+    assert said == (
+        "✗ did not pass: triple(2) is 6\n"
+        "    yours:    triple(2) = 4\n"
+        "    expected: 6\n"
+        "0 of 1 checks passed.\n"
+    )
 
 
 def test_every_check_passes_the_solution_and_fails_an_empty_answer(built_site, book, tmp_path):
@@ -468,30 +476,39 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(brow
 
 
 # An exercise's answer cell, Check with the solution's code and with wrong
-# code: (chapter, exercise, the solution's code, a wrong answer, what the
-# wrong answer is told).
+# code: (chapter, exercise, a line of the solution's cell on the page, the
+# solution's code, a wrong answer, what the wrong answer is told, and the
+# reader's value it shows).
 CHECK_CASES = [
     (
         "01-derivatives",
         "deriv-ex-central",
+        "def central_slope(",
         "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x - h)) / (2 * h)\n",
         "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x)) / h\n",
         "it nudges both ways",
+        "yours:    central_slope(lambda x: x * x, -1.0, 0.5) = -1.5",
     ),
     (
         "02-value",
         "value-ex-neg",
+        "def __neg__(self):",
         "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data, (self,), 'neg')\n",
         "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data)\n",
         "-a remembers a as its only child",
+        "yours:    tuple(_b._prev) = ()",
     ),
 ]
 
 
-@pytest.mark.parametrize("stem, label, solution, wrong, told", CHECK_CASES)
-def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
-    browser, server, built_site, stem, label, solution, wrong, told
+@pytest.mark.parametrize("stem, label, line, solution, wrong, told, shown", CHECK_CASES)
+def test_an_exercises_check_is_honest_and_shows_the_readers_value(
+    browser, server, built_site, stem, label, line, solution, wrong, told, shown
 ):
+    """The book's solution has run on the page, and still an empty answer
+    fails (Check rebuilds the chapter's state before the exercise); the
+    solution's code passes; a wrong answer is told what did not pass, with
+    its value beside the expected one."""
     checks = {e["label"] for e in manifest(built_site, stem)["exercises"]}
     assert label in checks
     page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
@@ -504,8 +521,14 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
     index = page.evaluate(
         "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label
     )
-    # What the exercise builds on: the page's cells above it.
-    assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
+    # The reader runs the book's solution on the page, and the cells above it.
+    book_solution = page.evaluate(
+        "(line) => bookLive.cells.findIndex(c => !c.entry.exercise && "
+        "c.entry.source.includes(line))",
+        line,
+    )
+    assert page.evaluate(f"bookLive.cells[{book_solution}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{book_solution}].run()")
 
     def check(code: str) -> str:
         """Put `code` in the answer cell, press Check: what it says."""
@@ -517,16 +540,20 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
         )
         return output.inner_text()
 
-    # Nothing written yet: every check fails, and says why.
+    # Nothing written yet: the checks fail, although the solution ran.
     text = check(editor.input_value())
     assert "✗" in text and "✓" not in text, text
+    if stem == "02-value":  # its first check compares: both values shown
+        assert "yours:    getattr(Value, '__neg__', None) = None" in text, text
+        assert "expected: not None" in text, text
     # The solution's code passes every check.
     text = check(solution)
     assert "✗" not in text and "✓" in text, text
     counted = re.search(r"(\d+) of (\d+) checks passed\.", text)
     assert counted and counted[1] == counted[2], text
-    # A wrong answer is told, in words, what did not pass.
-    assert f"✗ did not pass: {told}" in check(wrong)
+    # A wrong answer is told, in words, what did not pass, with its value.
+    text = check(wrong)
+    assert f"✗ did not pass: {told}" in text and shown in text, text
     # Switching live mode off takes the answer cell away again.
     page.click('[data-live="toggle"]')
     assert page.locator("[data-live-exercise]").count() == 0
