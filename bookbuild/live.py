@@ -20,8 +20,8 @@ extension adds to the site, at the end of each HTML build:
 - `_static/live/NN-slug.json`: the chapter's manifest: its code cells as
   the page shows them (hidden cells are not on the page and never run),
   each with its place (`cell`, its index among the chapter's code cells)
-  and, for a cell that needs what the browser lacks (matplotlib, NumPy,
-  PyTorch), why it runs in Jupyter only (`jupyter`); and its exercises that
+  and, for a cell that needs what the browser lacks (NumPy, PyTorch),
+  why it runs in Jupyter only (`jupyter`); and its exercises that
   carry checks (`exercises`: label, and the checks the Check button sends
   to the worker, their source from the chapter: bookbuild/checks.py).
 
@@ -61,6 +61,7 @@ VENDOR = ROOT / ".vendor"
 ASSETS = Path(__file__).resolve().parent / "live"
 PYTHON_SIDE = ASSETS / "book_live"  # the live pages' Python, one package
 LOOP_SETTINGS = PYTHON_SIDE / "loop_settings.json"
+PALETTE = ROOT / "micrograd" / "figures" / "palette.json"
 FOLDER = "_static/live"  # in the site
 # What the browser runtime gets from the vendored folders, and must be there.
 RUNTIME = {
@@ -74,15 +75,11 @@ RUNTIME = {
     "viz": ("viz.js",),
 }
 # Third-party packages the browser has: `graphviz` is a stand-in in
-# book_live/runner.py that hands the DOT source to Graphviz in WebAssembly.
-IN_BROWSER = {"graphviz"}
+# book_live/runner.py that hands the DOT source to Graphviz in WebAssembly;
+# `matplotlib` is the page's pyplot, book_live/pyplot.py, which draws SVG.
+IN_BROWSER = {"graphviz", "matplotlib"}
 # What the reader is told a cell needs, by pip name.
-WHAT = {
-    "matplotlib": "matplotlib (plots)",
-    "numpy": "NumPy",
-    "torch": "PyTorch",
-    "IPython": "Jupyter's own shell (get_ipython)",
-}
+WHAT = {"numpy": "NumPy", "torch": "PyTorch"}
 
 
 SCOPES = (
@@ -194,16 +191,17 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     """For each cell (in page order): None if it runs in the browser, else
     what it needs that the browser lacks (as the page tells the reader).
 
-    Importing is not using: the page's Python has stand-ins for matplotlib,
-    NumPy and PyTorch that can be imported but not used (book_live/runner.py). So the
-    names imported from them (`plt`, `np`, or `Tensor` from a module of the
-    package that needs NumPy) are marked, statement by statement; so is a
-    function whose body reads a marked name (defining it runs; calling it
-    would not); and so is `get_ipython`, Jupyter's shell. A cell with any
-    other statement that reads a marked name cannot run, and everything it
-    binds is marked in turn."""
-    # name -> the packages it needs; IPython's shell is Jupyter's own
-    marked: dict[str, set[str]] = {"get_ipython": {"IPython"}}
+    The page draws plots itself (matplotlib's pyplot, book_live/pyplot.py)
+    and has a `get_ipython()`; importing is not using: it has stand-ins for
+    NumPy and PyTorch that can be imported but not used
+    (book_live/runner.py). So the names imported from them (`np`, or
+    `Tensor` from a module of the package that needs NumPy) are marked,
+    statement by statement; so is a function whose body reads a marked
+    name (defining it runs; calling it would not). A cell with any other
+    statement that reads a marked name cannot run, and everything it binds
+    is marked in turn."""
+    # name -> the packages it needs
+    marked: dict[str, set[str]] = {}
     verdicts: list[str | None] = []
     for source in sources:
         tree = parse(source)
@@ -354,6 +352,8 @@ def python_side() -> dict[str, bytes]:
         if path.suffix in (".py", ".json")
     }
     files["book_live/check_runner.py"] = Path(check_runner.__file__).read_bytes()
+    # The page's plots take the book's colours from the one palette.
+    files["book_live/palette.json"] = PALETTE.read_bytes()
     return files
 
 

@@ -248,7 +248,7 @@ class Graph(Digraph):
 
 # -- what the browser does not have --------------------------------------------------
 
-ABSENT = {"matplotlib": "matplotlib", "numpy": "NumPy", "torch": "PyTorch"}
+ABSENT = {"numpy": "NumPy", "torch": "PyTorch"}
 
 
 class Absent(types.ModuleType):
@@ -282,15 +282,43 @@ class AbsentFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+class DisplayFormatter:
+    def format(self, value, include=None, exclude=None):
+        return bundle(value), {}
+
+
+class Shell:
+    """What `get_ipython()` gives the chapters: the formats a value shows
+    in (the page's own, those of `bundle`)."""
+
+    display_formatter = DisplayFormatter()
+
+
+_shell = Shell()
+
+
+def get_ipython():
+    return _shell
+
+
 def install_modules():
-    """IPython.display and graphviz, as the page has them, and stand-ins
-    for the packages it does not have."""
+    """IPython.display, graphviz and matplotlib's pyplot, as the page has
+    them, and stand-ins for the packages it does not have."""
+    from . import pyplot
+
     sys.meta_path.insert(0, AbsentFinder())
+    matplotlib = types.ModuleType("matplotlib", "The page's plots: book_live/pyplot.py.")
+    ticker = types.ModuleType("matplotlib.ticker")
+    vars(ticker).update(LogLocator=pyplot.Locator)
+    vars(matplotlib).update(pyplot=pyplot, ticker=ticker, __path__=[])
+    sys.modules.update(
+        {"matplotlib": matplotlib, "matplotlib.pyplot": pyplot, "matplotlib.ticker": ticker}
+    )
     ipython = types.ModuleType("IPython")
     ipython_display = types.ModuleType("IPython.display")
     for name in ("display", "update_display", "DisplayHandle", "Pretty", "HTML", "clear_output"):
         setattr(ipython_display, name, globals()[name])
-    vars(ipython).update(display=ipython_display, get_ipython=lambda: None)
+    vars(ipython).update(display=ipython_display, get_ipython=get_ipython)
     graphviz = types.ModuleType(
         "graphviz", "The page's stand-in for graphviz: it writes DOT source."
     )
@@ -311,6 +339,7 @@ def fresh_names():
         "__builtins__": __builtins__,
         "add_to_class": add_to_class,
         "glue": glue,
+        "get_ipython": get_ipython,  # a builtin in Jupyter
     }
 
 
@@ -367,7 +396,18 @@ def run_cell(name, code, scope=namespace):
     except BaseException as error:
         report(error)
         return False
+    finally:
+        show_figures()
     return True
+
+
+def show_figures():
+    """What the cell drew with pyplot, as Jupyter's inline backend shows
+    it: each figure, once, under the cell (even if the cell failed later)."""
+    from .pyplot import take_figures
+
+    for figure in take_figures():
+        send({"type": "display", "data": bundle(figure), "display_id": None})
 
 
 def _package_modules():
