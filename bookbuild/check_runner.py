@@ -115,16 +115,16 @@ def _sides(test: ast.expr, scope: dict) -> dict:
         return {}
     left, right, op = test.left, test.comparators[0], test.ops[0]
     within = None
+    inside = left.args[0] if isinstance(left, ast.Call) and len(left.args) == 1 else None
     if (
         isinstance(left, ast.Call)
         and isinstance(left.func, ast.Name)
         and left.func.id == "abs"
-        and len(left.args) == 1
-        and isinstance(left.args[0], ast.BinOp)
-        and isinstance(left.args[0].op, ast.Sub)
+        and isinstance(inside, ast.BinOp)
+        and isinstance(inside.op, ast.Sub)
         and isinstance(op, (ast.Lt, ast.LtE))
     ):
-        within, left, right = right, left.args[0].left, left.args[0].right
+        within, left, right = right, inside.left, inside.right
     try:
         values = [
             eval(compile(ast.Expression(side), "<check>", "eval"), scope)

@@ -58,7 +58,11 @@ OTHER_WORDS = [
 # time and memory that differ from run to run anyway (VARYING, shared with
 # the notebook tests): sizes in bytes. Pyodide is 32-bit WebAssembly, where
 # a pointer takes 4 bytes, not 8, so every object is smaller there.
-IN_BROWSER_VARYING = {"12-why-slow": re.compile(r"getsizeof|parts_of\(")}
+IN_BROWSER_VARYING = {
+    "12-why-slow": re.compile(r"getsizeof|parts_of\("),
+    # The formats a figure gives: the page has no PDF still (no matplotlib).
+    "90-how-pictures-are-made": re.compile(r"display_formatter"),
+}
 
 
 def in_browser_words(text: str) -> str:
@@ -206,33 +210,37 @@ def test_what_the_browser_lacks_is_decided_from_the_code():
     }
     verdicts = browser_cells(
         [
-            "import math\nimport matplotlib.pyplot as plt\nfrom micrograd import figures",
-            "xs = [x / 4 for x in range(8)]\nplt.plot(xs, xs)",  # uses plt
-            "def draw(ys):\n    plt.plot(ys)\n\nlen('ab')",  # defines only
+            "import math\nimport numpy as np\nfrom micrograd import figures",
+            "xs = [x / 4 for x in range(8)]\nnp.array(xs)",  # uses np
+            "def draw(ys):\n    np.array(ys)\n\nlen('ab')",  # defines only
             "draw([1, 2])",  # calls it
             "from micrograd.tensor import Tensor\nt = Tensor([1.0])",
             "u = t\nv = 2",  # t needs NumPy
             "v + 1",  # v was marked
             "import torch",  # importing is fine
             "figures.still",  # lazy import
-            "for k in [1]:\n    plt.plot([k])",  # marks k
+            "for k in [1]:\n    np.array([k])",  # marks k
             "for k in [k]:\n    print(k)",  # reads the old k
             "for k in [2, 3]:\n    print(k)",  # its own k
+            "import matplotlib.pyplot as plt\nplt.plot(xs, xs)",  # the page plots
+            "get_ipython().display_formatter.format(xs)",  # and has a shell
         ],
         package,
     )
     assert verdicts == [
         None,
-        "matplotlib (plots)",
+        "NumPy",
         None,
-        "matplotlib (plots)",
         "NumPy",
         "NumPy",
         "NumPy",
+        "NumPy",
         None,
         None,
-        "matplotlib (plots)",
-        "matplotlib (plots)",
+        "NumPy",
+        "NumPy",
+        None,
+        None,
         None,
     ]
 
@@ -420,6 +428,46 @@ def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_
     assert compared > 0 or stem == "13-tensors"
     assert errors == [], errors
     assert outside == [], outside
+    page.close()
+
+
+def plot_paths(page, index: int) -> list[str]:
+    """The path data of the lines in the plot under cell `index`."""
+    return page.evaluate(
+        f"[...bookLive.cells[{index}].div.querySelectorAll("
+        f"'[data-live=\"output\"] svg path[stroke-linejoin]')].map(p => p.getAttribute('d'))"
+    )
+
+
+def test_a_plot_in_the_page_draws_the_readers_numbers(browser, server, built_site):
+    """Chapter 10: the reader changes the learning rate of the training
+    cell and runs it, then the plot under it: the curves change. The plot
+    cells are no longer Jupyter-only: the page draws them (book_live/pyplot.py)."""
+    stem = "10-learning"
+    entries = manifest(built_site, stem)["cells"]
+    assert all(entry["jupyter"] is None for entry in entries if "plt." in entry["source"])
+    page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
+    switch_on(page)
+    training = cell_index(page, "random.seed(1337)\nright = MLP(")
+    plot = training + 1
+    assert "plt.plot(steps, right_losses" in entries[plot]["source"]
+    assert page.locator("div.cell").nth(plot).locator('[data-live="jupyter"]').count() == 0
+    assert page.evaluate(f"bookLive.cells[{plot}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{plot}].run()")
+    before = plot_paths(page, plot)
+    assert len(before) == 2 and all(d.count("L") >= 50 for d in before), before
+    svg = page.locator("div.cell").nth(plot).locator('[data-live="output"] svg')
+    assert "loss (mean squared error) against step" in svg.get_attribute("aria-label")
+    # The reader's own learning rate, in the training cell's editor.
+    editor = page.locator("div.cell").nth(training).locator('[data-live="editor"]')
+    code = editor.input_value()
+    assert code.count("learning_rate=0.2") == 2
+    editor.fill(code.replace("learning_rate=0.2", "learning_rate=0.05"))
+    assert page.evaluate(f"bookLive.cells[{training}].run()")
+    assert page.evaluate(f"bookLive.cells[{plot}].run()")
+    after = plot_paths(page, plot)
+    assert len(after) == 2 and after[0] != before[0] and after[1] != before[1]
+    assert errors == [] and outside == [], (errors, outside)
     page.close()
 
 

@@ -647,9 +647,11 @@
       const node = el('div', {class: 'output image_svg live-svg'});
       node.innerHTML = data['image/svg+xml'];
       const svg = node.querySelector('svg');
-      if (svg) {
+      if (svg) {  // a plot says what it shows (plot_svg.py); a graph does not
         svg.setAttribute('role', 'img');
-        svg.setAttribute('aria-label', 'A graph drawn by Graphviz');
+        if (!svg.hasAttribute('aria-label')) {
+          svg.setAttribute('aria-label', 'A graph drawn by Graphviz');
+        }
       }
       return node;
     }

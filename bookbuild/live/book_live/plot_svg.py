@@ -143,8 +143,8 @@ def draw_axes(axes, box):
     xs, ys = data_range(axes, "x"), data_range(axes, "y")
     if axes.equal:
         xs, ys = equal_units(xs, ys, right - left, lower - upper)
-    sx = Scale(*xs, left, right, axes.scale["x"] == "log", axes.inverted["x"])
-    sy = Scale(*ys, lower, upper, axes.scale["y"] == "log", axes.inverted["y"])
+    sx = Scale(xs[0], xs[1], left, right, axes.scale["x"] == "log", axes.inverted["x"])
+    sy = Scale(ys[0], ys[1], lower, upper, axes.scale["y"] == "log", axes.inverted["y"])
     out = ['<g class="axes">']
     out += grid_and_ticks(axes, sx, sy, xs, ys, (left, right, upper, lower))
     clip = f"clip-{id(axes)}"
@@ -182,8 +182,8 @@ def grid_and_ticks(axes, sx, sy, xs, ys, frame):
     if axes.categories is not None:
         y_ticks = [(i, name) for i, name in enumerate(axes.categories)]
     else:
-        y_ticks = ticks(*ys, axes.scale["y"] == "log")
-    for value, text in ticks(*xs, axes.scale["x"] == "log"):
+        y_ticks = ticks(ys[0], ys[1], axes.scale["y"] == "log")
+    for value, text in ticks(xs[0], xs[1], axes.scale["x"] == "log"):
         x = sx(value)
         if x is None or not left - 0.5 <= x <= right + 0.5:
             continue

@@ -118,7 +118,7 @@ class Axes:
         self.labels = {"x": "", "y": ""}
         self.title = ""
         self.scale = {"x": "linear", "y": "linear"}
-        self.limits = {"x": None, "y": None}
+        self.limits: dict[str, tuple | None] = {"x": None, "y": None}
         self.inverted = {"x": False, "y": False}
         self.legend_at = None
         self.equal = False
@@ -137,13 +137,13 @@ class Axes:
 
     def plot(self, *args, color=None, label=None, linewidth=2.0, linestyle=None, **rest):
         _no_more(rest, "plot")
-        args = list(args)
-        fmt = args.pop() if args and isinstance(args[-1], str) else ""
-        if len(args) == 1:
-            args = [range(len(list(args[0]))), args[0]]
-        if len(args) != 2:
+        given = list(args)
+        fmt = given.pop() if given and isinstance(given[-1], str) else ""
+        if len(given) == 1:
+            given = [range(len(list(given[0]))), given[0]]
+        if len(given) != 2:
             raise unsupported("plot with more than one pair of x and y")
-        xs, ys = list(args[0]), list(args[1])
+        xs, ys = list(given[0]), list(given[1])
         if len(xs) != len(ys):
             raise ValueError(f"x and y must have the same length: {len(xs)} and {len(ys)}")
         marker, line, letter = parse_format(fmt)
@@ -302,7 +302,7 @@ class Figure:
 
 # -- the pyplot functions -------------------------------------------------------------
 
-_figures = []
+_figures: list[Figure] = []
 
 
 def figure(figsize=None):

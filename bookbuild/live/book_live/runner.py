@@ -17,7 +17,9 @@ page gets here: `add_to_class`, and `glue` (which only puts numbers into
 the prose, so here it does nothing). IPython is not in Pyodide: a small
 `IPython.display` (display, update_display, Pretty, HTML) stands in for it,
 and a small `graphviz` that only writes DOT source, which worker.mjs draws
-with Graphviz compiled to WebAssembly.
+with Graphviz compiled to WebAssembly; `matplotlib.pyplot` is the page's own
+(pyplot.py), whose figures show, as SVG, when the cell that drew them ends;
+`get_ipython()` gives the formats a value shows in.
 """
 
 import ast
@@ -429,7 +431,8 @@ def check(checks, before=(), answer=""):
 
     global _emit
     pages = {name: sys.modules.pop(name) for name in _package_modules()}
-    shown, heard = _emit, []
+    shown = _emit
+    heard: list[str] = []
     scope = fresh_names()
     try:
         _emit = heard.append
