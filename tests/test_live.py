@@ -222,8 +222,8 @@ def test_what_the_browser_lacks_is_decided_from_the_code():
             "for k in [1]:\n    np.array([k])",  # marks k
             "for k in [k]:\n    print(k)",  # reads the old k
             "for k in [2, 3]:\n    print(k)",  # its own k
-            "import matplotlib.pyplot as plt\nplt.plot(xs, xs)",  # the page plots
-            "get_ipython().display_formatter.format(xs)",  # and has a shell
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])",  # the page plots
+            "get_ipython().display_formatter.format(2)",  # and has a shell
         ],
         package,
     )
