@@ -292,3 +292,16 @@ def test_a_solution_failing_its_check_stops_the_kernel_naming_the_exercise(toy):
     assert (
         f"book/01-a.md:{line}: the solution of exercise ex-one fails its own check (one() is 1)"
     ) in str(error.value)
+
+
+def test_each_page_shows_a_folded_hint_before_each_solution(built_site: Path, book: Book):
+    """On the site, an exercise's hint is a folded box right before its
+    (folded) solution; the PDF prints both (test_pdf)."""
+    from conftest import page_soup
+
+    for chapter in book.chapters[1:]:
+        soup = page_soup(built_site, chapter.docname)
+        boxes = soup.select("div.admonition.hint, div.solution")
+        kinds = ["hint" if "hint" in box["class"] else "solution" for box in boxes]
+        assert kinds == ["hint", "solution"] * len(solutions(chapter)[0]), chapter.path
+        assert all("dropdown" in box["class"] for box in boxes), chapter.path
