@@ -138,7 +138,11 @@ def ticks(low, high, log):
 def draw_axes(axes, box):
     x0, y0, w, h = box
     top = MARGIN["top"] + (TITLE if axes.title else 0)
-    left, right = x0 + MARGIN["left"], x0 + w - MARGIN["right"]
+    room = MARGIN["left"]
+    if axes.categories is not None:  # names, not numbers: room for the longest
+        widest = max(len(line) for name in axes.categories for line in str(name).split("\n"))
+        room = max(room, 16 + 7 * widest)
+    left, right = x0 + room, x0 + w - MARGIN["right"]
     upper, lower = y0 + top, y0 + h - MARGIN["bottom"]
     xs, ys = data_range(axes, "x"), data_range(axes, "y")
     if axes.equal:
@@ -208,8 +212,9 @@ def grid_and_ticks(axes, sx, sy, xs, ys, frame):
         out.append(
             f'<line x1="{left - 4:.1f}" y1="{y:.1f}" x2="{left:.1f}" y2="{y:.1f}" stroke="{FG}"/>'
         )
-        for i, line in enumerate(str(text).split("\n") if isinstance(text, str) else [text]):
-            out.append(tick_label(left - 7, y + 4 + 13 * i, line, "end"))
+        lines = str(text).split("\n") if isinstance(text, str) else [text]
+        for i, line in enumerate(lines):  # centred on the tick
+            out.append(tick_label(left - 7, y + 4 + 13 * (i - (len(lines) - 1) / 2), line, "end"))
     out.append(
         f'<path d="M{left:.1f},{upper:.1f} L{left:.1f},{lower:.1f} L{right:.1f},{lower:.1f}" '
         f'fill="none" stroke="{FG}" stroke-width="1"/>'
