@@ -106,18 +106,47 @@ def cell_names(tree: ast.Module) -> tuple[set[str], set[str]]:
     return defined, read_now | (read_later - defined)
 
 
+def added_to(decorator: ast.expr) -> str | None:
+    """The class `C` of the book's decorator `@add_to_class(C)` (chapter 2),
+    or None for any other decorator."""
+    if (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Name)
+        and decorator.func.id == "add_to_class"
+        and decorator.args
+        and isinstance(decorator.args[0], ast.Name)
+    ):
+        return decorator.args[0].id
+    return None
+
+
 def attached(tree: ast.Module) -> set[str]:
-    """The methods a cell adds to a class with the book's `@add_to_class(C)`
-    (chapter 2): a later cell reads them as attributes, `x.cube()`."""
+    """The methods a cell adds to a class with `@add_to_class(C)`: a later
+    cell reads them as attributes, `x.cube()`."""
     return {
         node.name
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and any(
-            isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "add_to_class"
-            for d in node.decorator_list
-        )
+        and any(added_to(d) for d in node.decorator_list)
     }
+
+
+def changed(tree: ast.Module) -> set[str]:
+    """The names a cell changes without binding them: the class `C` it adds
+    a method to with `@add_to_class(C)`, the object `x` of `x.a = ...`. For
+    the cells that use them, the cells that build a class up count as
+    defining it."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.update(c for c in map(added_to, node.decorator_list) if c)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+        ):
+            found.add(node.value.id)
+    return found
 
 
 def attributes(tree: ast.Module) -> set[str]:

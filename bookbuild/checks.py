@@ -23,6 +23,8 @@ pages' Python, runs each check and says what passed and what did not.
 
 from __future__ import annotations
 
+import dataclasses
+
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
@@ -34,14 +36,28 @@ class CheckError(ExtensionError):
     pass
 
 
-def solutions(chapter: Chapter) -> tuple[set[str], dict[str, tuple[int, int]]]:
-    """The exercise labels of a chapter, and for each solution the lines
-    (1-based) of its `solution-start` and of the `solution-end` after it."""
-    labels, spans = set(), {}
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """An exercise's checks, and what a Check needs to run them honestly:
+    where the exercise starts (the chapter's cells above that line are its
+    state before the exercise) and the code of its solution above the
+    checks (which must pass them; an empty answer must not)."""
+
+    checks: str
+    start: int  # 1-based line of the exercise's `exercise-start`
+    solution: tuple[str, ...]  # the solution's shown code cells, in order
+
+
+def solutions(chapter: Chapter) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+    """The exercise labels of a chapter with the line (1-based) of each
+    `exercise-start`, and for each solution the lines of its
+    `solution-start` and of the `solution-end` after it."""
+    labels: dict[str, int] = {}
+    spans = {}
     opened: tuple[str, int] | None = None
     for directive in chapter.directives:
         if directive.name == "exercise-start" and "label" in directive.options:
-            labels.add(str(directive.options["label"]))
+            labels[str(directive.options["label"])] = directive.line
         elif directive.name == "solution-start":
             opened = (directive.argument, directive.line)
         elif directive.name == "solution-end" and opened is not None:
@@ -52,13 +68,13 @@ def solutions(chapter: Chapter) -> tuple[set[str], dict[str, tuple[int, int]]]:
     return labels, spans
 
 
-def chapter_checks(chapter: Chapter) -> dict[str, str]:
-    """Exercise label -> the source of its checks, for one chapter. Raises
+def chapter_checks(chapter: Chapter) -> dict[str, Checked]:
+    """Exercise label -> its checks, for one chapter. Raises
     CheckError, naming the chapter and line, for a check cell that is not
     hidden, names no exercise of the chapter, stands outside its solution,
     or has a check without a message."""
     labels, spans = solutions(chapter)
-    found: dict[str, str] = {}
+    found: dict[str, Checked] = {}
     for cell in chapter.cells:
         label = cell.options.get("check")
         if label is None:
@@ -92,16 +108,45 @@ def chapter_checks(chapter: Chapter) -> dict[str, str]:
                 f"{where}: the cell checks nothing: write each "
                 f'check as `assert test, "what it checks"`'
             )
-        found[label] = cell.source
+        solution = tuple(
+            other.source
+            for other in chapter.cells
+            if start < other.fence_line < cell.fence_line and "remove-cell" not in other.tags
+        )
+        found[label] = Checked(cell.source, labels[label], solution)
     return found
 
 
-def collect(app: Sphinx) -> dict[str, dict[str, str]]:
+def unhinted(chapter: Chapter) -> list[str]:
+    """Where a solution has no hint right before it: every exercise gets
+    a hint, folded, between the exercise and its solution
+    (```{hint} with `:class: dropdown`), which the site and the PDF show."""
+    missing = []
+    before = None
+    for directive in chapter.directives:
+        if directive.name == "solution-start" and not (
+            before is not None
+            and before.name == "hint"
+            and "dropdown" in str(before.options.get("class", "")).split()
+        ):
+            missing.append(
+                f"{directive.where}: the solution of {directive.argument} has no "
+                f"hint before it: add a ```{{hint}} with `:class: dropdown` between "
+                f"the exercise and its solution, that helps a reader who is stuck"
+            )
+        before = directive
+    return missing
+
+
+def collect(app: Sphinx) -> dict[str, dict[str, Checked]]:
     """Chapter stem -> its checks, for every chapter that has some."""
     from tangle.sphinx_ext import tangled
 
     checks = {}
     for chapter in tangled(app).book.chapters:
+        missing = unhinted(chapter)
+        if missing:
+            raise CheckError("\n".join(missing))
         found = chapter_checks(chapter)
         if found:
             checks[chapter.stem] = found
@@ -109,7 +154,8 @@ def collect(app: Sphinx) -> dict[str, dict[str, str]]:
 
 
 def verify(app: Sphinx) -> None:
-    """Fail early, before any chapter runs, on a misplaced check."""
+    """Fail early, before any chapter runs, on a misplaced check or an
+    exercise without a hint."""
     collect(app)
 
 

@@ -29,7 +29,7 @@ extension adds to the site, at the end of each HTML build:
   the names it defines (`defines`) and the methods it adds to a class
   (`attaches`, with `@add_to_class`): a cell that reads one of them that
   Python does not have yet first runs the cell above it that defines it,
-  and, for a cell that needs what the browser lacks (matplotlib, NumPy,
+  and, for a cell that needs what the browser lacks (NumPy,
   PyTorch), why it runs in Jupyter only (`jupyter`); and its exercises that
   carry checks (`exercises`: label, and the checks the Check button sends
   to the worker, their source from the chapter: bookbuild/checks.py).
@@ -59,7 +59,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from bookbuild import check_runner
-from bookbuild.cell_names import attached, cell_names, names
+from bookbuild.cell_names import attached, cell_names, changed, names
 from bookbuild.checks import chapter_checks
 from bookbuild.notebooks import chapter_notebooks
 from bookbuild.snapshots import requirements, snapshot_files, snapshot_zip
@@ -72,6 +72,7 @@ ASSETS = Path(__file__).resolve().parent / "live"
 PYTHON_SIDE = ASSETS / "book_live"  # the live pages' Python, one package
 LOOP_SETTINGS = PYTHON_SIDE / "loop_settings.json"
 CELL_NAMES = Path(__file__).resolve().parent / "cell_names.py"  # shipped too
+PALETTE = ROOT / "micrograd" / "figures" / "palette.json"
 FOLDER = "_static/live"  # in the site
 # What the browser runtime gets from the vendored folders, and must be there.
 RUNTIME = {
@@ -95,15 +96,14 @@ RUNTIME = {
     ),
 }
 # Third-party packages the browser has: `graphviz` is a stand-in in
-# book_live/runner.py that hands the DOT source to Graphviz in WebAssembly.
-IN_BROWSER = {"graphviz"}
+# book_live/runner.py that hands the DOT source to Graphviz in WebAssembly;
+# `matplotlib` is the page's pyplot, book_live/pyplot.py, which draws SVG.
+IN_BROWSER = {"graphviz", "matplotlib"}
 # What the reader is told a cell needs, by pip name.
-WHAT = {
-    "matplotlib": "matplotlib (plots)",
-    "numpy": "NumPy",
-    "torch": "PyTorch",
-    "IPython": "Jupyter's own shell (get_ipython)",
-}
+WHAT = {"numpy": "NumPy", "torch": "PyTorch"}
+
+
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def parse(source: str) -> ast.Module:
@@ -150,16 +150,17 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     """For each cell (in page order): None if it runs in the browser, else
     what it needs that the browser lacks (as the page tells the reader).
 
-    Importing is not using: the page's Python has stand-ins for matplotlib,
-    NumPy and PyTorch that can be imported but not used (book_live/runner.py). So the
-    names imported from them (`plt`, `np`, or `Tensor` from a module of the
-    package that needs NumPy) are marked, statement by statement; so is a
-    function whose body reads a marked name (defining it runs; calling it
-    would not); and so is `get_ipython`, Jupyter's shell. A cell with any
-    other statement that reads a marked name cannot run, and everything it
-    binds is marked in turn."""
-    # name -> the packages it needs; IPython's shell is Jupyter's own
-    marked: dict[str, set[str]] = {"get_ipython": {"IPython"}}
+    The page draws plots itself (matplotlib's pyplot, book_live/pyplot.py)
+    and has a `get_ipython()`; importing is not using: it has stand-ins for
+    NumPy and PyTorch that can be imported but not used
+    (book_live/runner.py). So the names imported from them (`np`, or
+    `Tensor` from a module of the package that needs NumPy) are marked,
+    statement by statement; so is a function whose body reads a marked
+    name (defining it runs; calling it would not). A cell with any other
+    statement that reads a marked name cannot run, and everything it binds
+    is marked in turn."""
+    # name -> the packages it needs
+    marked: dict[str, set[str]] = {}
     verdicts: list[str | None] = []
     for source in sources:
         tree = parse(source)
@@ -202,6 +203,58 @@ def browser_cells(sources: list[str], package: dict[str, bytes]) -> list[str | N
     return verdicts
 
 
+def bound_and_read(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell defines or changes, see cell_names.changed; names it
+    reads from before it)."""
+    tree = parse(source)
+    defined, reads = cell_names(tree)
+    return defined | changed(tree), reads
+
+
+def prelude(sources: list[str], needed: list[str]) -> list[int]:
+    """Which of `sources` (the cells above an exercise, that run in the
+    browser) rebuild the state its checks need: every cell that binds or
+    changes a name the code in `needed` (the solution, then the checks)
+    reads, and, in turn, those that their own reads need; and every cell
+    that only defines (imports, functions, classes, methods added to a
+    class: cheap, and what a reader's answer may lean on, such as a method
+    of an object that a function makes). The chapter's other cells (a
+    slow training run, say) are left out."""
+    wanted: set[str] = set()
+    for source in reversed(needed):
+        bound, reads = bound_and_read(source)
+        wanted = (wanted - bound) | reads
+    chosen = []
+    for index in reversed(range(len(sources))):
+        tree = parse(sources[index])
+        bound, reads = bound_and_read(sources[index])
+        defines_only = tree.body and all(isinstance(node, DEFINITIONS) for node in tree.body)
+        if bound & wanted or defines_only:
+            chosen.append(index)
+            wanted |= reads
+    return sorted(chosen)
+
+
+def exercise_checks(chapter, shown, verdicts: list[str | None]) -> list[dict]:
+    """The manifest's exercises: for each exercise with checks, its label,
+    and what its Check button sends: the checks, and the cells (their
+    places in the manifest's `cells`) that rebuild the chapter's state as
+    it was before the exercise, in a fresh interpreter state."""
+    exercises = []
+    for label, checked in chapter_checks(chapter).items():
+        above = [
+            index
+            for index, (_, cell) in enumerate(shown)
+            if cell.fence_line < checked.start and verdicts[index] is None
+        ]
+        needed = prelude(
+            [shown[index][1].source for index in above], [*checked.solution, checked.checks]
+        )
+        check = {"label": "Check", "checks": checked.checks, "before": [above[i] for i in needed]}
+        exercises.append({"label": label, "check": check})
+    return exercises
+
+
 def manifest(chapter, package: dict[str, bytes] | None) -> dict:
     """What live.js needs to know about a chapter's code cells."""
     shown = [
@@ -219,10 +272,7 @@ def manifest(chapter, package: dict[str, bytes] | None) -> dict:
         }
         for (place, cell), verdict in zip(shown, verdicts, strict=True)
     ]
-    exercises = [
-        {"label": label, "check": {"label": "Check", "checks": source}}
-        for label, source in chapter_checks(chapter).items()
-    ]
+    exercises = exercise_checks(chapter, shown, verdicts)
     graphviz = any(
         verdict is None and "graphviz" in requirements([source], package or {})
         for source, verdict in zip(sources, verdicts, strict=True)
@@ -247,6 +297,8 @@ def python_side() -> dict[str, bytes]:
     }
     files["book_live/check_runner.py"] = Path(check_runner.__file__).read_bytes()
     files["book_live/cell_names.py"] = CELL_NAMES.read_bytes()
+    # The page's plots take the book's colours from the one palette.
+    files["book_live/palette.json"] = PALETTE.read_bytes()
     return files
 
 

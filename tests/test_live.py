@@ -58,7 +58,11 @@ OTHER_WORDS = [
 # time and memory that differ from run to run anyway (VARYING, shared with
 # the notebook tests): sizes in bytes. Pyodide is 32-bit WebAssembly, where
 # a pointer takes 4 bytes, not 8, so every object is smaller there.
-IN_BROWSER_VARYING = {"12-why-slow": re.compile(r"getsizeof|parts_of\(")}
+IN_BROWSER_VARYING = {
+    "12-why-slow": re.compile(r"getsizeof|parts_of\("),
+    # The formats a figure gives: the page has no PDF still (no matplotlib).
+    "90-how-pictures-are-made": re.compile(r"display_formatter"),
+}
 
 
 def in_browser_words(text: str) -> str:
@@ -226,33 +230,37 @@ def test_what_the_browser_lacks_is_decided_from_the_code():
     }
     verdicts = browser_cells(
         [
-            "import math\nimport matplotlib.pyplot as plt\nfrom micrograd import figures",
-            "xs = [x / 4 for x in range(8)]\nplt.plot(xs, xs)",  # uses plt
-            "def draw(ys):\n    plt.plot(ys)\n\nlen('ab')",  # defines only
+            "import math\nimport numpy as np\nfrom micrograd import figures",
+            "xs = [x / 4 for x in range(8)]\nnp.array(xs)",  # uses np
+            "def draw(ys):\n    np.array(ys)\n\nlen('ab')",  # defines only
             "draw([1, 2])",  # calls it
             "from micrograd.tensor import Tensor\nt = Tensor([1.0])",
             "u = t\nv = 2",  # t needs NumPy
             "v + 1",  # v was marked
             "import torch",  # importing is fine
             "figures.still",  # lazy import
-            "for k in [1]:\n    plt.plot([k])",  # marks k
+            "for k in [1]:\n    np.array([k])",  # marks k
             "for k in [k]:\n    print(k)",  # reads the old k
             "for k in [2, 3]:\n    print(k)",  # its own k
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])",  # the page plots
+            "get_ipython().display_formatter.format(2)",  # and has a shell
         ],
         package,
     )
     assert verdicts == [
         None,
-        "matplotlib (plots)",
+        "NumPy",
         None,
-        "matplotlib (plots)",
         "NumPy",
         "NumPy",
         "NumPy",
+        "NumPy",
         None,
         None,
-        "matplotlib (plots)",
-        "matplotlib (plots)",
+        "NumPy",
+        "NumPy",
+        None,
+        None,
         None,
     ]
 
@@ -317,21 +325,87 @@ def test_the_runner_runs_a_cell_as_jupyter_does(tmp_path):
     assert sent[9]["ename"] == "SyntaxError"
 
 
-def test_a_check_runs_the_exercises_checks_on_the_pages_names(tmp_path):
+def test_a_check_runs_the_answer_and_the_checks_in_a_state_of_their_own(tmp_path):
     """The Check button sends the exercise's checks, as the chapter writes
-    them; the runner runs them (bookbuild/check_runner.py, shipped in the
-    live pages' Python) against the names the reader's code made."""
+    them, the book's cells before the exercise and the reader's answer;
+    the runner runs them (bookbuild/check_runner.py, shipped in the live
+    pages' Python) in fresh names: the page's names neither help nor
+    change."""
     checks = 'assert triple(2) == 6, "triple(2) is 6"\n'
     out = run_python(
         f"""
-        assert runner.run_cell('1', 'def triple(x):\\n    return x + x')
-        assert runner.check({checks!r})
+        assert runner.run_cell('1', 'def triple(x):\\n    return 3 * x')
+        assert runner.check({checks!r}, ['k = 2'], 'def triple(x):\\n    return x * k')
+        assert runner.namespace['triple'](2) == 6 and 'k' not in runner.namespace
         real.write(json.dumps(sent))
         """,
         tmp_path,
     )
     said = "".join(message["text"] for message in json.loads(out))
-    assert said == "✗ did not pass: triple(2) is 6\n0 of 1 checks passed.\n"
+    assert said == (
+        "✗ did not pass: triple(2) is 6\n"
+        "    yours:    triple(2) = 4\n"
+        "    expected: 6\n"
+        "0 of 1 checks passed.\n"
+    )
+
+
+def test_every_check_passes_the_solution_and_fails_an_empty_answer(built_site, book, tmp_path):
+    """Each exercise's Check, as the page sends it (the checks, and the
+    book's cells before the exercise that rebuild its state: manifest's
+    "before"), run natively with the live pages' Python: the solution's
+    code passes every check, and an empty answer does not pass them all,
+    even after the page ran the solution (the checks get a state of
+    their own)."""
+    from bookbuild.checks import chapter_checks
+
+    for chapter in book.chapters[1:]:
+        found = chapter_checks(chapter)
+        if not found:
+            continue
+        entry = manifest(built_site, chapter.stem)
+        sources = [cell["source"] for cell in entry["cells"]]
+        cases = [
+            (
+                label,
+                e["check"]["checks"],
+                [sources[i] for i in e["check"]["before"]],
+                "\n".join(found[label].solution),
+            )
+            for e in entry["exercises"]
+            for label in [e["label"]]
+        ]
+        package = built_site / LIVE / f"{chapter.stem}.zip"
+        out = run_python(
+            f"""
+            import zipfile
+            if {package.exists()!r}:
+                zipfile.ZipFile({str(package)!r}).extractall({str(tmp_path)!r})
+            said = {{}}
+            for label, checks, before, solution in {cases!r}:
+                for name, answer in (("solution", solution), ("empty", "")):
+                    sent.clear()
+                    runner.check(checks, before, answer)
+                    said[label, name] = "".join(m.get("text", "") for m in sent)
+                # The page ran the book's solution: Check still starts afresh.
+                for source in before:
+                    runner.run_cell("page", source)
+                runner.run_cell("page", solution)
+                sent.clear()
+                runner.check(checks, before, "")
+                said[label, "empty after the solution"] = "".join(
+                    m.get("text", "") for m in sent)
+            real.write(json.dumps([[*key, text] for key, text in said.items()]))
+            """,
+            tmp_path,
+        )
+        for label, name, text in json.loads(out):
+            counted = re.search(r"(\d+) of (\d+) checks passed\.", text)
+            assert counted, (chapter.stem, label, name, text)
+            if name == "solution":
+                assert counted[1] == counted[2], (chapter.stem, label, text)
+            else:
+                assert counted[1] != counted[2], (chapter.stem, label, name, text)
 
 
 # -- in the browser ------------------------------------------------------------------------
@@ -374,6 +448,46 @@ def test_each_page_runs_live_and_gives_the_books_outputs(browser, server, built_
     assert compared > 0 or stem == "13-tensors"
     assert errors == [], errors
     assert outside == [], outside
+    page.close()
+
+
+def plot_paths(page, index: int) -> list[str]:
+    """The path data of the lines in the plot under cell `index`."""
+    return page.evaluate(
+        f"[...bookLive.cells[{index}].div.querySelectorAll("
+        f"'[data-live=\"output\"] svg path[stroke-linejoin]')].map(p => p.getAttribute('d'))"
+    )
+
+
+def test_a_plot_in_the_page_draws_the_readers_numbers(browser, server, built_site):
+    """Chapter 10: the reader changes the learning rate of the training
+    cell and runs it, then the plot under it: the curves change. The plot
+    cells are no longer Jupyter-only: the page draws them (book_live/pyplot.py)."""
+    stem = "10-learning"
+    entries = manifest(built_site, stem)["cells"]
+    assert all(entry["jupyter"] is None for entry in entries if "plt." in entry["source"])
+    page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
+    switch_on(page)
+    training = cell_index(page, "random.seed(1337)\nright = MLP(")
+    plot = training + 1
+    assert "plt.plot(steps, right_losses" in entries[plot]["source"]
+    assert page.locator("div.cell").nth(plot).locator('[data-live="jupyter"]').count() == 0
+    assert page.evaluate(f"bookLive.cells[{plot}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{plot}].run()")
+    before = plot_paths(page, plot)
+    assert len(before) == 2 and all(d.count("L") >= 50 for d in before), before
+    svg = page.locator("div.cell").nth(plot).locator('[data-live="output"] svg')
+    assert "loss (mean squared error) against step" in svg.get_attribute("aria-label")
+    # The reader's own learning rate, in the training cell's editor.
+    editor = page.locator("div.cell").nth(training).locator('[data-live="editor"]')
+    code = code_of(editor)
+    assert code.count("learning_rate=0.2") == 2
+    type_code(editor, code.replace("learning_rate=0.2", "learning_rate=0.05"))
+    assert page.evaluate(f"bookLive.cells[{training}].run()")
+    assert page.evaluate(f"bookLive.cells[{plot}].run()")
+    after = plot_paths(page, plot)
+    assert len(after) == 2 and after[0] != before[0] and after[1] != before[1]
+    assert errors == [] and outside == [], (errors, outside)
     page.close()
 
 
@@ -431,30 +545,39 @@ def test_an_edited_cell_gives_the_new_value_and_errors_do_not_stop_the_page(brow
 
 
 # An exercise's answer cell, Check with the solution's code and with wrong
-# code: (chapter, exercise, the solution's code, a wrong answer, what the
-# wrong answer is told).
+# code: (chapter, exercise, a line of the solution's cell on the page, the
+# solution's code, a wrong answer, what the wrong answer is told, and the
+# reader's value it shows).
 CHECK_CASES = [
     (
         "01-derivatives",
         "deriv-ex-central",
+        "def central_slope(",
         "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x - h)) / (2 * h)\n",
         "def central_slope(fn, x, h):\n    return (fn(x + h) - fn(x)) / h\n",
         "it nudges both ways",
+        "yours:    central_slope(lambda x: x * x, -1.0, 0.5) = -1.5",
     ),
     (
         "02-value",
         "value-ex-neg",
+        "def __neg__(self):",
         "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data, (self,), 'neg')\n",
         "@add_to_class(Value)\ndef __neg__(self):\n    return Value(-self.data)\n",
         "-a remembers a as its only child",
+        "yours:    tuple(_b._prev) = ()",
     ),
 ]
 
 
-@pytest.mark.parametrize("stem, label, solution, wrong, told", CHECK_CASES)
-def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
-    browser, server, built_site, stem, label, solution, wrong, told
+@pytest.mark.parametrize("stem, label, line, solution, wrong, told, shown", CHECK_CASES)
+def test_an_exercises_check_is_honest_and_shows_the_readers_value(
+    browser, server, built_site, stem, label, line, solution, wrong, told, shown
 ):
+    """The book's solution has run on the page, and still an empty answer
+    fails (Check rebuilds the chapter's state before the exercise); the
+    solution's code passes; a wrong answer is told what did not pass, with
+    its value beside the expected one."""
     checks = {e["label"] for e in manifest(built_site, stem)["exercises"]}
     assert label in checks
     page, errors, outside = open_page(browser, f"{server}book/{stem}.html", server)
@@ -467,8 +590,14 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
     index = page.evaluate(
         "(label) => bookLive.cells.findIndex(c => c.entry.exercise === label)", label
     )
-    # What the exercise builds on: the page's cells above it.
-    assert page.evaluate(f"bookLive.cells[{index}].runAbove()")
+    # The reader runs the book's solution on the page, and the cells above it.
+    book_solution = page.evaluate(
+        "(line) => bookLive.cells.findIndex(c => !c.entry.exercise && "
+        "c.entry.source.includes(line))",
+        line,
+    )
+    assert page.evaluate(f"bookLive.cells[{book_solution}].runAbove()")
+    assert page.evaluate(f"bookLive.cells[{book_solution}].run()")
 
     def check(code: str) -> str:
         """Put `code` in the answer cell, press Check: what it says."""
@@ -480,16 +609,20 @@ def test_an_exercises_check_passes_the_solution_and_explains_a_wrong_answer(
         )
         return output.inner_text()
 
-    # Nothing written yet: every check fails, and says why.
+    # Nothing written yet: the checks fail, although the solution ran.
     text = check(code_of(editor))
     assert "✗" in text and "✓" not in text, text
+    if stem == "02-value":  # its first check compares: both values shown
+        assert "yours:    getattr(Value, '__neg__', None) = None" in text, text
+        assert "expected: not None" in text, text
     # The solution's code passes every check.
     text = check(solution)
     assert "✗" not in text and "✓" in text, text
     counted = re.search(r"(\d+) of (\d+) checks passed\.", text)
     assert counted and counted[1] == counted[2], text
-    # A wrong answer is told, in words, what did not pass.
-    assert f"✗ did not pass: {told}" in check(wrong)
+    # A wrong answer is told, in words, what did not pass, with its value.
+    text = check(wrong)
+    assert f"✗ did not pass: {told}" in text and shown in text, text
     # Switching live mode off takes the answer cell away again.
     page.click('[data-live="toggle"]')
     assert page.locator("[data-live-exercise]").count() == 0

@@ -215,3 +215,21 @@ def test_figures_and_exercises_are_numbered_in_their_chapter(pdf_text, book):
     assert re.search(r"Fig\. A\.1: ", appendix)
     assert re.search(r"Exercise A\.1\b", appendix)
     assert not re.search(r"(Fig\.|Exercise) \d+(\.\d+)?[:\s]", appendix)
+
+
+def test_every_exercise_prints_its_hint_before_its_solution(pdf_text, book):
+    """Each exercise, then its hint, then its solution: the PDF prints the
+    hint the site folds (a ```{hint} before each solution, test_checks)."""
+    exercises = sum(chapter.text.count("````{exercise-start}") for chapter in book.chapters)
+    heads = [
+        line.strip()
+        for line in pdf_text.splitlines()
+        if line.strip() == "Hint"
+        or re.fullmatch(r"(Solution to )?Exercise [\dA]+\.\d+", line.strip())
+    ]
+    hints = [i for i, head in enumerate(heads) if head == "Hint"]
+    assert len(hints) == exercises
+    for i in hints:
+        assert (
+            heads[i - 1].startswith("Exercise ") and heads[i + 1] == f"Solution to {heads[i - 1]}"
+        )

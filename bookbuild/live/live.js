@@ -39,7 +39,9 @@
    manifest's "exercises") gets a cell of its own at its end, for the
    reader's answer ([data-live-exercise="LABEL"]), with a Check button
    ([data-live="check"]) that runs the reader's code, then the checks, in
-   the same interpreter, and shows what passed under the cell.
+   a state rebuilt from the book's cells before the exercise (the
+   manifest's "before"; worker.mjs and runner.py), not the page's names,
+   and shows what passed under the cell.
 
    A page that shows a training replay (chapter 11's loop figure) also
    gets the live Loop (loop.js, loaded beside this file): a network that
@@ -409,9 +411,9 @@
       box.append(div);
       cells.push([div, {
         cell: null, jupyter: null, exercise: exercise.label, check: exercise.check, name,
-        source: `# Your answer to ${name}: write it here. Run runs it; Check runs\n` +
-                '# it, then the exercise\'s checks, and says what passed.\n' +
-                '# (First run the cells above it: "Run all above".)\n',
+        source: `# Your answer to ${name}: write it here. Check runs it, with\n` +
+                '# the book\'s code above the exercise, then the exercise\'s\n' +
+                '# checks, and says what passed.\n',
       }]);
     }
     return cells;
@@ -755,10 +757,14 @@
     }
 
     // The reader's code, then the exercise's checks (their source, from
-    // the manifest), which say in words what passed.
+    // the manifest), which say in words what passed: in a state rebuilt
+    // from the book's cells before the exercise, so that nothing the page
+    // ran (the book's solution, say) can make a wrong answer pass.
     check() {
-      return this.run().then((ok) => ok &&
-        this.send({type: 'check', checks: this.entry.check.checks}, true));
+      const check = this.entry.check;
+      const before = (check.before || []).map((index) => live.manifest.cells[index].source);
+      return this.send({type: 'check', checks: check.checks, before,
+                        answer: this.editor.value});
     }
 
     show(message) {
@@ -1051,9 +1057,11 @@
       const node = el('div', {class: 'output image_svg live-svg'});
       node.innerHTML = data['image/svg+xml'];
       const svg = node.querySelector('svg');
-      if (svg) {
+      if (svg) {  // a plot says what it shows (plot_svg.py); a graph does not
         svg.setAttribute('role', 'img');
-        svg.setAttribute('aria-label', 'A graph drawn by Graphviz');
+        if (!svg.hasAttribute('aria-label')) {
+          svg.setAttribute('aria-label', 'A graph drawn by Graphviz');
+        }
       }
       return node;
     }

@@ -7,7 +7,9 @@
 //   {type: 'run', name, code}            a cell (name: its count, "[3]")
 //   {type: 'missing', code}              the names code reads that nothing
 //                                        has defined yet (a list)
-//   {type: 'check', checks}              an exercise's checks (its source)
+//   {type: 'check', checks, before, answer}   an exercise's checks (their
+//                                        source) on the reader's answer, after
+//                                        the book's cells \`before\` it (sources)
 //   {type: 'expression', values, expression}   your own expression
 //   {type: 'loop', request}              the live Loop (start had loop: true)
 // Requests run one at a time, in the order sent. As one begins, the page
@@ -189,7 +191,8 @@ const REQUESTS = {
   start,
   run: (message) => ({ok: runner.run_cell(message.name, message.code)}),
   missing: (message) => ({ok: true, value: JSON.parse(runner.missing_names(message.code))}),
-  check: (message) => ({ok: runner.check(message.checks)}),
+  check: (message) => ({ok: runner.check(message.checks, message.before || [],
+                                         message.answer || '')}),
   expression: (message) => ({ok: runner.draw_expression(message.values, message.expression)}),
   loop: (message) => {
     if (loop === null) throw new Error('the Loop is not loaded (start with loop: true)');

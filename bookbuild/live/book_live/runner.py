@@ -18,7 +18,9 @@ page gets here: `add_to_class`, and `glue` (which only puts numbers into
 the prose, so here it does nothing). IPython is not in Pyodide: a small
 `IPython.display` (display, update_display, Pretty, HTML) stands in for it,
 and a small `graphviz` that only writes DOT source, which worker.mjs draws
-with Graphviz compiled to WebAssembly.
+with Graphviz compiled to WebAssembly; `matplotlib.pyplot` is the page's own
+(pyplot.py), whose figures show, as SVG, when the cell that drew them ends;
+`get_ipython()` gives the formats a value shows in.
 """
 
 import ast
@@ -250,7 +252,7 @@ class Graph(Digraph):
 
 # -- what the browser does not have --------------------------------------------------
 
-ABSENT = {"matplotlib": "matplotlib", "numpy": "NumPy", "torch": "PyTorch"}
+ABSENT = {"numpy": "NumPy", "torch": "PyTorch"}
 
 
 class Absent(types.ModuleType):
@@ -284,15 +286,43 @@ class AbsentFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+class DisplayFormatter:
+    def format(self, value, include=None, exclude=None):
+        return bundle(value), {}
+
+
+class Shell:
+    """What `get_ipython()` gives the chapters: the formats a value shows
+    in (the page's own, those of `bundle`)."""
+
+    display_formatter = DisplayFormatter()
+
+
+_shell = Shell()
+
+
+def get_ipython():
+    return _shell
+
+
 def install_modules():
-    """IPython.display and graphviz, as the page has them, and stand-ins
-    for the packages it does not have."""
+    """IPython.display, graphviz and matplotlib's pyplot, as the page has
+    them, and stand-ins for the packages it does not have."""
+    from . import pyplot
+
     sys.meta_path.insert(0, AbsentFinder())
+    matplotlib = types.ModuleType("matplotlib", "The page's plots: book_live/pyplot.py.")
+    ticker = types.ModuleType("matplotlib.ticker")
+    vars(ticker).update(LogLocator=pyplot.Locator)
+    vars(matplotlib).update(pyplot=pyplot, ticker=ticker, __path__=[])
+    sys.modules.update(
+        {"matplotlib": matplotlib, "matplotlib.pyplot": pyplot, "matplotlib.ticker": ticker}
+    )
     ipython = types.ModuleType("IPython")
     ipython_display = types.ModuleType("IPython.display")
     for name in ("display", "update_display", "DisplayHandle", "Pretty", "HTML", "clear_output"):
         setattr(ipython_display, name, globals()[name])
-    vars(ipython).update(display=ipython_display, get_ipython=lambda: None)
+    vars(ipython).update(display=ipython_display, get_ipython=get_ipython)
     graphviz = types.ModuleType(
         "graphviz", "The page's stand-in for graphviz: it writes DOT source."
     )
@@ -305,6 +335,18 @@ def install_modules():
 # -- running a cell -----------------------------------------------------------------
 
 
+def fresh_names():
+    """The names a chapter's code starts with, as its hidden set-up gives
+    them."""
+    return {
+        "__name__": "__main__",
+        "__builtins__": __builtins__,
+        "add_to_class": add_to_class,
+        "glue": glue,
+        "get_ipython": get_ipython,  # a builtin in Jupyter
+    }
+
+
 def start(emit):
     """Get the namespace the cells share ready (the worker has put the
     chapter's package on sys.path); `emit` takes what cells show."""
@@ -313,14 +355,7 @@ def start(emit):
     install_modules()
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     namespace.clear()
-    namespace.update(
-        {
-            "__name__": "__main__",
-            "__builtins__": __builtins__,
-            "add_to_class": add_to_class,
-            "glue": glue,
-        }
-    )
+    namespace.update(fresh_names())
 
 
 FRAMES_SHOWN = 100  # of a traceback, the outermost (the cell's line first)
@@ -370,11 +405,12 @@ def missing_names(code):
     return json.dumps({"names": sorted(absent), "attributes": sorted(unknown)})
 
 
-def run_cell(name, code):
-    """Run a cell's code; show the value of its last line if that is an
-    expression (not ended by `;`). True if it ran without an error. `name`
-    is what the page calls the cell, its count ("[3]"): tracebacks say
-    `<cell [3]>`, as the page shows the count beside the cell."""
+def run_cell(name, code, scope=namespace):
+    """Run a cell's code in `scope` (the page's names); show the value of
+    its last line if that is an expression (not ended by `;`). True if it
+    ran without an error. `name` is what the page calls the cell, its
+    count ("[3]"): tracebacks say `<cell [3]>`, as the page shows the
+    count beside the cell."""
     filename = f"<cell {name}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
@@ -386,27 +422,69 @@ def run_cell(name, code):
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not code.rstrip().endswith(";"):
         last = ast.Expression(tree.body.pop().value)
     try:
-        exec(compile(tree, filename, "exec"), namespace)
+        exec(compile(tree, filename, "exec"), scope)
         if last is not None:
-            value = eval(compile(last, filename, "eval"), namespace)
+            value = eval(compile(last, filename, "eval"), scope)
             if value is not None:
-                namespace["_"] = value
+                scope["_"] = value
                 send({"type": "result", "data": bundle(value)})
     except BaseException as error:
         report(error)
         return False
+    finally:
+        show_figures()
     return True
 
 
-def check(checks):
-    """The Check button, after the reader's code has run: the exercise's
-    checks (their source, from the chapter) against the page's names, said
-    in words. They run in a copy of the names: they leave none behind."""
+def show_figures():
+    """What the cell drew with pyplot, as Jupyter's inline backend shows
+    it: each figure, once, under the cell (even if the cell failed later)."""
+    from .pyplot import take_figures
+
+    for figure in take_figures():
+        send({"type": "display", "data": bundle(figure), "display_id": None})
+
+
+def _package_modules():
+    return {name for name in sys.modules if name.split(".")[0] == "micrograd"}
+
+
+def check(checks, before=(), answer=""):
+    """The Check button: the reader's answer, then the exercise's checks
+    (their source, from the chapter), said in words, in a state of their
+    own rebuilt from the chapter's code as it was before the exercise:
+    `before`, the book's cells that the checks need (bookbuild/live.py,
+    `prelude`), run quietly in fresh names over a fresh import of the
+    chapter's package. Nothing the page's cells did (the book's solution,
+    an earlier attempt, a class changed with add_to_class) can make an
+    empty or wrong answer pass, and the page's names are left alone."""
     # Shipped beside this file from bookbuild/check_runner.py (live.py).
     from .check_runner import report as in_words  # type: ignore[import-not-found]
     from .check_runner import run_checks
 
-    print(in_words(run_checks(checks, namespace)))
+    global _emit
+    pages = {name: sys.modules.pop(name) for name in _package_modules()}
+    shown = _emit
+    heard: list[str] = []
+    scope = fresh_names()
+    try:
+        _emit = heard.append
+        for index, source in enumerate(before):
+            if not run_cell(f"book {index + 1}", source, scope):
+                _emit = shown
+                print("Cannot check: the book's code above the exercise failed here:")
+                for text in heard:
+                    if json.loads(text)["type"] == "error":
+                        shown(text)
+                return False
+        _emit = shown
+        run_cell("your answer", answer, scope)
+        print(in_words(run_checks(checks, scope)))
+    finally:
+        _emit = shown
+        for name in _package_modules():
+            del sys.modules[name]
+        sys.modules.update(pages)
     return True
 
 
