@@ -42,7 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-from bookbuild.browser import launch  # noqa: E402  (needs ROOT on sys.path)
+from bookbuild.browser import SNAPSHOT_KEPT, launch  # noqa: E402  (needs ROOT on sys.path)
 
 SITE = ROOT / "_build" / "html"
 PAGE = "book/02-value.html"  # the first chapter with live code and a package
@@ -52,15 +52,6 @@ MOONS_PACKAGE = SITE / "_static" / "live" / "90-how-pictures-are-made.zip"
 START_TARGET = 2.0  # seconds, cold
 REPEAT_TARGET = 1.2  # seconds, a repeat visit
 repeat_seconds: list[float] = []  # of each start's repeat visit
-# Whether the page's Cache API holds Python's memory snapshot (worker.mjs).
-SNAPSHOT_KEPT = """async () => {
-  for (const name of await caches.keys()) {
-    const kept = await (await caches.open(name)).keys();
-    if (name.startsWith('micrograd-book-pyodide-') &&
-        kept.some((request) => request.url.endsWith('/pyodide/memory-snapshot'))) return true;
-  }
-  return false;
-}"""
 pyodide_seconds: list[float] = []  # of each start, loading Pyodide itself
 STEP_TARGET = 3.0  # times native
 

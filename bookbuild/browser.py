@@ -25,3 +25,15 @@ def launch(playwright: Any) -> Any:
             f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt)"
         )
     return playwright.chromium.launch(executable_path=CHROMIUM, args=list(FLAGS))
+
+
+# A page's test, for wait_for_function: whether its Cache API holds
+# Python's memory snapshot (worker.mjs keeps one at the first start).
+SNAPSHOT_KEPT = """async () => {
+  for (const name of await caches.keys()) {
+    const kept = await (await caches.open(name)).keys();
+    if (name.startsWith('micrograd-book-pyodide-') &&
+        kept.some((request) => request.url.endsWith('/pyodide/memory-snapshot'))) return true;
+  }
+  return false;
+}"""

@@ -19,6 +19,7 @@ import re
 
 from test_live import book_cells, run_python, switch_on
 
+from bookbuild.browser import SNAPSHOT_KEPT
 from bookbuild.cell_names import attached, attributes, cell_names
 from conftest import open_page, same_text, text_outputs
 
@@ -241,14 +242,6 @@ def test_a_cell_first_runs_the_cells_above_that_define_its_names(browser, server
     page.close()
 
 
-SNAPSHOT_KEPT = """async () => {
-  for (const name of await caches.keys()) {
-    const kept = await (await caches.open(name)).keys();
-    if (name.startsWith('micrograd-book-pyodide-') &&
-        kept.some((request) => request.url.endsWith('/pyodide/memory-snapshot'))) return true;
-  }
-  return false;
-}"""
 
 
 def test_a_second_visit_starts_python_from_the_snapshot_the_first_made(browser, server):
