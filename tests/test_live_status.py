@@ -242,8 +242,6 @@ def test_a_cell_first_runs_the_cells_above_that_define_its_names(browser, server
     page.close()
 
 
-
-
 def test_a_second_visit_starts_python_from_the_snapshot_the_first_made(browser, server):
     """The first start keeps a memory snapshot of Pyodide in the browser's
     Cache API; the next starts from it, and everything still runs: output,
