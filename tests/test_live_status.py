@@ -17,7 +17,7 @@ import ast
 import json
 import re
 
-from test_live import book_cells, run_python, switch_on
+from test_live import book_cells, run_python, switch_on, type_code
 
 from bookbuild.browser import SNAPSHOT_KEPT
 from bookbuild.cell_names import attached, attributes, cell_names
@@ -103,7 +103,7 @@ def test_a_running_cell_is_busy_says_so_and_then_shows_its_count(browser, server
     output = cell.locator('[data-live="output"]')
     book_output = cell.locator(".cell_output:not(.live-output)")
     assert count.inner_text() == "[ ]"
-    cell.locator('[data-live="editor"]').fill(SLOW_CELL)
+    type_code(cell.locator('[data-live="editor"]'), SLOW_CELL)
     cell.locator('[data-live="run"]').click()
     page.wait_for_timeout(1200)
     # Running: busy, marked, with the seconds; the book's output still
@@ -128,9 +128,9 @@ def test_a_running_cell_is_busy_says_so_and_then_shows_its_count(browser, server
     assert count.inner_text() == "[2]" and "live-stale" not in output.get_attribute("class")
     # Counts go on from cell to cell, and a traceback names a cell by its count.
     second = page.locator("div.cell").nth(1)
-    second.locator('[data-live="editor"]').fill("def fail():\n    return 1 / 0\n")
+    type_code(second.locator('[data-live="editor"]'), "def fail():\n    return 1 / 0\n")
     assert page.evaluate("bookLive.cells[1].run()")
-    cell.locator('[data-live="editor"]').fill("fail()")
+    type_code(cell.locator('[data-live="editor"]'), "fail()")
     assert not page.evaluate("bookLive.cells[0].run()")
     assert second.locator('[data-live="count"]').inner_text() == "[3]"
     assert count.inner_text() == "[4]"
@@ -169,7 +169,7 @@ def test_after_stop_the_advice_does_not_run_the_stopped_cell_again(browser, serv
     page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
     switch_on(page)
     looping = page.locator("div.cell").nth(2)
-    looping.locator('[data-live="editor"]').fill("while True: pass")
+    type_code(looping.locator('[data-live="editor"]'), "while True: pass")
     looping.locator('[data-live="run"]').click()
     page.wait_for_function("bookLive.runningView === bookLive.cells[2]")
     looping.locator('[data-live="stop"]').click()
@@ -201,7 +201,7 @@ def test_when_python_crashes_the_page_says_so_and_a_fresh_python_runs_on(browser
     page, errors, outside = open_page(browser, f"{server}book/02-value.html", server)
     switch_on(page)
     cell = page.locator("div.cell").nth(0)
-    cell.locator('[data-live="editor"]').fill(CRASH)
+    type_code(cell.locator('[data-live="editor"]'), CRASH)
     assert not page.evaluate("bookLive.cells[0].run()")
     status = page.locator('[data-live="status"]').inner_text()
     assert "Python crashed while running cell [1]" in status, status
@@ -209,6 +209,7 @@ def test_when_python_crashes_the_page_says_so_and_a_fresh_python_runs_on(browser
     assert "Python crashed while running this" in cell.locator('[data-live="output"]').inner_text()
     page.wait_for_function("bookLive.restarts === 1 && bookLive.channel")
     # The next Run works, in the fresh Python.
+    page.once("dialog", lambda dialog: dialog.accept())  # Reset asks first
     cell.locator('[data-live="reset"]').click()
     assert page.evaluate("bookLive.cells[0].run()")
     assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
@@ -257,9 +258,10 @@ def test_a_second_visit_starts_python_from_the_snapshot_the_first_made(browser, 
     cell = page.locator("div.cell").nth(0)
     assert page.evaluate("bookLive.cells[0].run()")
     assert cell.locator('[data-live="output"]').inner_text().strip() == "4.0"
-    cell.locator('[data-live="editor"]').fill("d / 0")
+    type_code(cell.locator('[data-live="editor"]'), "d / 0")
     assert not page.evaluate("bookLive.cells[0].run()")
     assert "ZeroDivisionError" in cell.locator('[data-live="output"]').inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())  # Reset asks first
     cell.locator('[data-live="reset"]').click()
     graph = page.evaluate("bookLive.cells.findIndex(c => c.entry.source.startsWith('draw_dot(L)'))")
     assert page.evaluate(f"bookLive.cells[{graph}].runAbove()")

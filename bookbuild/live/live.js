@@ -764,7 +764,7 @@
       const check = this.entry.check;
       const before = (check.before || []).map((index) => live.manifest.cells[index].source);
       return this.send({type: 'check', checks: check.checks, before,
-                        answer: this.editor.value});
+                        answer: this.code});
     }
 
     show(message) {
