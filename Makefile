@@ -75,7 +75,7 @@ setup: $(BIN)/.ready
 # The live pages' runtime, fetched once with npm and checked; the build copies
 # it into the site (bookbuild/live.py), so nothing is fetched when a reader
 # opens a page.
-$(VENDOR)/vendored.json: setup/vendor.py | system-book $(BIN)/.ready
+$(VENDOR)/vendored.json: setup/vendor.py setup/pyodide_snapshot.mjs | system-book $(BIN)/.ready
 	$(PY) setup/vendor.py $(VENDOR)
 	@touch $@
 

@@ -18,22 +18,37 @@ FLAGS = (
 )
 
 
-def launch(playwright: Any) -> Any:
-    """A headless Chromium from `playwright` (a started sync_playwright())."""
+def chromium() -> str:
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(
             f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt)"
         )
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=list(FLAGS))
+    return CHROMIUM
 
 
-# A page's test, for wait_for_function: whether its Cache API holds
-# Python's memory snapshot (worker.mjs keeps one at the first start).
+def launch(playwright: Any) -> Any:
+    """A headless Chromium from `playwright` (a started sync_playwright()).
+    Its contexts are like private windows: their HTTP cache is small and in
+    memory."""
+    return playwright.chromium.launch(executable_path=chromium(), args=list(FLAGS))
+
+
+def launch_profile(playwright: Any, folder: Path, **options: Any) -> Any:
+    """A headless Chromium with a profile of its own in `folder`, empty at
+    first, with a disk cache as a reader's browser has: one browser context
+    (`options` are the context's, such as the viewport)."""
+    return playwright.chromium.launch_persistent_context(
+        str(folder), executable_path=chromium(), args=list(FLAGS), **options
+    )
+
+
+# A page's test, for wait_for_function: whether its Cache API holds the
+# unpacked memory snapshot of Python (worker.mjs keeps it at a first start).
 SNAPSHOT_KEPT = """async () => {
   for (const name of await caches.keys()) {
     const kept = await (await caches.open(name)).keys();
     if (name.startsWith('micrograd-book-pyodide-') &&
-        kept.some((request) => request.url.endsWith('/pyodide/memory-snapshot'))) return true;
+        kept.some((request) => request.url.endsWith('/pyodide/memory-snapshot.bin'))) return true;
   }
   return false;
 }"""

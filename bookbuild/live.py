@@ -35,8 +35,9 @@ extension adds to the site, at the end of each HTML build:
   to the worker, their source from the chapter: bookbuild/checks.py).
 
 - `_static/live/NN-slug.loop.zip`, for a chapter that shows a training
-  replay (`loop_figure`): the package as that chapter leaves it (with its
-  data sets), for the live Loop (loop.js and book_live/loop.py), which
+  replay (`loop_figure`): the finished package (with chapter 12's fused
+  neurons, several times faster than chapter 11's engine, and the same
+  numbers), for the live Loop (loop.js and book_live/loop.py), which
   trains in a worker of its own; the manifest says so (`loop`: the zip,
   and the Loop's settings, from book_live/loop_settings.json).
 
@@ -82,6 +83,8 @@ RUNTIME = {
         "pyodide.asm.wasm",
         "python_stdlib.zip",
         "pyodide-lock.json",
+        # Python just started, made at set-up (setup/pyodide_snapshot.mjs)
+        "memory-snapshot.bin.gz",
     ),
     "viz": ("viz.js",),
     # CodeMirror 6, the cells' code editor (editor.mjs imports these); the
@@ -343,14 +346,6 @@ def has_loop(chapter) -> bool:
     return False
 
 
-def own_snapshot(result, chapter):
-    """The package as `chapter` leaves it (its files), if it has one."""
-    for owner, files in result.snapshots:
-        if owner is chapter:
-            return files
-    return None
-
-
 def write_live(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -387,10 +382,10 @@ def write_live(app: Sphinx, exception: Exception | None) -> None:
         except (ValueError, SyntaxError) as error:
             logger.warning(f"live pages: {chapter.path}: {error}", location=chapter.path)
             continue
-        after = own_snapshot(state.result, chapter)
-        if after is not None and has_loop(chapter):
+        if has_loop(chapter):
             write_if_changed(
-                target / f"{chapter.stem}.loop.zip", snapshot_zip(snapshot_files(after, data))
+                target / f"{chapter.stem}.loop.zip",
+                snapshot_zip(snapshot_files(state.result.files, data)),
             )
             entry["loop"] = {"package": f"{chapter.stem}.loop.zip", "settings": loop_settings}
         text = json.dumps(entry, indent=1, ensure_ascii=False) + "\n"

@@ -9,10 +9,18 @@ own file name: dist/viz.js becomes viz/viz.js). Nothing is
 fetched at build time or when a reader opens a page: the build copies
 DESTINATION into the site. Run again, it does nothing if the files are
 already there and match.
+
+Then it makes, with Node (which comes with npm), a memory snapshot of the
+vendored Pyodide just started (setup/pyodide_snapshot.mjs), gzipped, as
+DESTINATION/pyodide/memory-snapshot.bin.gz: a reader's first start loads
+it instead of starting CPython (bookbuild/live/worker.mjs). The same
+Pyodide and script make the same bytes; a new pin or a changed script
+makes it again.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -227,6 +235,40 @@ def vendor_editor(root: Path, stamp: dict) -> None:
     print(f"vendor: CodeMirror ({len(pins)} packages) -> {folder}")
 
 
+SNAPSHOT = "memory-snapshot.bin.gz"  # in DESTINATION/pyodide/
+SNAPSHOT_SCRIPT = Path(__file__).with_name("pyodide_snapshot.mjs")
+
+
+def vendor_snapshot(root: Path, stamp: dict) -> None:
+    """Python's memory snapshot, made from the vendored Pyodide by Node."""
+    key = [VENDORED["pyodide"][0], hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()]
+    target = root / "pyodide" / SNAPSHOT
+    if stamp.get("pyodide-snapshot") == key and target.exists():
+        return
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        raise VendorError(
+            "node is missing (it makes Python's memory snapshot); `make` installs it "
+            "with npm through apt, or install Node.js yourself and run make again"
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "snapshot.bin"
+        done = subprocess.run(
+            [node, str(SNAPSHOT_SCRIPT), str(root / "pyodide"), str(raw)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0 or not raw.exists():
+            raise VendorError(
+                f"{SNAPSHOT_SCRIPT.name} could not make Python's memory snapshot:\n"
+                f"{(done.stderr or done.stdout).strip()}"
+            )
+        target.write_bytes(gzip.compress(raw.read_bytes(), compresslevel=9, mtime=0))
+    stamp["pyodide-snapshot"] = key
+    print(f"vendor: Python's memory snapshot -> {target}")
+
+
 def vendor(root: Path) -> None:
     stamp_file = root / STAMP
     stamp = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
@@ -243,6 +285,7 @@ def vendor(root: Path) -> None:
         stamp_file.write_text(json.dumps(stamp, indent=1) + "\n")
         print(f"vendor: {spec} -> {root / name}")
     vendor_editor(root, stamp)
+    vendor_snapshot(root, stamp)
     stamp_file.write_text(json.dumps(stamp, indent=1) + "\n")
 
 

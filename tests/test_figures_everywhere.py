@@ -1,6 +1,7 @@
 """What every moving picture owes every reader, checked in one pass: each page
-with figures, at a phone's width, a tablet's and a desktop's, in light and
-dark pages, is loaded once, with every outside request blocked, and in that
+with figures, at a phone's width, a tablet's, a small laptop's (where the
+theme widens full-width cells though its right margin is gone) and a
+desktop's, in light and dark pages, is loaded once, with every outside request blocked, and in that
 one load each figure must be
 
 - drawn, and still until asked: the note for readers without JavaScript
@@ -61,7 +62,7 @@ from conftest import (
 VENDOR = Path(__file__).parent / "vendor"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 
-WIDTHS = [360, 768, 1280]
+WIDTHS = [360, 768, 1100, 1280]
 THEMES = ["light", "dark"]
 
 # Where each figure of a page scrolls sideways, on purpose, and with what:
@@ -75,7 +76,7 @@ SIDEWAYS = {
     "book/05-backward": [{360: STAGE}],
     "book/09-networks": [{360: STAGE}],
     "book/11-moons": [{}, {}],  # the replay, and Exercise 11.1's in its solution
-    "book/90-how-pictures-are-made": [{360: STAGE, 768: STAGE, 1280: STAGE}],
+    "book/90-how-pictures-are-made": [{360: STAGE, 768: STAGE, 1100: STAGE, 1280: STAGE}],
 }
 
 

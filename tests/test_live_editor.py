@@ -58,6 +58,24 @@ def test_vendoring_points_the_editors_imports_at_the_pinned_files():
         vendor.relink("import pad from 'left-pad';\n", "x")
 
 
+def test_pythons_memory_snapshot_is_the_same_wherever_it_is_made(tmp_path):
+    """The snapshot the site ships (vendor.vendor_snapshot, with Node) is
+    made again in another folder, from the same Pyodide: the same bytes.
+    (That it loads and runs in the browser: test_live_status.py.)"""
+    vendored = ROOT / ".vendor" / "pyodide"
+    shipped = vendored / vendor.SNAPSHOT
+    if not shipped.exists():
+        pytest.fail(f"{shipped} is missing: run `make vendor`")
+    (tmp_path / "pyodide").mkdir()
+    for source in vendored.iterdir():
+        if source.name != vendor.SNAPSHOT:
+            (tmp_path / "pyodide" / source.name).write_bytes(source.read_bytes())
+    stamp: dict = {}
+    vendor.vendor_snapshot(tmp_path, stamp)
+    assert (tmp_path / "pyodide" / vendor.SNAPSHOT).read_bytes() == shipped.read_bytes()
+    assert stamp["pyodide-snapshot"][0] == vendor.VENDORED["pyodide"][0]
+
+
 def test_the_site_ships_each_editor_module_with_its_licence(built_site):
     folder = built_site / "_static" / "live" / "codemirror"
     for package in vendor.EDITOR_MODULES:

@@ -1,6 +1,7 @@
 """The live Loop (bookbuild/live/loop.js and book_live/loop.py): in live mode,
 chapter 11's training figure gets a network that trains in the page, in a
-worker of its own, with the package as the chapter leaves it.
+worker of its own, with the finished package (which computes chapter 11's
+numbers to the last bit, faster).
 
 The browser's numbers are checked against the same module run natively,
 with the very files the page's worker unpacks (the site's 11-moons.loop.zip
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import BUILD, ROOT, axe_violations, glued, open_page
+from tangle.package import package_data, write_snapshots
 
 LIVE = Path("_static") / "live"
 LOOP_SETTINGS = ROOT / "bookbuild" / "live" / "book_live" / "loop_settings.json"
@@ -32,8 +34,8 @@ PAGE = "book/11-moons.html"
 
 @pytest.fixture(scope="module")
 def package(built_site, tmp_path_factory) -> Path:
-    """What the page's Loop unpacks (the package as chapter 11 leaves it,
-    and the live pages' Python), unpacked here, as the worker does."""
+    """What the page's Loop unpacks (the finished package, and the live
+    pages' Python), unpacked here, as the worker does."""
     folder = tmp_path_factory.mktemp("loop-package")
     for name in ("11-moons.loop.zip", "book_live.zip"):
         archive = built_site / LIVE / name
@@ -44,15 +46,23 @@ def package(built_site, tmp_path_factory) -> Path:
     return folder
 
 
-def native(package: Path, script: str) -> object:
-    """Run `script` with book_live.loop as `loop` and the page's package, in
-    a fresh CPython; it prints one JSON value, which this returns."""
+def native(package: Path, script: str, micrograd: Path | None = None) -> object:
+    """Run `script` with book_live.loop as `loop` and the page's package (or
+    the micrograd in folder `micrograd`), in a fresh, isolated CPython; it
+    prints one JSON value, which this returns."""
     code = (
-        f"import sys; sys.path.insert(0, {str(package)!r})\n"
-        f"import json\nfrom book_live import loop\n{script}"
+        f"import sys; sys.path[:0] = [{str(micrograd or package)!r}, {str(package)!r}]\n"
+        f"import json\nfrom book_live import loop\n"
+        f"assert loop.MLP.__module__ == 'micrograd.nn'\n"
+        f"assert sys.modules['micrograd'].__file__.startswith({str(micrograd or package)!r})\n"
+        f"{script}"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-I", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -67,10 +77,11 @@ def test_the_manifest_gives_chapter_11_its_loop_and_the_package_has_its_data(bui
     appendix = json.loads((built_site / LIVE / "90-how-pictures-are-made.json").read_text())
     assert "loop" not in appendix
     # The page's own package (the chapters before 11) has no data sets; the
-    # Loop's (as chapter 11 leaves it) has them.
+    # Loop's (the finished one, with chapter 12's fused neurons) has them.
     with zipfile.ZipFile(built_site / LIVE / "11-moons.zip") as before:
         assert "micrograd/data.py" not in before.namelist()
     assert (package / "micrograd" / "data.py").exists()
+    assert "def dot(" in (package / "micrograd" / "engine.py").read_text()
     assert (built_site / LIVE / "loop.js").exists()
     assert (package / "book_live" / "loop.py").exists()
 
@@ -80,26 +91,32 @@ def test_settings_are_checked_and_the_loss_is_chapter_11s(package):
         package,
         """
 s = loop.settings_from({"data": "nope", "n": 1000, "hidden": [0, 40, 3, 3],
-                        "added": [[0.5, 0.25, 7]], "removed": [3, 3, 999]})
+                        "added": [[0.5, 0.25, 7]], "removed": [3, 3, 999], "decay": -5})
 run = loop.Loop({"n": 20})
-before = run.step()
+untrained = list(run.losses)
+after = run.step()
 run.set_data([[0.0, 0.0, -1]], [0, 1])
-print(json.dumps([s, len(run.X), run.y[-1], before, run.losses]))
+print(json.dumps([s, len(run.X), run.y[-1], untrained, after, run.losses, run.steps]))
 """,
     )
-    settings, count, last_label, first_loss, losses = got
+    settings, count, last_label, untrained, after, losses, steps = got
     assert settings["data"] == "moons" and settings["n"] == 200
     assert settings["hidden"] == [1, 16, 3]  # clamped, and three layers at most
     assert settings["added"] == [[0.5, 0.25, 1]] and settings["removed"] == [3]
+    assert settings["decay"] == 0
     assert count == 20 - 2 + 1 and last_label == -1
-    assert losses == [first_loss]
+    # Step 0 has a loss before any training; after one step, step 1 has the
+    # loss of the data now (the points changed), not the one before.
+    assert len(untrained) == 1 and steps == 1
+    assert losses[0] == untrained[0] and len(losses) == 2 and losses[1] != after
 
 
 def test_what_chapter_11_says_of_the_loop_is_what_it_does(built_site, package):
     """Chapter 11 describes the Loop's set-up and three experiments to try
-    in it, with numbers its hidden cell computes with the chapter's own
-    code; the Loop, run from the files the page's worker unpacks, must give
-    the same numbers."""
+    in it, with numbers its cells compute with the chapter's own code; the
+    Loop, run from the files the page's worker unpacks, must give the same
+    numbers: the chapter's own training, set up in the Loop, to the last
+    bit."""
     said = glued("11-moons")
     got = native(
         package,
@@ -111,20 +128,25 @@ def run(steps, **settings):
     r = loop.Loop(settings)
     for _ in range(steps):
         r.step()
-    right = [(s > 0) == (t > 0) for s, t in zip(r.scores(), r.y)]
-    return r, 100 * sum(right) / len(right)
+    return r
 
-default, _ = run(150)
+default = run(150)
 s = default.settings
 steps = {int(said["live_steps"])}
+chapter = run(100, n=100, hidden=[16, 16], lr=1, decay=100)
 print(json.dumps({{
     "data": s["data"], "activation": s["activation"], "hidden": s["hidden"],
     "same_l2": s["l2"] == inspect.signature(loss_and_accuracy).parameters["alpha"].default,
     "live_points": s["n"], "live_width": s["hidden"][0], "live_lr": s["lr"],
-    "live_first_perfect": next(k + 1 for k, a in enumerate(default.accuracies) if a == 1.0),
-    "live_spiral_small": run(steps, data="spiral")[1],
-    "live_spiral_big": run(steps, data="spiral", hidden=[16, 16])[1],
-    "live_l2_acc": run(steps, l2=0.03)[1],
+    "live_first_perfect": next(k for k, a in enumerate(default.accuracies) if a == 1.0),
+    "live_spiral_small": 100 * run(steps, data="spiral").accuracies[-1],
+    "live_spiral_big": 100 * run(steps, data="spiral", hidden=[16, 16]).accuracies[-1],
+    "live_l2_acc": 100 * run(steps, l2=0.03).accuracies[-1],
+    "moons_start_loss": chapter.losses[0],
+    "moons_jump_loss": chapter.losses[1],
+    "moons_final_loss": chapter.losses[100],
+    "moons_final_acc": 100 * chapter.accuracies[100],
+    "moons_first_perfect": next(k for k, a in enumerate(chapter.accuracies) if a == 1.0),
 }}))
 """,
     )
@@ -134,7 +156,53 @@ print(json.dumps({{
     hidden = got.pop("hidden")
     assert len(hidden) == 2 and len(set(hidden)) == 1
     assert got.pop("same_l2")
+    # Equal as floats: the losses to the last bit (a glued float is its repr).
     assert {name: float(said[name]) for name in got} == got
+
+
+def test_the_loop_computes_what_chapter_11s_engine_computes(tangled, package, tmp_path):
+    """The Loop trains with the finished package; the chapter says it
+    trains exactly as chapter 11's code would: the same losses, to the last
+    bit, with chapter 11's package, for either activation."""
+    write_snapshots(tangled, tmp_path, package_data(ROOT))
+    script = """
+out = []
+for act in ("relu", "tanh"):
+    r = loop.Loop({"data": "circles", "n": 30, "hidden": [6, 4], "activation": act,
+                   "lr": 0.5, "decay": 15})
+    for _ in range(20):
+        r.step()
+    out.append(r.losses)
+print(json.dumps(out))
+"""
+    finished = native(package, script)
+    chapter_11 = native(package, script, micrograd=tmp_path / "11-moons")
+    assert finished == chapter_11 and len(finished[0]) == 21
+
+
+def test_the_curves_and_the_rings_describe_the_same_network(package):
+    """At every step, and after the points change, the accuracy the curve
+    shows for the step is the share of points not ringed as wrong."""
+    got = native(
+        package,
+        """
+run = loop.Loop({"data": "spiral", "n": 40})
+pairs = []
+for k in range(30):
+    if k == 12:
+        run.set_data([[0.1, 0.1, 1], [-0.2, 0.3, -1]], [0, 5])
+    else:
+        run.step()
+    state = run.state(plane=False)
+    pairs.append([state["step"], len(state["loss"]), state["accuracy"][-1],
+                  (len(state["points"]) - len(state["wrong"])) / len(state["points"])])
+print(json.dumps(pairs))
+""",
+    )
+    assert [step for step, *_ in got] == list(range(1, 13)) + list(range(12, 30))
+    assert all(count == step + 1 for step, count, *_ in got)
+    assert all(shown == rings for *_, shown, rings in got), got
+    assert len({shown for *_, shown, _ in got}) > 3  # the accuracy moved
 
 
 # -- in the browser ----------------------------------------------------------------------
@@ -178,7 +246,7 @@ for _ in range(5):
 print(json.dumps([run.losses, run.accuracies]))
 """,
     )
-    assert len(losses) == 5
+    assert len(losses) == 6  # steps 0 to 5
     assert all(abs(a - b) <= 1e-9 for a, b in zip(losses, expected[0], strict=True)), (
         losses,
         expected,
@@ -188,6 +256,70 @@ print(json.dumps([run.losses, run.accuracies]))
     assert losses[-1] < losses[0]
     ms = page.evaluate("bookLoop.state.msPerStep")
     print(f"live Loop: {ms:.0f} ms per step (circles, 30 points, 2-6-4-1 tanh)")
+    assert errors == [] and outside == [], (errors, outside)
+    page.close()
+
+
+def readout_agrees(page) -> None:
+    """The line under the plot says the step's loss and accuracy as the
+    curves have them, and counts the points ringed on the plot."""
+    state = page.evaluate(
+        """() => ({s: bookLoop.state, fmt: microgradViz.fmt(bookLoop.state.losses.at(-1)),
+                  pc: microgradViz.percent(bookLoop.state.accuracies.at(-1)),
+                  rings: [...document.querySelectorAll('[data-loop="plot"] .mgv-wrong')]
+                    .filter((ring) => ring.style.display !== 'none').length})"""
+    )
+    s = state["s"]
+    total = len(s["points"])
+    right = total - len(s["wrong"])
+    text = page.locator('[data-loop="readout"]').inner_text()
+    assert text.startswith(f"Step {s['step']}"), text
+    assert f"loss {state['fmt']}, accuracy {state['pc']}: {right} of {total}" in text, text
+    assert right / total == s["accuracies"][s["step"]]
+    assert state["rings"] == len(s["wrong"]), state["rings"]
+
+
+def test_run_to_step_stops_there_and_goes_back_from_the_seed(browser, server, package):
+    """Run to step N stops at step N exactly (the chapter's experiments are
+    counted to the step); a step behind starts the run again from its seed,
+    with the same numbers; at every stop the readout agrees with the curves."""
+    setup = "data:spiral;n:30;hidden:6,6;lr:0.2;decay:10"
+    page, errors, outside = open_page(browser, f"{server}{PAGE}?loop={setup}", server)
+    start_loop(page)
+    readout_agrees(page)
+    page.fill('[data-loop="target"]', "12")
+    page.click('[data-loop="run-to"]')
+    steps_done(page, 12)
+    page.wait_for_function("!bookLoop.state.running")
+    page.wait_for_timeout(300)
+    assert page.evaluate("bookLoop.state.step") == 12
+    readout_agrees(page)
+    at_12 = page.evaluate("bookLoop.state.losses")
+    page.fill('[data-loop="target"]', "4")
+    page.click('[data-loop="run-to"]')
+    steps_done(page, 4)
+    page.wait_for_function("!bookLoop.state.running")
+    readout_agrees(page)
+    at_4 = page.evaluate("bookLoop.state.losses")
+    settings = page.evaluate("bookLoop.state.settings")
+    expected = native(
+        package,
+        f"""
+run = loop.Loop({json.dumps(settings)})
+for _ in range(12):
+    run.step()
+print(json.dumps(run.losses))
+""",
+    )
+    assert len(at_12) == 13 and len(at_4) == 5
+    assert all(abs(a - b) <= 1e-9 for a, b in zip(at_12, expected, strict=True))
+    assert at_4 == at_12[:5]
+    # Not a whole number of steps: refused, and said so.
+    page.fill('[data-loop="target"]', "2.5")
+    page.click('[data-loop="run-to"]')
+    assert page.locator('[data-loop="target"]').get_attribute("aria-invalid") == "true"
+    assert "whole number" in page.locator('[data-loop="status"]').inner_text()
+    assert page.evaluate("bookLoop.state.step") == 4
     assert errors == [] and outside == [], (errors, outside)
     page.close()
 
@@ -305,14 +437,15 @@ def test_every_setting_goes_into_the_address_and_comes_back(browser, server):
         ("hidden", "5,3,2"),
         ("lr", "0.05"),
         ("l2", "0.002"),
+        ("decay", "50"),
     ):
         page.fill(f'[data-loop="{name}"]', value)
         page.dispatch_event(f'[data-loop="{name}"]', "change")
     page.wait_for_function("bookLoop.state.points.length === 36")
     text = url_settings(page.url)
-    assert text == ("data:spiral;n:36;noise:0.2;seed:5;hidden:5,3,2;act:tanh;lr:0.05;l2:0.002"), (
-        text
-    )
+    assert text == (
+        "data:spiral;n:36;noise:0.2;seed:5;hidden:5,3,2;act:tanh;lr:0.05;l2:0.002;decay:50"
+    ), text
     decoded = page.evaluate(f"bookLoop.decode({json.dumps(text)})")
     assert decoded == page.evaluate("bookLoop.state.settings")
     # A value out of range is refused, and said so; the run stays.
@@ -361,6 +494,11 @@ def test_the_loop_works_from_the_keyboard_and_pause_is_prompt(browser, server):
     assert page.evaluate("document.activeElement.dataset.loop") == "reset"
     page.keyboard.press("Enter")
     steps_done(page, 0)
+    # Then Run to step, and the step it runs to.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.loop") == "run-to"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.loop") == "target"
     # Then the plot: the arrow keys move a cross (with Shift, farther; it
     # stops at the plot's edge), Enter adds a point there.
     page.keyboard.press("Tab")
@@ -396,6 +534,8 @@ def test_the_loop_works_from_the_keyboard_and_pause_is_prompt(browser, server):
         "l2",
         "class",
         "link",
+        "decay",
+        "target",
     }
     page.locator('[data-loop="hidden"]').focus()
     page.keyboard.press("Control+A")

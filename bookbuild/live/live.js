@@ -308,7 +308,7 @@
   function ready(reply) {
     live.startMs = reply.ms;
     live.pyodideMs = reply.value.pyodideMs;
-    live.startedFrom = reply.value.from;  // 'snapshot' or 'fresh' (worker.mjs)
+    live.startedFrom = reply.value.from;  // 'snapshot', 'kept' or 'fresh' (worker.mjs)
     if (live.restarts === 0) {
       say('Python runs in your browser: edit any cell, then press Run ' +
           '(or Shift+Enter). All the cells of this page share it. ' +

@@ -20,6 +20,11 @@
    "step" requests through the channel, one step at a time while it runs,
    so Pause acts after at most one step and the page never waits for
    Python. It draws with the player's heatmap and curve (loop.js there).
+   Step k is the network after k updates (step 0: untrained); the curves,
+   the plot, its rings and the readout all show that network, so they
+   agree. "Run to step" stops at exactly the step asked for (starting the
+   run again from its seed when that step is behind), so the chapter's
+   experiments can be repeated to the step.
 
    The set-up lives in the page's address, as one query parameter:
      ?loop=data:moons;n:50;noise:0.1;seed:1337;hidden:8,8;act:relu;
@@ -29,7 +34,8 @@
    Opening such a link restores the set-up.
 
    window.bookLoop.state holds what the tests read: settings, losses,
-   accuracies, the points, the step, msPerStep.
+   accuracies, the points, the step, msPerStep (and stepMs, each step's
+   time in the worker, for make benchmark).
 */
 (function () {
   'use strict';
@@ -38,15 +44,15 @@
 
   const state = {
     settings: null, losses: [], accuracies: [], points: [], labels: [],
-    origin: [], wrong: [], step: 0, running: false, msPerStep: null, ready: false,
-    error: null, requests: 0, queued: null, invalid: {},
+    origin: [], wrong: [], step: 0, running: false, msPerStep: null, stepMs: [], ready: false,
+    error: null, requests: 0, queued: null, invalid: {}, target: null,
   };
   let table = [];  // the settings, from the manifest
   let defaults = {};
   let ui = null;
   let channel = null;
 
-  window.bookLoop = {offer, start, stop, state, encode, decode, request};
+  window.bookLoop = {offer, start, stop, state, encode, decode, request, runTo};
 
   function copy(settings) {
     return JSON.parse(JSON.stringify(settings));
@@ -220,6 +226,7 @@
     pause();
     state.losses = [];
     state.accuracies = [];
+    state.stepMs = [];
     const answer = await request({do: 'reset', settings: state.settings, since: 0});
     apply(answer, true);
   }
@@ -240,11 +247,12 @@
     apply(answer);
   }
 
+  // Steps until Pause, or until step `state.target` when it is set.
   async function run() {
     if (state.running || !state.ready) return;
     state.running = true;
     showRunning();
-    while (state.running) {
+    while (state.running && (state.target === null || state.step < state.target)) {
       const answer = await request({do: 'step', count: 1, since: state.losses.length});
       if (!apply(answer)) break;
       if (state.running) await new Promise((resolve) => requestAnimationFrame(resolve));
@@ -252,8 +260,18 @@
     pause();
   }
 
+  // Runs to exactly step `target`: on from here, or, when that step is
+  // behind, again from the seed (the same set-up trains the same way).
+  async function runTo(target) {
+    if (state.running || !state.ready) return;
+    if (target < state.step) await reset();
+    state.target = target;
+    await run();
+  }
+
   function pause() {
     state.running = false;
+    state.target = null;
     showRunning();
   }
 
@@ -266,8 +284,9 @@
       return false;
     }
     state.error = null;
-    if (!fresh && answer.step > state.losses.length) {
+    if (!fresh && answer.step > state.step) {
       // ms per step: the worker's time for the step and its picture
+      state.stepMs.push(answer.ms);
       state.msPerStep = state.msPerStep === null ? answer.ms
         : 0.8 * state.msPerStep + 0.2 * answer.ms;
     }
@@ -335,13 +354,16 @@
     }
     const [min, max] = setting.range;
     return el('input', {type: 'number', 'data-loop': name, value, min, max,
-                        step: setting.step, inputmode: 'decimal'});
+                        step: setting.step, inputmode: 'decimal',
+                        'aria-describedby': setting.help ? `book-loop-${name}-help` : null});
   }
 
+  // A field's help: the example of sizes, or the table's own words.
   function help(setting) {
-    if (setting.kind !== 'sizes') return null;
-    return el('span', {id: `book-loop-${setting.key}-help`, class: 'book-loop-help'},
-              `sizes, e.g. ${setting.default.join(',')}`);
+    const text = setting.kind === 'sizes' ? `sizes, e.g. ${setting.default.join(',')}`
+      : setting.help;
+    if (!text) return null;
+    return el('span', {id: `book-loop-${setting.key}-help`, class: 'book-loop-help'}, text);
   }
 
   function build(figure) {
@@ -362,13 +384,21 @@
                                      onclick: () => whenReady(stepOnce)}, 'Step');
     const resetButton = el('button', {type: 'button', class: 'mgv-button', 'data-loop': 'reset',
                                       onclick: () => reset()}, 'Reset');
+    const target = el('input', {type: 'number', 'data-loop': 'target', value: 100, min: 0,
+                                max: 100000, step: 1, inputmode: 'numeric',
+                                id: 'book-loop-target', class: 'book-loop-target'});
+    const runToButton = el('button', {type: 'button', class: 'mgv-button',
+                                      'data-loop': 'run-to', 'aria-label': 'Run to step',
+                                      onclick: () => runToTyped(target)}, 'Run to');
     // A field for each setting the table labels (the points are edited on
     // the plot).
     const fields = table.filter((setting) => setting.label);
     const inputs = Object.fromEntries(fields.map((setting) => [setting.key, control(setting, s)]));
     const kind = select('class', [['1', '+1 (blue square)'], ['-1', '−1 (orange circle)']], '1');
     const controls = el('div', {class: 'mgv-controls', role: 'group', 'aria-label': 'Training'},
-                        startButton, stepButton, resetButton);
+                        startButton, stepButton, resetButton,
+                        el('span', {class: 'book-loop-runto'}, runToButton,
+                           el('label', {for: 'book-loop-target'}, 'step'), target));
     const setup = el('fieldset', {class: 'book-loop-setup'},
       el('legend', {}, 'Set-up (a change starts a new run)'),
       ...fields.map((setting) => field(setting.label, inputs[setting.key], help(setting))),
@@ -401,7 +431,7 @@
     const cell = figure.closest('div.cell') || figure;
     cell.after(root);
     const built = {root, plot, curves, readout, status, link, inputs, kind, startButton,
-                   stepButton, cross: {x: 0, y: 0, shown: false}, heat: null};
+                   stepButton, runToButton, cross: {x: 0, y: 0, shown: false}, heat: null};
     link.value = location.href;
     plot.addEventListener('click', (event) => clicked(event));
     plot.addEventListener('keydown', (event) => key(event));
@@ -446,6 +476,17 @@
     return number(value);
   }
 
+  // Run to the step typed in `input`, once it is a whole number in range.
+  function runToTyped(input) {
+    const k = Number(input.value);
+    if (input.value === '' || !Number.isInteger(k) || k < 0 || k > 100000) {
+      refuse('target', input, 'run to step: a whole number from 0 to 100000.');
+      return;
+    }
+    accept('target', input);
+    whenReady(() => runTo(k));
+  }
+
   function changed(name, input) {
     const setting = table.find((one) => one.key === name);
     const value = typed(setting, input);
@@ -481,25 +522,27 @@
     ui.heat.mark(answer.wrong);
     const loss = state.losses;
     const accuracy = state.accuracies;
+    // The loss and accuracy of step k: of the network after k updates,
+    // the one the plot shows (steps from 0, as in chapter 11).
     if (loss.length >= 2) {
       const positive = loss.map((v) => Math.max(v, 1e-4));
-      // The loss and accuracy of step k, as chapter 11's loop prints them:
-      // computed at the start of the step, before its update (steps from 1).
-      const lossCurve = viz.curve(positive, 'loss', (v) => viz.fmt(v), true, 1);
-      const accuracyCurve = viz.curve(accuracy, 'accuracy', viz.percent, false, 1);
+      const lossCurve = viz.curve(positive, 'loss', (v) => viz.fmt(v), true);
+      const accuracyCurve = viz.curve(accuracy, 'accuracy', viz.percent, false);
       lossCurve.at(loss.length - 1);
       accuracyCurve.at(accuracy.length - 1);
       ui.curves.replaceChildren(lossCurve.element, accuracyCurve.element);
     } else {
       ui.curves.replaceChildren(el('p', {class: 'mgv-readout'},
-        'The loss and accuracy curves appear after two steps.'));
+        'The loss and accuracy curves appear after the first step.'));
     }
     const n = answer.wrong.length;
     const total = answer.points.length;
-    const at = state.step === 0 ? 'Before training'
-      : `Step ${state.step}: loss ${viz.fmt(loss[loss.length - 1])}; after it`;
-    ui.readout.textContent = `${at}, ${total - n} of ${total} points are on the ` +
-      `right side (${n} ringed, wrong). ${answer.parameters} parameters.`;
+    const at = state.step === 0 ? 'Step 0 (untrained)' : `Step ${state.step}`;
+    ui.readout.textContent = loss.length > state.step
+      ? `${at}: loss ${viz.fmt(loss[state.step])}, accuracy ` +
+        `${viz.percent(accuracy[state.step])}: ${total - n} of ${total} points are on ` +
+        `the right side (${n} ringed, wrong). ${answer.parameters} parameters.`
+      : `${at}: no points to train on; click the plot to add some.`;
     ui.root.dataset.step = String(state.step);
     // A field the reader got wrong keeps its message until it is mended,
     // even when a run that was under way answers after it.
@@ -514,6 +557,7 @@
     ui.startButton.textContent = state.running ? 'Pause' : 'Start';
     ui.startButton.setAttribute('aria-pressed', String(state.running));
     ui.stepButton.disabled = state.running;
+    ui.runToButton.disabled = state.running;
     // Quiet while it runs: a screen reader hears where it paused.
     ui.readout.setAttribute('aria-live', state.running ? 'off' : 'polite');
   }

@@ -78,31 +78,51 @@ function stage(name, loaded, total) {
   postMessage({type: 'stage', id: current, stage: name, loaded, total});
 }
 
-// Pyodide's own files, read once here with the bytes counted as they come
-// (Pyodide's loader has no progress of its own), so that the page can say
-// how far the download is; the loader then finds them in the browser's
-// HTTP cache.
+// Pyodide's own files and Python's memory snapshot (made at set-up by
+// setup/pyodide_snapshot.mjs: Pyodide just started, gzipped), read here
+// with the bytes counted as they come (Pyodide's loader has no progress of
+// its own), so that the page can say how far the download is. The loader
+// then finds its files in the browser's HTTP cache; the snapshot's bytes,
+// unpacked as they arrive, go to it directly.
 const PYODIDE_FILES = ['pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip'];
+const SNAPSHOT = 'memory-snapshot.bin.gz';
+const KEPT = `micrograd-book-pyodide-${version}`;  // the Cache API's cache
 
-async function downloaded(urls) {
+// The files at `urls`, downloaded together with their progress said; each
+// resolves to its Response's body as the `keep` function makes it (the
+// first use of a body), or to nothing.
+async function downloaded(urls, keep) {
   const responses = await Promise.all(urls.map((url) => fetch(url)));
   const total = responses.reduce(
     (sum, response) => sum + Number(response.headers.get('Content-Length') || 0), 0);
   let loaded = 0;
   let said = 0;
-  await Promise.all(responses.map(async (response) => {
+  return Promise.all(responses.map(async (response, i) => {
     if (!response.ok) throw new Error(`${response.status} ${response.url}`);
-    const reader = response.body.getReader();
-    for (;;) {
-      const {done, value} = await reader.read();
-      if (done) break;
-      loaded += value.length;
-      if (loaded - said > total / 50 || loaded === total) {  // 2 % at a time
-        said = loaded;
-        stage('download', loaded, total);
-      }
-    }
+    const counted = response.body.pipeThrough(new TransformStream({
+      transform(chunk, controller) {
+        loaded += chunk.length;
+        if (loaded - said > total / 50 || loaded === total) {  // 2 % at a time
+          said = loaded;
+          stage('download', loaded, total);
+        }
+        controller.enqueue(chunk);
+      },
+    }));
+    return keep(urls[i], counted);
   }));
+}
+
+// The snapshot's bytes, unpacked from the gzipped stream.
+function unzipped(stream) {
+  return new Response(stream.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer()
+    .then((buffer) => new Uint8Array(buffer));
+}
+
+// Read a stream to its end, keeping nothing (the HTTP cache keeps it).
+async function drained(stream) {
+  const reader = stream.getReader();
+  while (!(await reader.read()).done) { /* counted on the way */ }
 }
 
 async function start(message) {
@@ -137,35 +157,70 @@ async function start(message) {
   return {ok: true, value: {pyodideMs, from}};
 }
 
-// Python, and where it started from: 'snapshot' or 'fresh'. The first
-// start in a browser makes a memory snapshot of Pyodide just started
-// (before any of the book's code runs) and keeps it in the browser's
-// Cache API, under Pyodide's version; a later start, on any page of the
-// site, starts from it, skipping CPython's own start-up. Without the
-// Cache API (a site served over plain http from another machine), or
-// with a copy that does not load, Python starts the usual way.
+// Whether the browser's HTTP cache holds every one of `urls` (a repeat
+// visit): then nothing needs downloading, nor its progress saying.
+async function cached(urls) {
+  const held = await Promise.all(urls.map((url) => (
+    fetch(url, {cache: 'only-if-cached', mode: 'same-origin'})
+      .then((response) => response.ok)
+      .catch(() => false))));
+  return held.every(Boolean);
+}
+
+// Python, and where it started from: 'snapshot' (the site's), 'kept' (the
+// browser's unpacked copy of it) or 'fresh'. It starts from the site's
+// memory snapshot of Pyodide just started, which skips CPython's own
+// start-up and the reading of its standard library; then `random` gets
+// fresh entropy, as a new CPython's would (the snapshot was made with fixed
+// entropy, so that the same set-up makes the same bytes). Pyodide starts as
+// soon as its own files are in, while the snapshot is still unpacking.
+// Once Python is up, the unpacked snapshot is kept in the browser's Cache
+// API (in a cache named after Pyodide's version: any snapshot of this
+// Pyodide just started will do), so that a later start, on any page of the
+// site, skips the unpacking too. If the snapshot cannot be had or does not
+// load, Python starts the usual way.
 async function startPython(pyodideFolder) {
   const indexURL = pyodideFolder.href;
-  const key = new URL('memory-snapshot', pyodideFolder);
-  const cache = await caches.open(`micrograd-book-pyodide-${version}`).catch(() => null);
+  const urls = [...PYODIDE_FILES, SNAPSHOT].map((name) => new URL(name, pyodideFolder).href);
+  const snapshotURL = urls.at(-1);
+  const cache = await caches.open(KEPT).catch(() => null);
+  const key = new URL('memory-snapshot.bin', pyodideFolder).href;
   const kept = cache && await cache.match(key).catch(() => null);
+  let snapshot = null;
   if (kept) {
-    stage('python');
+    snapshot = kept.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  } else if (await cached(urls)) {
+    snapshot = fetch(snapshotURL).then((response) => unzipped(response.body));
+  } else {
+    stage('download', 0, 0);
+    let unzipping = null;
+    const files = downloaded(urls, (url, stream) => {
+      if (url !== snapshotURL) return drained(stream);
+      unzipping = unzipped(stream);
+      return null;
+    });
     try {
-      const snapshot = new Uint8Array(await kept.arrayBuffer());
-      return [await loadPyodide({indexURL, _loadSnapshot: snapshot}), 'snapshot'];
+      await files;
+      snapshot = unzipping;
     } catch (error) {
-      await cache.delete(key);
+      snapshot = null;  // Pyodide's own loader says what is missing
     }
   }
-  stage('download', 0, 0);
-  await downloaded(PYODIDE_FILES.map((name) => new URL(name, pyodideFolder)));
   stage('python');
-  const pyodide = await loadPyodide({indexURL, _makeSnapshot: Boolean(cache)});
-  if (cache) {
-    cache.put(key, new Response(pyodide.makeMemorySnapshot())).catch(() => {});
+  if (snapshot) {
+    try {
+      const pyodide = await loadPyodide({indexURL, _loadSnapshot: snapshot});
+      pyodide.runPython('import random; random.seed()');
+      if (cache && !kept) {
+        snapshot.then((bytes) => cache.put(key, new Response(bytes))).catch(() => {});
+      }
+      return [pyodide, kept ? 'kept' : 'snapshot'];
+    } catch (error) {
+      // a snapshot that does not unpack, or does not fit this Pyodide
+      if (kept) await cache.delete(key).catch(() => {});
+    }
   }
-  return [pyodide, 'fresh'];
+  return [await loadPyodide({indexURL}), 'fresh'];
 }
 
 // When Python itself dies (Pyodide's "fatal error": the WebAssembly stack

@@ -2,7 +2,7 @@
 the book's own engine (chapter 11's figure, in live mode).
 
 The Loop's worker (worker.mjs) imports this module, whose `micrograd` is
-the package as chapter 11 leaves it (its data sets included), and calls
+the finished package (its data sets included), and calls
 `call(request)` with a JSON request from loop.js:
 
     {"do": "reset", "settings": {...}}   a new run from the settings
@@ -22,9 +22,24 @@ address and its checks.
 Everything is seeded: the data set by `seed`, the network's first weights
 by `seed` too (`random.seed(seed)` just before `MLP(...)`, as chapter 11
 does). The loss is chapter 11's `loss_and_accuracy` (the max-margin loss
-plus L2), with its `alpha` as the setting `l2`; the learning rate stays
-`lr` (chapter 11 lets it decay over a fixed number of steps, and this
-loop has no end).
+plus L2), with its `alpha` as the setting `l2`; the learning rate is `lr`,
+and with `decay` it shrinks linearly to a tenth over that many steps, by
+chapter 11's formula, and then stays there. With chapter 11's set-up
+(100 points, hidden 16,16, lr 1, decay 100) the Loop trains exactly as
+the chapter does.
+
+Step k means the network after k updates, and everything the page shows
+for it (the loss, the accuracy, the boundary, the points ringed) is
+measured on that network. The loss of step k is the forward pass that
+step k + 1 differentiates, so the Loop keeps that graph from one step to
+the next: each step is one backward pass, one update and one forward
+pass, and step 0 (before training) has a loss too. Keeping a graph
+between steps is cheap because the package's values make no reference
+cycles (chapter 12), so a graph goes as soon as nothing holds it.
+
+The package is the book's finished one (with chapter 12's fused neurons,
+several times faster than chapter 11's engine), which computes chapter
+11's numbers to the last bit: tests/test_live_loop.py checks it.
 """
 
 import json
@@ -86,19 +101,21 @@ class Loop:
 
     def __init__(self, given=None):
         s = self.settings = settings_from(given)
+        self.steps = 0  # updates made so far: the step the network is at
+        # losses[k] and accuracies[k]: of the network at step k
+        self.losses, self.accuracies = [], []
+        self.loss = None  # the graph of the step's loss, for the next update
         points, labels = DATA_SETS[s["data"]](n=s["n"], noise=s["noise"], seed=s["seed"])
         # The plane is the generated set's, so that adding or removing a
         # point does not move the picture under the reader's pointer.
         self.plane = plane_around(points, GRID)
         self.generated = points, labels
-        self.set_data(s["added"], s["removed"])
         random.seed(s["seed"])
         self.model = MLP(
             2, s["hidden"] + [1], activation=s["activation"], output_activation="linear"
         )
         self.optimizer = SGD(self.model.parameters())
-        self.optimizer.lr = s["lr"]
-        self.losses, self.accuracies = [], []
+        self.set_data(s["added"], s["removed"])
 
     def set_data(self, added, removed):
         """Train, from the next step on, on the generated points less those
@@ -117,23 +134,50 @@ class Loop:
             self.X.append([x, y])
             self.y.append(label)
             self.origin.append(["added", j])
+        # The step's loss and accuracy are now the new data's, and the next
+        # update trains on it.
+        self.measure()
+
+    def measure(self):
+        """The loss and accuracy of the network as it is, recorded as those
+        of its step (in place of any recorded before); the loss's graph is
+        kept for the next update. With no points, there are none."""
+        with collector_spared():
+            self.forward()
+
+    def forward(self):
+        self.loss = None  # the graph before goes now
+        del self.losses[self.steps :], self.accuracies[self.steps :]
+        if self.X:
+            self.loss, accuracy = loss_and_accuracy(self.model, self.X, self.y, self.settings["l2"])
+            self.losses.append(self.loss.data)
+            self.accuracies.append(accuracy)
+
+    def rate(self, k):
+        """The learning rate of the update from step k to step k + 1:
+        `lr`, or with `decay` d, chapter 11's schedule (from `lr` down to a
+        tenth of it over d steps), then its last value."""
+        lr, decay = self.settings["lr"], self.settings["decay"]
+        if decay < 2:
+            return lr
+        return lr * (1.0 - 0.9 * min(k, decay - 1) / (decay - 1))
 
     def step(self):
-        """One step of chapter 11's loop: the loss at the current weights,
-        backward, and a step downhill. Records the loss and accuracy."""
-        if not self.X:
+        """One step of chapter 11's loop: backward through the loss of the
+        network as it is, a step downhill, and the new network's loss and
+        accuracy. Returns the new loss."""
+        if self.loss is None:
             raise ValueError("no points to train on: add some")
         # The step's graph is garbage once it is done: the collector looks
-        # for it then, and only then (about five times faster; see the
-        # appendix of the book, How the pictures are made).
+        # for it then, and only then (a step is several times faster; see
+        # the appendix of the book, How the pictures are made).
         with collector_spared():
-            loss, accuracy = loss_and_accuracy(self.model, self.X, self.y, self.settings["l2"])
             self.optimizer.zero_grad()
-            loss.backward()
+            self.loss.backward()
+            self.optimizer.lr = self.rate(self.steps)
             self.optimizer.step()
-            self.losses.append(loss.data)
-            self.accuracies.append(accuracy)
-            del loss
+            self.steps += 1
+            self.forward()  # the old graph goes, the new one stays
         return self.losses[-1]
 
     def scores(self):
@@ -142,10 +186,10 @@ class Loop:
 
     def state(self, plane=True):
         """What the page draws: the points, the losses and accuracies so far
-        (one per step taken), the points now misclassified, and the sign
-        and strength of the network's score over the plane."""
+        (one per step, from step 0), the points now misclassified, and the
+        sign and strength of the network's score over the plane."""
         out = {
-            "step": len(self.losses),
+            "step": self.steps,
             "settings": self.settings,
             "points": self.X,
             "labels": self.y,
@@ -181,8 +225,9 @@ def call(request):
             for _ in range(int(request.get("count", 1))):
                 _loop.step()
         answer = _loop.state()
-        # The page needs only the new losses: it keeps the ones it has.
-        since = int(request.get("since", 0))
+        # The page needs only the new losses: it keeps the ones it has,
+        # except the current step's, which new points change.
+        since = min(int(request.get("since", 0)), _loop.steps)
         answer["loss"] = answer["loss"][since:]
         answer["accuracy"] = answer["accuracy"][since:]
         answer["since"] = since

@@ -98,8 +98,8 @@ function ticks(lo, hi) {
 
 // -- figure 4: the training loop, on four data sets ---------------------
 
-// A curve of values[k] for steps first + k (first: 0 unless given).
-function curve(values, title, format, log, first = 0) {
+// A curve of values[k] for steps k = 0, 1, ...
+function curve(values, title, format, log) {
   const width = 300;
   const height = 150;
   const m = { left: 44, right: 8, top: 8, bottom: 28 };
@@ -129,7 +129,7 @@ function curve(values, title, format, log, first = 0) {
   for (const t of [0, last]) {
     picture.append(sv('text', { x: sx(t), y: height - 12,
                                 'text-anchor': 'middle',
-                                class: 'mgv-tick' }, t + first));
+                                class: 'mgv-tick' }, t));
   }
   picture.append(sv('text', { x: sx(last / 2), y: height - 12,
                               'text-anchor': 'middle',
@@ -152,7 +152,7 @@ function curve(values, title, format, log, first = 0) {
     dot.setAttribute('cx', sx(k));
     dot.setAttribute('cy', sy(values[k]));
     readout.textContent = `${title}${hover ? '' : ' now'}: ` +
-      `step ${k + first}, ` +
+      `step ${k}, ` +
       `${format(values[k])}`;
     readout.dataset.step = String(k);
   }
