@@ -14,8 +14,8 @@ Then it makes, with Node (which comes with npm), a memory snapshot of the
 vendored Pyodide just started (setup/pyodide_snapshot.mjs), gzipped, as
 DESTINATION/pyodide/memory-snapshot.bin.gz: a reader's first start loads
 it instead of starting CPython (bookbuild/live/worker.mjs). The same
-Pyodide and script make the same bytes; a new pin or a changed script
-makes it again.
+Pyodide makes the same bytes, wherever and whenever it is made; a new pin,
+or a change to the script or to this file, makes it again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -237,11 +238,14 @@ def vendor_editor(root: Path, stamp: dict) -> None:
 
 SNAPSHOT = "memory-snapshot.bin.gz"  # in DESTINATION/pyodide/
 SNAPSHOT_SCRIPT = Path(__file__).with_name("pyodide_snapshot.mjs")
+SNAPSHOT_TIME = 1767225600  # 2026-01-01T00:00:00Z, as the script's clock says
 
 
 def vendor_snapshot(root: Path, stamp: dict) -> None:
     """Python's memory snapshot, made from the vendored Pyodide by Node."""
-    key = [VENDORED["pyodide"][0], hashlib.sha256(SNAPSHOT_SCRIPT.read_bytes()).hexdigest()]
+    # Made again when the pin, the script or this file (how it is made) change.
+    recipe = SNAPSHOT_SCRIPT.read_bytes() + Path(__file__).read_bytes()
+    key = [VENDORED["pyodide"][0], hashlib.sha256(recipe).hexdigest()]
     target = root / "pyodide" / SNAPSHOT
     if stamp.get("pyodide-snapshot") == key and target.exists():
         return
@@ -252,9 +256,19 @@ def vendor_snapshot(root: Path, stamp: dict) -> None:
             "with npm through apt, or install Node.js yourself and run make again"
         )
     with tempfile.TemporaryDirectory() as scratch:
+        # Pyodide's start reads its files' times too: it gets copies with
+        # one fixed time, so that only their bytes count.
+        folder = Path(scratch) / "pyodide"
+        folder.mkdir()
+        for name in VENDORED["pyodide"][2]:
+            source = root / "pyodide" / Path(name).name
+            if source.exists():
+                shutil.copyfile(source, folder / source.name)
+                os.utime(folder / source.name, (SNAPSHOT_TIME, SNAPSHOT_TIME))
+        os.utime(folder, (SNAPSHOT_TIME, SNAPSHOT_TIME))
         raw = Path(scratch) / "snapshot.bin"
         done = subprocess.run(
-            [node, str(SNAPSHOT_SCRIPT), str(root / "pyodide"), str(raw)],
+            [node, str(SNAPSHOT_SCRIPT), str(folder), str(raw)],
             capture_output=True,
             text=True,
             check=False,
