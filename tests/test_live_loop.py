@@ -320,6 +320,21 @@ print(json.dumps(run.losses))
     assert page.locator('[data-loop="target"]').get_attribute("aria-invalid") == "true"
     assert "whole number" in page.locator('[data-loop="status"]').inner_text()
     assert page.evaluate("bookLoop.state.step") == 4
+    # A hundred steps: the curves' step numbers still lie inside them.
+    page.fill('[data-loop="target"]', "100")
+    page.click('[data-loop="run-to"]')
+    steps_done(page, 100)
+    page.wait_for_function("!bookLoop.state.running")
+    readout_agrees(page)
+    outside_boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.book-loop-curves svg')].flatMap((svg) => {
+          const box = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll('text')].map((text) => [text.textContent,
+            text.getBoundingClientRect()]).filter(([, r]) => r.left < box.left - 0.5 ||
+            r.right > box.right + 0.5).map(([words]) => words);
+        })"""
+    )
+    assert outside_boxes == [], outside_boxes
     assert errors == [] and outside == [], (errors, outside)
     page.close()
 

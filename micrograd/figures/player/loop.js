@@ -126,9 +126,11 @@ function curve(values, title, format, log) {
                       log ? String(t) : `${100 * t} %`));
   }
   const last = values.length - 1;
-  for (const t of [0, last]) {
+  // The last step's number ends at the frame's edge: a long one (100 and
+  // on) centred there would stick out of the picture.
+  for (const [t, anchor] of [[0, 'middle'], [last, 'end']]) {
     picture.append(sv('text', { x: sx(t), y: height - 12,
-                                'text-anchor': 'middle',
+                                'text-anchor': anchor,
                                 class: 'mgv-tick' }, t));
   }
   picture.append(sv('text', { x: sx(last / 2), y: height - 12,
