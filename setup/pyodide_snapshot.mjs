@@ -10,11 +10,13 @@
 // `_loadSnapshot`; a snapshot only fits the very Pyodide that made it, and
 // vendor.py makes a new one whenever the pinned Pyodide changes.
 //
-// The same inputs make the same bytes: Python's start-up reads entropy (the
-// hash secret, the seed of `random`) and clocks, so both are fixed here
-// while it starts (entropy from a seeded generator, the clocks counting
-// from fixed values). The reader's interpreter gets fresh entropy for
-// `random` after it starts (worker.mjs), as a new CPython would have.
+// The same inputs make the same bytes, wherever and whenever it runs:
+// Python's start-up reads entropy (the hash secret, the seed of `random`),
+// clocks and the program's name on the command line, so all three are
+// fixed here while it starts (entropy from a seeded generator, the clocks
+// counting from fixed values, one name). The reader's interpreter gets
+// fresh entropy for `random` after it starts (worker.mjs), as a new
+// CPython would have.
 import { writeFileSync } from 'node:fs';
 import nodeCrypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +26,10 @@ if (!folder || !output) {
   console.error('usage: node setup/pyodide_snapshot.mjs PYODIDE_FOLDER OUTPUT');
   process.exit(2);
 }
+// Python's start reads the program's name from the command line (Node's
+// argv[1], this script's full path): it gets one name, wherever the
+// repository is.
+process.argv = [process.argv[0], 'pyodide_snapshot'];
 
 let state = 0x9e3779b9;  // xorshift32: the same bytes every time
 function seeded(array) {

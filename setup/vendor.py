@@ -23,7 +23,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -238,7 +237,6 @@ def vendor_editor(root: Path, stamp: dict) -> None:
 
 SNAPSHOT = "memory-snapshot.bin.gz"  # in DESTINATION/pyodide/
 SNAPSHOT_SCRIPT = Path(__file__).with_name("pyodide_snapshot.mjs")
-SNAPSHOT_TIME = 1767225600  # 2026-01-01T00:00:00Z, as the script's clock says
 
 
 def vendor_snapshot(root: Path, stamp: dict) -> None:
@@ -256,19 +254,9 @@ def vendor_snapshot(root: Path, stamp: dict) -> None:
             "with npm through apt, or install Node.js yourself and run make again"
         )
     with tempfile.TemporaryDirectory() as scratch:
-        # Pyodide's start reads its files' times too: it gets copies with
-        # one fixed time, so that only their bytes count.
-        folder = Path(scratch) / "pyodide"
-        folder.mkdir()
-        for name in VENDORED["pyodide"][2]:
-            source = root / "pyodide" / Path(name).name
-            if source.exists():
-                shutil.copyfile(source, folder / source.name)
-                os.utime(folder / source.name, (SNAPSHOT_TIME, SNAPSHOT_TIME))
-        os.utime(folder, (SNAPSHOT_TIME, SNAPSHOT_TIME))
         raw = Path(scratch) / "snapshot.bin"
         done = subprocess.run(
-            [node, str(SNAPSHOT_SCRIPT), str(folder), str(raw)],
+            [node, str(SNAPSHOT_SCRIPT), str(root / "pyodide"), str(raw)],
             capture_output=True,
             text=True,
             check=False,

@@ -59,11 +59,16 @@ def test_vendoring_points_the_editors_imports_at_the_pinned_files():
         vendor.relink("import pad from 'left-pad';\n", "x")
 
 
-def test_pythons_memory_snapshot_is_the_same_wherever_it_is_made(tmp_path):
+def test_pythons_memory_snapshot_is_the_same_wherever_it_is_made(tmp_path, monkeypatch):
     """The snapshot the site ships (vendor.vendor_snapshot, with Node) is
-    made again in another folder, from the same Pyodide with other file
-    times, at another time: the same bytes. (That it loads and runs in the
-    browser: test_live_status.py.)"""
+    made again elsewhere: the script in another folder (as in another
+    clone), Pyodide's files in another with other file times, at another
+    time; the same bytes. (That it loads and runs in the browser:
+    test_live_status.py.)"""
+    script = tmp_path / "another" / "clone" / "setup" / vendor.SNAPSHOT_SCRIPT.name
+    script.parent.mkdir(parents=True)
+    script.write_bytes(vendor.SNAPSHOT_SCRIPT.read_bytes())
+    monkeypatch.setattr(vendor, "SNAPSHOT_SCRIPT", script)
     vendored = ROOT / ".vendor" / "pyodide"
     shipped = vendored / vendor.SNAPSHOT
     if not shipped.exists():
