@@ -205,6 +205,20 @@ print(json.dumps(pairs))
     assert len({shown for *_, shown, _ in got}) > 3  # the accuracy moved
 
 
+def native_run(package: Path, settings: dict, steps: int) -> tuple[list, list]:
+    """The losses and accuracies, from step 0, of `steps` steps of the
+    Loop with `settings`, natively."""
+    return native(
+        package,
+        f"""
+run = loop.Loop({json.dumps(settings)})
+for _ in range({steps}):
+    run.step()
+print(json.dumps([run.losses, run.accuracies]))
+""",
+    )
+
+
 # -- in the browser ----------------------------------------------------------------------
 
 
@@ -237,15 +251,7 @@ def test_the_live_loop_computes_what_native_python_computes(browser, server, pac
         steps_done(page, k)
     losses = page.evaluate("bookLoop.state.losses")
     accuracies = page.evaluate("bookLoop.state.accuracies")
-    expected = native(
-        package,
-        f"""
-run = loop.Loop({json.dumps(settings)})
-for _ in range(5):
-    run.step()
-print(json.dumps([run.losses, run.accuracies]))
-""",
-    )
+    expected = native_run(package, settings, 5)
     assert len(losses) == 6  # steps 0 to 5
     assert all(abs(a - b) <= 1e-9 for a, b in zip(losses, expected[0], strict=True)), (
         losses,
@@ -258,6 +264,15 @@ print(json.dumps([run.losses, run.accuracies]))
     print(f"live Loop: {ms:.0f} ms per step (circles, 30 points, 2-6-4-1 tanh)")
     assert errors == [] and outside == [], (errors, outside)
     page.close()
+
+
+def run_to(page, step: int) -> None:
+    """Type `step` into the Loop's field and press Run to; wait until it
+    has stopped there."""
+    page.fill('[data-loop="target"]', str(step))
+    page.click('[data-loop="run-to"]')
+    steps_done(page, step)
+    page.wait_for_function("!bookLoop.state.running")
 
 
 def readout_agrees(page) -> None:
@@ -287,30 +302,16 @@ def test_run_to_step_stops_there_and_goes_back_from_the_seed(browser, server, pa
     page, errors, outside = open_page(browser, f"{server}{PAGE}?loop={setup}", server)
     start_loop(page)
     readout_agrees(page)
-    page.fill('[data-loop="target"]', "12")
-    page.click('[data-loop="run-to"]')
-    steps_done(page, 12)
-    page.wait_for_function("!bookLoop.state.running")
+    run_to(page, 12)
     page.wait_for_timeout(300)
     assert page.evaluate("bookLoop.state.step") == 12
     readout_agrees(page)
     at_12 = page.evaluate("bookLoop.state.losses")
-    page.fill('[data-loop="target"]', "4")
-    page.click('[data-loop="run-to"]')
-    steps_done(page, 4)
-    page.wait_for_function("!bookLoop.state.running")
+    run_to(page, 4)
     readout_agrees(page)
     at_4 = page.evaluate("bookLoop.state.losses")
     settings = page.evaluate("bookLoop.state.settings")
-    expected = native(
-        package,
-        f"""
-run = loop.Loop({json.dumps(settings)})
-for _ in range(12):
-    run.step()
-print(json.dumps(run.losses))
-""",
-    )
+    expected, _ = native_run(package, settings, 12)
     assert len(at_12) == 13 and len(at_4) == 5
     assert all(abs(a - b) <= 1e-9 for a, b in zip(at_12, expected, strict=True))
     assert at_4 == at_12[:5]
@@ -321,10 +322,7 @@ print(json.dumps(run.losses))
     assert "whole number" in page.locator('[data-loop="status"]').inner_text()
     assert page.evaluate("bookLoop.state.step") == 4
     # A hundred steps: the curves' step numbers still lie inside them.
-    page.fill('[data-loop="target"]', "100")
-    page.click('[data-loop="run-to"]')
-    steps_done(page, 100)
-    page.wait_for_function("!bookLoop.state.running")
+    run_to(page, 100)
     readout_agrees(page)
     outside_boxes = page.evaluate(
         """() => [...document.querySelectorAll('.book-loop-curves svg')].flatMap((svg) => {

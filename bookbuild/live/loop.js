@@ -227,6 +227,7 @@
     state.losses = [];
     state.accuracies = [];
     state.stepMs = [];
+    state.msPerStep = null;  // a new run: a new network, a new time
     const answer = await request({do: 'reset', settings: state.settings, since: 0});
     apply(answer, true);
   }
@@ -285,10 +286,11 @@
     }
     state.error = null;
     if (!fresh && answer.step > state.step) {
-      // ms per step: the worker's time for the step and its picture
+      // ms per step: the worker's time for the step and its picture, each,
+      // and the mean of the last five, which the page shows
       state.stepMs.push(answer.ms);
-      state.msPerStep = state.msPerStep === null ? answer.ms
-        : 0.8 * state.msPerStep + 0.2 * answer.ms;
+      const last = state.stepMs.slice(-5);
+      state.msPerStep = last.reduce((sum, ms) => sum + ms, 0) / last.length;
     }
     state.losses = state.losses.slice(0, answer.since).concat(answer.loss);
     state.accuracies = state.accuracies.slice(0, answer.since).concat(answer.accuracy);

@@ -157,16 +157,6 @@ async function start(message) {
   return {ok: true, value: {pyodideMs, from}};
 }
 
-// Whether the browser's HTTP cache holds every one of `urls` (a repeat
-// visit): then nothing needs downloading, nor its progress saying.
-async function cached(urls) {
-  const held = await Promise.all(urls.map((url) => (
-    fetch(url, {cache: 'only-if-cached', mode: 'same-origin'})
-      .then((response) => response.ok)
-      .catch(() => false))));
-  return held.every(Boolean);
-}
-
 // Python, and where it started from: 'snapshot' (the site's), 'kept' (the
 // browser's unpacked copy of it) or 'fresh'. It starts from the site's
 // memory snapshot of Pyodide just started, which skips CPython's own
@@ -189,10 +179,10 @@ async function startPython(pyodideFolder) {
   let snapshot = null;
   if (kept) {
     snapshot = kept.arrayBuffer().then((buffer) => new Uint8Array(buffer));
-  } else if (await cached(urls)) {
-    snapshot = fetch(snapshotURL).then((response) => unzipped(response.body));
   } else {
     stage('download', 0, 0);
+    // Pyodide can start once its own files are in; the snapshot goes on
+    // unpacking meanwhile, so its promise is kept aside, not waited for.
     let unzipping = null;
     const files = downloaded(urls, (url, stream) => {
       if (url !== snapshotURL) return drained(stream);
